@@ -1,0 +1,18 @@
+"""API Gateway Lambda authorizer (REQUEST type)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from basis.authorizer import AuthorizerSettings, authorize
+from basis.observability import logger
+from basis.config import load
+from basis.runtime import bootstrap
+
+bootstrap()
+settings = load(AuthorizerSettings)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return authorize(event, settings)

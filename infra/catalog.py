@@ -1,0 +1,93 @@
+"""What the product deploys, declared once in plain Python.
+
+CDK (``infra/stacks``) and the embedded local stack (``local/``) both read this module, and the
+PynamoDB models in ``basis.models`` are the table schema, so the two cannot drift apart; a test
+compares the synthesized template with what the local stack creates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = ROOT / "functions"
+STATE_MACHINES_DIR = ROOT / "state_machines"
+
+
+@dataclass(frozen=True)
+class Function:
+    """A Lambda entry point: ``functions/<name>/handler.py`` exposing ``handler``."""
+
+    name: str
+    description: str
+    # "base" layer for every function; "chain" only where it signs or touches chains.
+    layers: tuple[str, ...] = ("base",)
+    timeout_seconds: int = 30
+    memory_mb: int = 512
+    # Queue this function consumes (SQS event source, partial batch failure).
+    consumes: str | None = None
+
+    @property
+    def handler_path(self) -> Path:
+        return FUNCTIONS_DIR / self.name / "handler.py"
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    visibility_timeout_seconds: int = 60
+    max_receive_count: int = 3
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """An EventBridge schedule firing ``target`` every ``rate_minutes``."""
+
+    name: str
+    rate_minutes: int
+    target: str
+    description: str
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    """An ASL file in ``state_machines/``; ``${Fn_<name>}`` placeholders become function ARNs."""
+
+    name: str
+    definition: str
+    functions: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def path(self) -> Path:
+        return STATE_MACHINES_DIR / self.definition
+
+
+# API paths served without the authorizer (everything else under /api/v1 needs a token).
+API_PREFIX = "/api/v1"
+PUBLIC_PATHS: tuple[str, ...] = (f"{API_PREFIX}/health", f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs")
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function("api", "REST API: health, OpenAPI, auth, wallets", timeout_seconds=29),
+    Function("authorizer", "API Gateway Lambda authorizer: Privy ES256 tokens and internal HS256 JWTs",
+             timeout_seconds=10, memory_mb=256),
+    Function("scan_dispatcher", "Scheduled: enqueue one funding-rate scan per enabled user", timeout_seconds=60),
+    Function("deposit_saga", "Step Functions task steps of the deposit saga", timeout_seconds=60),
+)
+
+QUEUES: tuple[Queue, ...] = (Queue("scan", visibility_timeout_seconds=120),)
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("scan", 1, "scan_dispatcher", "Per-user funding-rate scan fan-out"),
+)
+
+STATE_MACHINES: tuple[StateMachine, ...] = (
+    StateMachine("deposit-saga", "deposit_saga.asl.json", functions=("deposit_saga",)),
+)
+
+
+def function(name: str) -> Function:
+    for fn in FUNCTIONS:
+        if fn.name == name:
+            return fn
+    raise KeyError(f"no function named {name!r} in infra/catalog.py")

@@ -1,0 +1,1 @@
+"""Basis server wallets: the shared domain package, shipped to every function as a Lambda layer."""

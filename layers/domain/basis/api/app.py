@@ -1,0 +1,35 @@
+"""Builds the API resolver: every router, the OpenAPI document and the Swagger UI under /api/v1."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+from basis.api import health
+from basis.observability import logger
+
+API_PREFIX = "/api/v1"
+TITLE = "Basis server wallets API"
+VERSION = "1.0.0"
+
+
+def create_app() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.include_router(health.router, prefix=API_PREFIX)
+
+    @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
+    def openapi_document() -> Response[str]:
+        return Response(
+            status_code=200,
+            content_type="application/json",
+            body=app.get_openapi_json_schema(title=TITLE, version=VERSION),
+        )
+
+    @app.not_found
+    def not_found(exc: NotFoundError) -> Response[dict[str, str]]:
+        logger.info("no route", extra={"path": app.current_event.path, "method": app.current_event.http_method})
+        return Response(status_code=404, content_type="application/json",
+                        body={"error": "not_found", "path": app.current_event.path})
+
+    app.enable_swagger(path=f"{API_PREFIX}/docs", title=TITLE, version=VERSION)
+    return app

@@ -1,0 +1,81 @@
+"""Who is calling: Privy access tokens (ES256) for users, short-lived HS256 service JWTs for
+internal callers (C6). The algorithm is chosen by the token kind, never trusted from the header
+alone, so a token cannot switch verification paths (alg confusion).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import jwt
+
+PRIVY_ISSUER = "privy.io"
+SERVICE_ISSUER = "basis-internal"
+SERVICE_TOKEN_MAX_TTL = 300
+
+
+class AuthError(Exception):
+    """The token is missing, malformed, expired or not for this app."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    kind: str  # "user" (Privy sign-in) | "service" (internal caller acting for user_id)
+    role: str = "user"  # "user" | "admin"
+
+
+def _bearer(header: str | None) -> str:
+    if not header:
+        raise AuthError("missing Authorization header")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("Authorization must be 'Bearer <token>'")
+    return token.strip()
+
+
+def verify_privy_token(token: str, verification_key: str, app_id: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token, verification_key, algorithms=["ES256"], audience=app_id, issuer=PRIVY_ISSUER,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise AuthError(f"invalid Privy token: {exc}") from exc
+    return Principal(user_id=str(claims["sub"]), kind="user")
+
+
+def issue_service_token(secret: str, user_id: str, *, role: str = "user", ttl: int = 60) -> str:
+    if not 0 < ttl <= SERVICE_TOKEN_MAX_TTL:
+        raise ValueError(f"service tokens live at most {SERVICE_TOKEN_MAX_TTL}s")
+    now = int(time.time())
+    claims = {"iss": SERVICE_ISSUER, "sub": user_id, "role": role, "iat": now, "exp": now + ttl}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify_service_token(token: str, secret: str) -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=SERVICE_ISSUER,
+                            options={"require": ["exp", "iat", "iss", "sub"]})
+    except jwt.PyJWTError as exc:
+        raise AuthError(f"invalid service token: {exc}") from exc
+    if int(claims["exp"]) - int(claims["iat"]) > SERVICE_TOKEN_MAX_TTL:
+        raise AuthError("service token lifetime exceeds the maximum")
+    role = str(claims.get("role", "user"))
+    if role not in {"user", "admin"}:
+        raise AuthError(f"unknown role {role!r}")
+    return Principal(user_id=str(claims["sub"]), kind="service", role=role)
+
+
+def authenticate(header: str | None, *, privy_key: str, app_id: str, service_secret: str) -> Principal:
+    token = _bearer(header)
+    try:
+        alg = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError as exc:
+        raise AuthError(f"malformed token: {exc}") from exc
+    if alg == "ES256":
+        return verify_privy_token(token, privy_key, app_id)
+    if alg == "HS256":
+        return verify_service_token(token, service_secret)
+    raise AuthError(f"unsupported token algorithm {alg!r}")

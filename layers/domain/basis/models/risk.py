@@ -1,0 +1,25 @@
+"""Per-user risk tracking (seed 7.3): drawdown peak (N7), daily trades, consecutive failures, and
+risk-engine proximity start times keyed ``<user_id>:<venue>_<id>`` (C4) so restarts keep them.
+
+Access pattern: get/update by user with version checks.
+"""
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+
+from basis.models.base import BaseModel
+
+
+class RiskTracking(BaseModel):
+    table_suffix = "risk_tracking"
+
+    class Meta(BaseModel.Meta):
+        abstract = False
+
+    user_id = UnicodeAttribute(hash_key=True)
+    peak_balance_usd = NumberAttribute(default=0)
+    current_balance_usd = NumberAttribute(default=0)
+    daily_trade_count = NumberAttribute(default=0)
+    daily_trade_date = UnicodeAttribute(null=True)
+    consecutive_failures = NumberAttribute(default=0)
+    proximity_started = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    version = VersionAttribute()

@@ -1,0 +1,41 @@
+"""Deposits and withdrawals, each driven by a Step Functions saga, with its stage (seed 5.3a).
+
+Access patterns: a user's transfers (query by ``user_id``, newest first by ``transfer_id``, a
+time-ordered id); transfers stuck in a stage for the reconciler (``by_stage``: stage + updated_at).
+"""
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from basis.models.base import BaseModel, utcnow
+
+
+class ByStage(GlobalSecondaryIndex["Transfer"]):
+    class Meta:
+        index_name = "by_stage"
+        projection = AllProjection()
+
+    stage = UnicodeAttribute(hash_key=True)
+    updated_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Transfer(BaseModel):
+    table_suffix = "transfers"
+
+    class Meta(BaseModel.Meta):
+        abstract = False
+
+    user_id = UnicodeAttribute(hash_key=True)
+    transfer_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # deposit | withdrawal
+    # deposit: initiated | gas_funded | bridge_sent | bridge_confirmed | hl_credited | failed
+    # withdrawal: initiated | hl_withdraw_sent | paid_out | failed
+    stage = UnicodeAttribute(default="initiated")
+    amount_usdc = NumberAttribute()
+    execution_arn = UnicodeAttribute(null=True)
+    tx_hash = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+    version = VersionAttribute()
+
+    by_stage = ByStage()

@@ -1,0 +1,1 @@
+"""Local chains: anvil as the Arbitrum stand-in (USDC + a Bridge2-like contract)."""

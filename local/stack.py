@@ -1,0 +1,181 @@
+"""The embedded local stack: every service on 127.0.0.1, wired by configuration only.
+
+The product code runs in this process (the Lambda shim and the gateway call the real handlers),
+configured through the same ``BASIS_*`` environment variables CDK sets on AWS.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from local.dynamodb import DynamoDBLocal
+from local.httpservice import ServedApp
+from local.lambdas import LocalLambdas
+
+STAGE = "local"
+PREFIX = f"basis-{STAGE}-"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class StackTimings:
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, name: str, started: float) -> None:
+        self.steps[name] = round(time.perf_counter() - started, 3)
+
+    @property
+    def total(self) -> float:
+        return self.steps.get("total", 0.0)
+
+
+class LocalStack:
+    def __init__(self, ports: dict[str, int], *, speed: float = 1.0, schedules: bool = True,
+                 log_dir: Path | None = None) -> None:
+        self.ports = dict(ports)
+        self.speed = speed
+        self.run_schedules = schedules
+        self.log_dir = log_dir or ROOT / ".basis-local" / "logs"
+        self.lambdas = LocalLambdas(PREFIX)
+        self.timings = StackTimings()
+        self.served: dict[str, ServedApp] = {}
+        self.dynamodb: DynamoDBLocal | None = None
+        self.resources: Any = None
+        self.scheduler: Any = None
+        self.poller: Any = None
+        self.privy_app_id = "basis-local-app"
+        self._secret_values = {
+            "privy_app_secret": secrets.token_urlsafe(24),
+            "internal_jwt_secret": secrets.token_urlsafe(48),
+        }
+
+    # -- configuration ---------------------------------------------------------------------------
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def environment(self) -> dict[str, str]:
+        """What the product reads: the same variables CDK sets, pointing at local endpoints."""
+        env = {
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "MOTO_PORT": str(self.ports["aws"]),
+            "POWERTOOLS_METRICS_NAMESPACE": "Basis",
+            "POWERTOOLS_DEV": "false",
+            "BASIS_STAGE": STAGE,
+            "BASIS_AWS_ENDPOINT_URL": self.url("aws"),
+            "BASIS_DYNAMODB_ENDPOINT_URL": self.url("dynamodb"),
+            "BASIS_TABLE_PREFIX": PREFIX,
+            "BASIS_PRIVY_API_URL": self.url("privy"),
+            "BASIS_PRIVY_APP_ID": self.privy_app_id,
+            "BASIS_HYPERLIQUID_API_URL": self.url("hyperliquid"),
+            "BASIS_ARBITRUM_RPC_URL": self.url("anvil"),
+            "BASIS_SOLANA_RPC_URL": self.url("solana"),
+            "BASIS_ASGARD_API_URL": self.url("asgard"),
+            "BASIS_SECRET_NAME": f"{PREFIX}secrets",
+        }
+        if self.resources is not None:
+            env["BASIS_SCAN_QUEUE_URL"] = self.resources.queues["scan"]["url"]
+            env["BASIS_DEPOSIT_SAGA_ARN"] = self.resources.state_machines["deposit-saga"]
+        return env
+
+    def _apply_environment(self) -> None:
+        from basis.config import get_settings
+        from basis.secrets import get_secrets
+
+        os.environ.update(self.environment())
+        get_settings.cache_clear()
+        get_secrets.cache_clear()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        import boto3
+
+        endpoint = self.url("dynamodb") if service == "dynamodb" else self.url("aws")
+        return boto3.client(service, region_name="us-east-1", endpoint_url=endpoint,
+                            aws_access_key_id="local", aws_secret_access_key="local")
+
+    def start(self) -> LocalStack:
+        from local.aws import create_aws_app
+        from local.gateway import LocalGateway
+        from local.resources import (
+            CreatedResources,
+            create_queues,
+            create_secret,
+            create_state_machines,
+            create_tables,
+        )
+        from local.scheduler import LocalScheduler
+        from local.sqs_poller import SqsPoller
+
+        begin = time.perf_counter()
+        self._apply_environment()
+        self.dynamodb = DynamoDBLocal(self.ports["dynamodb"], self.log_dir)
+        # Java takes ~2 s: start it first and bring the in-process services up meanwhile.
+        ddb_started = time.perf_counter()
+        self.dynamodb.start(lambda: True, timeout=60)
+        step = time.perf_counter()
+        self.served["aws"] = ServedApp(create_aws_app(self.lambdas), self.ports["aws"], "aws").start()
+        self.timings.mark("aws", step)
+        # Queues, state machines and the secret live on the AWS endpoint: create them while Java boots.
+        step = time.perf_counter()
+        from basis.config import get_settings
+
+        resources = CreatedResources()
+        resources.queues = create_queues(self.client("sqs"), PREFIX)
+        resources.state_machines = create_state_machines(self.client("stepfunctions"), PREFIX, self.lambdas)
+        resources.secret_name = create_secret(self.client("secretsmanager"), get_settings().secret_name,
+                                              self._secret_values)
+        self.timings.mark("aws_resources", step)
+        step = time.perf_counter()
+        self.dynamodb.start_wait()
+        self.timings.mark("dynamodb", ddb_started)
+
+        from basis.runtime import bootstrap
+
+        bootstrap()
+        resources.tables = create_tables(self.client("dynamodb"))
+        self.resources = resources
+        self.timings.mark("tables", step)
+        self._apply_environment()  # now with queue URLs and state machine ARNs
+
+        step = time.perf_counter()
+        self.served["api"] = ServedApp(LocalGateway(self.lambdas), self.ports["api"], "api").start()
+        self.scheduler = LocalScheduler(self.lambdas, speed=self.speed)
+        self.poller = SqsPoller(self.lambdas, self.client("sqs"), resources.queues)
+        if self.run_schedules:
+            self.scheduler.start()
+        self.poller.start()
+        self.timings.mark("api", step)
+        self.timings.mark("total", begin)
+        return self
+
+    def stop(self) -> None:
+        for part in (self.scheduler, self.poller):
+            if part is not None:
+                part.stop()
+        for served in reversed(list(self.served.values())):
+            served.stop()
+        self.served.clear()
+        if self.dynamodb is not None:
+            self.dynamodb.stop()
+            self.dynamodb = None
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "urls": {name: self.url(name) for name in self.ports},
+            "pids": {"stack": os.getpid(), "dynamodb": self.dynamodb.pid if self.dynamodb else None},
+            "startup_seconds": self.timings.steps,
+        }

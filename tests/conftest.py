@@ -1,0 +1,35 @@
+"""Shared fixtures. ``stack`` is the embedded local stack on ephemeral ports, started once per
+session only when a test asks for it, and always stopped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local.stack import LocalStack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        kind = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
+        if kind in {"integration", "e2e", "infra"}:
+            item.add_marker(getattr(pytest.mark, kind))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    from local.ports import ephemeral_ports
+
+    for name in ("werkzeug", "moto"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    local = LocalStack(ephemeral_ports(), schedules=False, log_dir=tmp_path_factory.mktemp("stack-logs"))
+    try:
+        local.start()
+        yield local
+    finally:
+        local.stop()

@@ -1,0 +1,66 @@
+"""state_machines/deposit_saga.asl.json executed by moto's Step Functions executor, whose Lambda
+tasks run the real deposit_saga handler in-process through the shim."""
+
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from basis.models import Transfer
+from local.stack import LocalStack
+
+
+def run(stack: LocalStack, user_id: str, transfer_id: str, name: str | None = None) -> dict[str, Any]:
+    sfn = stack.client("stepfunctions")
+    started = sfn.start_execution(stateMachineArn=stack.resources.state_machines["deposit-saga"],
+                                  name=name or transfer_id,
+                                  input=json.dumps({"user_id": user_id, "transfer_id": transfer_id}))
+    deadline = time.monotonic() + 60
+    while True:
+        described = sfn.describe_execution(executionArn=started["executionArn"])
+        if described["status"] != "RUNNING":
+            return dict(described)
+        assert time.monotonic() < deadline, "execution did not finish"
+        time.sleep(0.1)
+
+
+def new_deposit(amount: float) -> tuple[str, str]:
+    user_id, transfer_id = f"did:privy:{uuid.uuid4().hex[:8]}", f"dep-{uuid.uuid4().hex[:10]}"
+    Transfer(user_id, transfer_id, kind="deposit", amount_usdc=amount).save()
+    return user_id, transfer_id
+
+
+def test_valid_deposit_succeeds_and_advances_the_stage(stack: LocalStack) -> None:
+    user_id, transfer_id = new_deposit(100)
+    result = run(stack, user_id, transfer_id)
+    assert result["status"] == "SUCCEEDED"
+    assert json.loads(result["output"])["validation"] == {"valid": True, "reason": "", "stage": "validated"}
+    assert Transfer.get(user_id, transfer_id).stage == "validated"
+
+
+@pytest.mark.parametrize(("amount", "why"), [(3, "under the bridge minimum"), (30_000, "per-deposit cap")])
+def test_invalid_deposit_fails_through_the_choice_state(stack: LocalStack, amount: float, why: str) -> None:
+    user_id, transfer_id = new_deposit(amount)
+    result = run(stack, user_id, transfer_id)
+    assert (result["status"], result["error"]) == ("FAILED", "DepositRejected")
+    transfer = Transfer.get(user_id, transfer_id)
+    assert transfer.stage == "rejected"
+    assert why in transfer.error
+
+
+def test_handler_error_is_caught_with_its_error_name(stack: LocalStack) -> None:
+    before = stack.lambdas.invocations["deposit_saga"]
+    result = run(stack, "did:privy:nobody", f"dep-missing-{uuid.uuid4().hex[:6]}")
+    assert (result["status"], result["error"]) == ("FAILED", "DepositFailed")
+    # Validate raised UnknownTransferError (not retried: not transient), then MarkFailed ran once.
+    assert stack.lambdas.invocations["deposit_saga"] - before == 2
+
+
+def test_a_second_start_for_the_same_transfer_is_rejected(stack: LocalStack) -> None:
+    user_id, transfer_id = new_deposit(50)
+    assert run(stack, user_id, transfer_id)["status"] == "SUCCEEDED"
+    sfn = stack.client("stepfunctions")
+    with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
+        run(stack, user_id, transfer_id)

@@ -1,0 +1,60 @@
+"""Schedules declared in infra/catalog.py fire the real scheduled handler, which fans out to SQS."""
+
+import json
+import time
+import uuid
+
+from basis.models import ControlFlag, StrategyConfig
+from infra.catalog import SCHEDULES
+from local.scheduler import LocalScheduler
+from local.stack import LocalStack
+
+SCAN = next(s for s in SCHEDULES if s.name == "scan")
+
+
+def _drain(stack: LocalStack) -> list[dict]:
+    sqs, url = stack.client("sqs"), stack.resources.queues["scan"]["url"]
+    bodies = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not got:
+            return bodies
+        for message in got:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_scan_fan_out_queues_one_message_per_enabled_unpaused_user(stack: LocalStack) -> None:
+    _drain(stack)
+    run = uuid.uuid4().hex[:6]
+    enabled = [f"did:privy:on-{run}-{i}" for i in range(12)]  # more than one SQS batch of 10
+    for user in enabled:
+        StrategyConfig(user, enabled=True, enabled_flag="1").save()
+    StrategyConfig(f"did:privy:off-{run}", enabled=False).save()
+    paused = StrategyConfig(f"did:privy:paused-{run}", enabled=True, enabled_flag="1")
+    paused.paused_at = paused.updated_at
+    paused.save()
+
+    firing = stack.scheduler.fire(SCAN)
+
+    assert firing.ok, firing.detail
+    queued = {body["user_id"] for body in _drain(stack) if run in body["user_id"]}
+    assert queued == set(enabled)
+    heartbeat = ControlFlag.get("schedule#scan")
+    assert heartbeat.details.as_dict()["failed"] == 0
+
+
+def test_scheduler_fires_at_the_declared_rate_with_speed_up(stack: LocalStack) -> None:
+    scheduler = LocalScheduler(stack.lambdas, speed=SCAN.rate_minutes * 60 / 0.2)  # every 0.2 s
+    before = int(ControlFlag.get("schedule#scan").counter) if ControlFlag.count("schedule#scan") else 0
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(scheduler.firings) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        scheduler.stop()
+    assert len(scheduler.firings) >= 3
+    assert all(f.ok for f in scheduler.firings)
+    assert int(ControlFlag.get("schedule#scan").counter) >= before + 3
+    _drain(stack)
