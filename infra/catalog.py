@@ -51,6 +51,16 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class EventRule:
+    """A rule on the product's event bus delivering matching events to a queue."""
+
+    name: str
+    source: str
+    detail_type: str
+    queue: str
+
+
+@dataclass(frozen=True)
 class StateMachine:
     """An ASL file in ``state_machines/``; ``${Fn_<name>}`` placeholders become function ARNs."""
 
@@ -73,9 +83,21 @@ FUNCTIONS: tuple[Function, ...] = (
              timeout_seconds=10, memory_mb=256),
     Function("scan_dispatcher", "Scheduled: enqueue one funding-rate scan per enabled user", timeout_seconds=60),
     Function("deposit_saga", "Step Functions task steps of the deposit saga", timeout_seconds=60),
+    Function("provision_wallets", "Creates a user's Privy server wallets (WalletsRequested events)",
+             layers=("base", "chain"), timeout_seconds=30, consumes="provisioning"),
 )
 
-QUEUES: tuple[Queue, ...] = (Queue("scan", visibility_timeout_seconds=120),)
+QUEUES: tuple[Queue, ...] = (
+    Queue("scan", visibility_timeout_seconds=120),
+    # Short visibility and many receives: a Privy outage is retried for minutes before the DLQ.
+    Queue("provisioning", visibility_timeout_seconds=10, max_receive_count=12),
+)
+
+# The product's own EventBridge bus (physical name basis-<stage>-events) and its rules.
+EVENT_BUS = "events"
+EVENT_RULES: tuple[EventRule, ...] = (
+    EventRule("wallets-requested", source="basis.auth", detail_type="WalletsRequested", queue="provisioning"),
+)
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("scan", 1, "scan_dispatcher", "Per-user funding-rate scan fan-out"),

@@ -66,7 +66,7 @@ def _up_detached(args: argparse.Namespace) -> int:
     state.STATE_DIR.mkdir(parents=True, exist_ok=True)
     log_path = state.STATE_DIR / "stack.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        process = subprocess.Popen(
             [sys.executable, "-m", "local", "up", "--speed", str(args.speed)],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )

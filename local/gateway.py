@@ -8,7 +8,6 @@ response back into HTTP.
 from __future__ import annotations
 
 import base64
-import json
 import time
 import uuid
 from typing import Any

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from basis.models import ALL_MODELS, BaseModel
-from infra.catalog import QUEUES, STATE_MACHINES
+from infra.catalog import EVENT_BUS, EVENT_RULES, QUEUES, STATE_MACHINES
 from local.lambdas import LocalLambdas, function_arn
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/basis-local-states"
@@ -21,6 +21,7 @@ class CreatedResources:
     queues: dict[str, dict[str, str]] = field(default_factory=dict)
     state_machines: dict[str, str] = field(default_factory=dict)
     secret_name: str = ""
+    event_bus: str = ""
 
 
 def _create_table(model: type[BaseModel], dynamodb: Any) -> str:
@@ -52,6 +53,21 @@ def create_queues(sqs: Any, prefix: str) -> dict[str, dict[str, str]]:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queues[queue.name] = {"url": url, "arn": arn, "dlq_url": dlq_url}
     return queues
+
+
+def create_event_bus(events: Any, prefix: str, queues: dict[str, dict[str, str]]) -> str:
+    """The product's bus and its rules, each delivering to its queue (as the CDK rules do)."""
+    bus = f"{prefix}{EVENT_BUS}"
+    try:
+        events.create_event_bus(Name=bus)
+    except events.exceptions.ResourceAlreadyExistsException:
+        pass
+    for rule in EVENT_RULES:
+        pattern = {"source": [rule.source], "detail-type": [rule.detail_type]}
+        events.put_rule(Name=f"{prefix}{rule.name}", EventBusName=bus, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule=f"{prefix}{rule.name}", EventBusName=bus,
+                           Targets=[{"Id": rule.queue, "Arn": queues[rule.queue]["arn"]}])
+    return bus
 
 
 def render_definition(path_text: str, functions: tuple[str, ...], lambdas: LocalLambdas) -> str:

@@ -45,6 +45,8 @@ class LocalStack:
         self.timings = StackTimings()
         self.served: dict[str, ServedApp] = {}
         self.dynamodb: DynamoDBLocal | None = None
+        self.anvil: Any = None
+        self.evm: Any = None
         self.resources: Any = None
         self.scheduler: Any = None
         self.poller: Any = None
@@ -83,6 +85,7 @@ class LocalStack:
         if self.resources is not None:
             env["BASIS_SCAN_QUEUE_URL"] = self.resources.queues["scan"]["url"]
             env["BASIS_DEPOSIT_SAGA_ARN"] = self.resources.state_machines["deposit-saga"]
+            env["BASIS_EVENT_BUS_NAME"] = self.resources.event_bus
         return env
 
     def _apply_environment(self) -> None:
@@ -106,6 +109,7 @@ class LocalStack:
         from local.gateway import LocalGateway
         from local.resources import (
             CreatedResources,
+            create_event_bus,
             create_queues,
             create_secret,
             create_state_machines,
@@ -123,12 +127,14 @@ class LocalStack:
         step = time.perf_counter()
         self.served["aws"] = ServedApp(create_aws_app(self.lambdas), self.ports["aws"], "aws").start()
         self.timings.mark("aws", step)
+        self._start_chains()
         # Queues, state machines and the secret live on the AWS endpoint: create them while Java boots.
         step = time.perf_counter()
         from basis.config import get_settings
 
         resources = CreatedResources()
         resources.queues = create_queues(self.client("sqs"), PREFIX)
+        resources.event_bus = create_event_bus(self.client("events"), PREFIX, resources.queues)
         resources.state_machines = create_state_machines(self.client("stepfunctions"), PREFIX, self.lambdas)
         resources.secret_name = create_secret(self.client("secretsmanager"), get_settings().secret_name,
                                               self._secret_values)
@@ -156,6 +162,17 @@ class LocalStack:
         self.timings.mark("total", begin)
         return self
 
+    def _start_chains(self) -> None:
+        from local.chains.anvil import Anvil
+        from local.chains.evm_deploy import deploy
+
+        step = time.perf_counter()
+        # block_time=1 keeps block timestamps moving between transactions (bridge dispute delays).
+        self.anvil = Anvil(self.log_dir)
+        self.anvil.start(self.ports["anvil"], block_time=1)
+        self.evm = deploy(self.anvil.rpc_url)
+        self.timings.mark("anvil", step)
+
     def stop(self) -> None:
         for part in (self.scheduler, self.poller):
             if part is not None:
@@ -163,6 +180,9 @@ class LocalStack:
         for served in reversed(list(self.served.values())):
             served.stop()
         self.served.clear()
+        if self.anvil is not None:
+            self.anvil.stop()
+            self.anvil = None
         if self.dynamodb is not None:
             self.dynamodb.stop()
             self.dynamodb = None
@@ -176,6 +196,10 @@ class LocalStack:
     def describe(self) -> dict[str, Any]:
         return {
             "urls": {name: self.url(name) for name in self.ports},
-            "pids": {"stack": os.getpid(), "dynamodb": self.dynamodb.pid if self.dynamodb else None},
+            "pids": {
+                "stack": os.getpid(),
+                "dynamodb": self.dynamodb.pid if self.dynamodb else None,
+                "anvil": self.anvil.pid if self.anvil else None,
+            },
             "startup_seconds": self.timings.steps,
         }

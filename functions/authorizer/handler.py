@@ -5,8 +5,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.authorizer import AuthorizerSettings, authorize
-from basis.observability import logger
 from basis.config import load
+from basis.observability import logger
 from basis.runtime import bootstrap
 
 bootstrap()

@@ -4,8 +4,8 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis import deposit_saga
-from basis.observability import logger
 from basis.config import load
+from basis.observability import logger
 from basis.runtime import bootstrap
 
 bootstrap()

@@ -5,8 +5,8 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis import scan_dispatch
-from basis.observability import logger
 from basis.config import load
+from basis.observability import logger
 from basis.runtime import bootstrap
 
 bootstrap()

@@ -35,7 +35,7 @@ def test_up_detach_status_down_leaves_nothing_running(cli_env: dict[str, str], t
         assert "local stack up in" in up.stdout
         recorded = json.loads((tmp_path / "state.json").read_text())
         pids = [pid for pid in recorded["pids"].values() if pid]
-        assert len(pids) == 2 and all(state.alive(pid) for pid in pids)
+        assert len(pids) == 3 and all(state.alive(pid) for pid in pids)
         assert recorded["urls"]["api"] == f"http://127.0.0.1:{cli_env['BASIS_LOCAL_API_PORT']}"
 
         status = basis_local(cli_env, "status")

@@ -4,6 +4,8 @@
   ``attribute_not_exists(claim)``; never expire.
 * Leases: ``claim = "lease#<purpose>#<user id>"`` with an owner and ``expires_at``; taken when absent
   or expired (conditional write), released by the owner. DynamoDB TTL removes stale ones.
+* Orphans: ``claim = "orphan#<user id>#<chain>"``: a wallet created at Privy whose database write
+  failed, adopted (not duplicated) by the next provisioning attempt.
 
 Access pattern: get/put/delete by claim key only.
 """
@@ -26,3 +28,5 @@ class Claim(BaseModel):
     expires_at = NumberAttribute(null=True)
     # Epoch seconds at which DynamoDB may delete the item (leases only).
     ttl = NumberAttribute(null=True)
+    # What the claim records, as JSON (e.g. an orphaned wallet's id and address).
+    data = UnicodeAttribute(null=True)

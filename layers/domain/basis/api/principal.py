@@ -1,0 +1,17 @@
+"""The caller, as the authorizer established it (requestContext.authorizer)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from basis.auth import Principal
+
+
+def current_principal(event: APIGatewayProxyEvent) -> Principal:
+    context = event.request_context.authorizer.raw_event or {}
+    user_id = context.get("user_id")
+    if not user_id:
+        raise UnauthorizedError("no authenticated caller")
+    return Principal(user_id=str(user_id), kind=str(context.get("kind", "user")),
+                     role=str(context.get("role", "user")))

@@ -1,0 +1,58 @@
+"""Leases on claim items: the serverless stand-in for advisory locks (N1, N11).
+
+A lease is taken with one conditional write (absent, or expired) and released by its owner with
+another (only while it is still theirs). An owner that dies just lets it expire.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pynamodb.exceptions import DeleteError, PutError
+
+from basis.models import Claim
+
+
+class LeaseHeld(Exception):
+    """Another owner holds the lease right now."""
+
+
+def _conditional_failed(error: PutError | DeleteError) -> bool:
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+def acquire(name: str, ttl_seconds: int = 60, owner: str | None = None) -> str:
+    """Take ``lease#<name>``; returns the owner token. Raises ``LeaseHeld`` if someone else has it."""
+    owner = owner or uuid.uuid4().hex
+    now = int(time.time())
+    claim = Claim(f"lease#{name}", owner=owner, expires_at=now + ttl_seconds, ttl=now + ttl_seconds + 3600)
+    try:
+        claim.save(condition=Claim.claim.does_not_exist() | (Claim.expires_at < now))
+    except PutError as exc:
+        if _conditional_failed(exc):
+            raise LeaseHeld(name) from exc
+        raise
+    return owner
+
+
+def release(name: str, owner: str) -> bool:
+    """Give the lease back if it is still ours; False when it expired and someone else took it."""
+    try:
+        Claim(f"lease#{name}").delete(condition=Claim.owner == owner)
+    except DeleteError as exc:
+        if _conditional_failed(exc):
+            return False
+        raise
+    return True
+
+
+@contextmanager
+def lease(name: str, ttl_seconds: int = 60) -> Iterator[str]:
+    owner = acquire(name, ttl_seconds)
+    try:
+        yield owner
+    finally:
+        release(name, owner)

@@ -1,0 +1,102 @@
+"""Limits and addresses the shared Privy policies are built from (seed 1.1), read from ``BASIS_*``.
+
+Amounts are in human units (USDC, SOL, SPL token units); the rule builders convert them to base
+units. Every address and limit is configurable; the defaults are Arbitrum One / Solana mainnet.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+SOLANA_ADDRESS = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
+
+# Solana programs a server wallet may invoke (top-level instructions). Asgard's own program and
+# any lending-protocol programs are added by configuration (G1).
+DEFAULT_SOLANA_PROGRAMS = (
+    "11111111111111111111111111111111",  # System Program
+    "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",  # SPL Token
+    "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb",  # SPL Token-2022
+    "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL",  # Associated Token Account
+    "ComputeBudget111111111111111111111111111111",  # Compute Budget
+    "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr",  # Memo v2
+    "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo",  # Memo v1
+)
+
+# The real Bridge2 credits plain USDC transfers of at least 5 USDC; smaller ones are lost.
+BRIDGE_MINIMUM_DEPOSIT_USDC = Decimal(5)
+
+
+class PolicySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
+
+    evm_policy_name: str = Field("basis_evm_server_wallet", min_length=1, max_length=50)
+    solana_policy_name: str = Field("basis_solana_server_wallet", min_length=1, max_length=50)
+
+    max_usdc_per_tx: Decimal = Field(Decimal(25000), gt=0)
+    # Privy policies are stateless: the daily cap is enforced by the app's rolling ledger (G3).
+    max_usdc_daily: Decimal = Field(Decimal(50000), gt=0)
+    max_sol_per_tx: Decimal = Field(Decimal(10), gt=0)
+    # SPL amounts are capped in units of a 6-decimal token (USDC, the token the product moves).
+    max_spl_per_tx: Decimal = Field(Decimal(25000), gt=0)
+    spl_cap_decimals: int = Field(6, ge=0, le=18)
+    minimum_bridge_deposit_usdc: Decimal = Field(BRIDGE_MINIMUM_DEPOSIT_USDC, ge=BRIDGE_MINIMUM_DEPOSIT_USDC)
+
+    arbitrum_usdc_address: str = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
+    hyperliquid_bridge_address: str = "0x2Df1c51E09aECF9cacB7bc98cB1742757f163dF7"
+    # EIP-712 chain ids: L1 actions sign a phantom agent on 1337; user-signed actions use the
+    # signatureChainId the client picks (the official SDK always uses 0x66eee).
+    hyperliquid_exchange_chain_id: int = Field(1337, gt=0)
+    hyperliquid_signature_chain_id: int = Field(0x66EEE, gt=0)
+
+    solana_usdc_mint: str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+    solana_program_ids: tuple[str, ...] = DEFAULT_SOLANA_PROGRAMS
+    # Extra programs the product's Solana transactions invoke at top level (e.g. lending protocols).
+    solana_extra_program_ids: tuple[str, ...] = ()
+    asgard_program_id: str | None = None
+
+    @field_validator("arbitrum_usdc_address", "hyperliquid_bridge_address")
+    @classmethod
+    def _evm_address(cls, value: str) -> str:
+        if not EVM_ADDRESS.match(value):
+            raise ValueError("must be a 0x-prefixed 20-byte hex address")
+        return value
+
+    @field_validator("solana_usdc_mint", "asgard_program_id")
+    @classmethod
+    def _solana_address(cls, value: str | None) -> str | None:
+        if value is not None and not SOLANA_ADDRESS.match(value):
+            raise ValueError("must be a base58 Solana address")
+        return value
+
+    @field_validator("asgard_program_id", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("solana_program_ids", "solana_extra_program_ids")
+    @classmethod
+    def _solana_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [item for item in value if not SOLANA_ADDRESS.match(item)]
+        if bad:
+            raise ValueError(f"not base58 Solana addresses: {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent_limits(self) -> PolicySettings:
+        if self.max_usdc_daily < self.max_usdc_per_tx:
+            raise ValueError("max_usdc_daily must be at least max_usdc_per_tx")
+        if self.max_usdc_per_tx < self.minimum_bridge_deposit_usdc:
+            raise ValueError("max_usdc_per_tx must be at least minimum_bridge_deposit_usdc")
+        return self
+
+    def allowed_solana_programs(self) -> list[str]:
+        """Every program id the Solana policy allows, in order, without duplicates."""
+        ids = [*self.solana_program_ids, *self.solana_extra_program_ids]
+        if self.asgard_program_id:
+            ids.append(self.asgard_program_id)
+        return list(dict.fromkeys(ids))
