@@ -230,7 +230,9 @@ class ServedApp:
         self.name = name
         self.server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
         self.port = self.server.server_port
-        self._thread = threading.Thread(target=self.server.serve_forever, name=f"serve-{name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"serve-{name}", daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -47,6 +47,9 @@ class LocalStack:
         self.dynamodb: DynamoDBLocal | None = None
         self.anvil: Any = None
         self.evm: Any = None
+        self.hyperliquid: Any = None
+        self.bridge_watcher: Any = None
+        self.payouts: Any = None
         self.resources: Any = None
         self.scheduler: Any = None
         self.poller: Any = None
@@ -172,9 +175,27 @@ class LocalStack:
         self.anvil.start(self.ports["anvil"], block_time=1)
         self.evm = deploy(self.anvil.rpc_url)
         self.timings.mark("anvil", step)
+        self._start_hyperliquid()
+
+    def _start_hyperliquid(self) -> None:
+        from local.bridge_payouts import BridgePayouts
+        from local.hyperliquid.bridge_watcher import BridgeWatcher
+        from local.hyperliquid.nonces import Clock
+        from local.hyperliquid.simulator import HyperliquidSimulator
+
+        step = time.perf_counter()
+        # Nonces judged by wall time: the SDK stamps them so, even when --speed accrues funding faster.
+        self.hyperliquid = HyperliquidSimulator(nonce_clock=Clock())
+        self.payouts = BridgePayouts(self.evm, self.hyperliquid)
+        self.hyperliquid.on_withdrawal = self.payouts
+        self.served["hyperliquid"] = ServedApp(self.hyperliquid, self.ports["hyperliquid"], "hyperliquid").start()
+        self.bridge_watcher = BridgeWatcher(self.evm.rpc_url, self.evm.usdc_address, self.evm.bridge_address,
+                                            self.hyperliquid.credit_deposit)
+        self.bridge_watcher.start()
+        self.timings.mark("hyperliquid", step)
 
     def stop(self) -> None:
-        for part in (self.scheduler, self.poller):
+        for part in (self.scheduler, self.poller, self.bridge_watcher, self.payouts):
             if part is not None:
                 part.stop()
         for served in reversed(list(self.served.values())):

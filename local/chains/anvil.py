@@ -63,7 +63,7 @@ class Anvil:
         seconds, so ``block.timestamp`` keeps moving as on a live chain (Bridge2's dispute period and
         permit deadlines are checked against it; ``eth_estimateGas``/``eth_call`` see the latest
         block). With ``mixed_mining=False`` transactions wait for the next interval block instead.
-        Use ``block_time=1`` for the stack (< 1 s makes block timestamps run ahead of the clock).
+        The stack should pass ``block_time=1`` (sub-second values work too).
         """
         if self._process is not None:
             raise RuntimeError("anvil already started")

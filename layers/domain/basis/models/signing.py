@@ -53,6 +53,10 @@ class SpendWindow(BaseModel):
 
     user_id = UnicodeAttribute(hash_key=True)
     asset = UnicodeAttribute(range_key=True)  # USDC | SOL | SPL
+    # "YYYYMMDDHH" -> base units committed in that hour
     hourly = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    # reservation id -> {"amount": base units, "expires": epoch seconds}
     reservations = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    # reservation id -> epoch seconds of commit (kept 24 h so a retried commit is not counted twice)
+    committed = MapAttribute(default=dict)  # type: ignore[var-annotated]
     version = VersionAttribute()

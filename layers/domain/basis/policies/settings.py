@@ -29,29 +29,30 @@ DEFAULT_SOLANA_PROGRAMS = (
 
 # The real Bridge2 credits plain USDC transfers of at least 5 USDC; smaller ones are lost.
 BRIDGE_MINIMUM_DEPOSIT_USDC = Decimal(5)
+_MIN = BRIDGE_MINIMUM_DEPOSIT_USDC
 
 
 class PolicySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
 
-    evm_policy_name: str = Field("basis_evm_server_wallet", min_length=1, max_length=50)
-    solana_policy_name: str = Field("basis_solana_server_wallet", min_length=1, max_length=50)
+    evm_policy_name: str = Field(default="basis_evm_server_wallet", min_length=1, max_length=50)
+    solana_policy_name: str = Field(default="basis_solana_server_wallet", min_length=1, max_length=50)
 
-    max_usdc_per_tx: Decimal = Field(Decimal(25000), gt=0)
+    max_usdc_per_tx: Decimal = Field(default=Decimal(25000), gt=0)
     # Privy policies are stateless: the daily cap is enforced by the app's rolling ledger (G3).
-    max_usdc_daily: Decimal = Field(Decimal(50000), gt=0)
-    max_sol_per_tx: Decimal = Field(Decimal(10), gt=0)
+    max_usdc_daily: Decimal = Field(default=Decimal(50000), gt=0)
+    max_sol_per_tx: Decimal = Field(default=Decimal(10), gt=0)
     # SPL amounts are capped in units of a 6-decimal token (USDC, the token the product moves).
-    max_spl_per_tx: Decimal = Field(Decimal(25000), gt=0)
-    spl_cap_decimals: int = Field(6, ge=0, le=18)
-    minimum_bridge_deposit_usdc: Decimal = Field(BRIDGE_MINIMUM_DEPOSIT_USDC, ge=BRIDGE_MINIMUM_DEPOSIT_USDC)
+    max_spl_per_tx: Decimal = Field(default=Decimal(25000), gt=0)
+    spl_cap_decimals: int = Field(default=6, ge=0, le=18)
+    minimum_bridge_deposit_usdc: Decimal = Field(default=_MIN, ge=_MIN)
 
     arbitrum_usdc_address: str = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
     hyperliquid_bridge_address: str = "0x2Df1c51E09aECF9cacB7bc98cB1742757f163dF7"
     # EIP-712 chain ids: L1 actions sign a phantom agent on 1337; user-signed actions use the
     # signatureChainId the client picks (the official SDK always uses 0x66eee).
-    hyperliquid_exchange_chain_id: int = Field(1337, gt=0)
-    hyperliquid_signature_chain_id: int = Field(0x66EEE, gt=0)
+    hyperliquid_exchange_chain_id: int = Field(default=1337, gt=0)
+    hyperliquid_signature_chain_id: int = Field(default=0x66EEE, gt=0)
 
     solana_usdc_mint: str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
     solana_program_ids: tuple[str, ...] = DEFAULT_SOLANA_PROGRAMS

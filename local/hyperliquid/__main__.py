@@ -1,0 +1,28 @@
+"""Serve the Hyperliquid simulator alone: ``python -m local.hyperliquid [--port N]`` (Ctrl-C stops it)."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+
+from local.httpservice import ServedApp
+from local.hyperliquid.simulator import HyperliquidSimulator
+from local.ports import configured_ports
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=configured_ports()["hyperliquid"])
+    args = parser.parse_args()
+    served = ServedApp(HyperliquidSimulator(), args.port, "hyperliquid").start()
+    print(f"Hyperliquid simulator on {served.url} (POST /info, POST /exchange, /_local/...)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        served.stop()
+
+
+if __name__ == "__main__":
+    main()

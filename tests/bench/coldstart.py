@@ -1,0 +1,67 @@
+"""Cold-start cost of each function: importing its handler module in a fresh interpreter, with the
+environment a deployment gives it, reporting wall time and which heavy chain libraries it loaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from infra.catalog import FUNCTIONS
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("web3", "solders", "privy", "hyperliquid", "eth_account", "boto3")
+
+PROBE = """
+import importlib.util, json, sys, time
+start = time.perf_counter()
+spec = importlib.util.spec_from_file_location("handler", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "heavy": sorted(m for m in %r if m in sys.modules)}))
+""" % (HEAVY,)
+
+DEPLOYED_ENV = {
+    "AWS_REGION": "us-east-1",
+    "BASIS_STAGE": "dev",
+    "BASIS_TABLE_PREFIX": "basis-dev-",
+    "BASIS_PRIVY_API_URL": "https://api.privy.io",
+    "BASIS_PRIVY_APP_ID": "app",
+    "BASIS_HYPERLIQUID_API_URL": "https://api.hyperliquid.xyz",
+    "BASIS_ARBITRUM_RPC_URL": "https://arb1.arbitrum.io/rpc",
+    "BASIS_SOLANA_RPC_URL": "https://api.mainnet-beta.solana.com",
+    "BASIS_ASGARD_API_URL": "https://api.asgard.finance",
+    "BASIS_SECRET_NAME": "basis-dev-secrets",
+    "BASIS_SCAN_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/basis-dev-scan",
+    "BASIS_EVENT_BUS_NAME": "basis-dev-events",
+    "BASIS_PRIVY_VERIFICATION_KEY": "-----BEGIN PUBLIC KEY-----\\nunused\\n-----END PUBLIC KEY-----",
+    "POWERTOOLS_METRICS_NAMESPACE": "Basis",
+}
+
+
+def import_once(name: str) -> dict[str, object]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BASIS_")}
+    env.update(DEPLOYED_ENV)
+    env["PYTHONPATH"] = str(ROOT / "layers" / "domain")
+    handler = ROOT / "functions" / name / "handler.py"
+    out = subprocess.run([sys.executable, "-c", PROBE, str(handler)], env=env, capture_output=True, text=True,
+                         check=True, timeout=120)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def run(repeats: int = 5) -> dict[str, dict[str, object]]:
+    results = {}
+    for fn in FUNCTIONS:
+        runs = [import_once(fn.name) for _ in range(repeats)]
+        seconds = sorted(float(r["seconds"]) for r in runs)  # type: ignore[arg-type]
+        results[fn.name] = {
+            "median_s": round(statistics.median(seconds), 3),
+            "min_s": round(seconds[0], 3),
+            "heavy_modules": runs[0]["heavy"],
+            "layers": list(fn.layers),
+        }
+    return results

@@ -1,0 +1,52 @@
+"""The local gateway builds the events API Gateway sends (validated with Powertools' models)."""
+
+import base64
+import json
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from local.gateway import LocalGateway, _allowed, _is_public, authorizer_event, proxy_event
+
+
+def request(method: str, path: str, **kwargs: object) -> Request:
+    return Request(EnvironBuilder(method=method, path=path, base_url="http://127.0.0.1:3000", **kwargs).get_environ())
+
+
+def test_proxy_event_is_a_valid_rest_api_event_with_query_and_json_body() -> None:
+    event = proxy_event(request("POST", "/api/v1/auth/sync", query_string="a=1&a=2", json={"x": 1}),
+                        {"user_id": "did:privy:a"})
+    model = parse(event, model=APIGatewayProxyEventModel)
+    assert model.httpMethod == "POST" and model.pathParameters == {"proxy": "auth/sync"}
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
+    assert json.loads(event["body"]) == {"x": 1} and event["isBase64Encoded"] is False
+    assert event["requestContext"]["authorizer"] == {"user_id": "did:privy:a"}
+
+
+def test_binary_bodies_are_base64_encoded() -> None:
+    event = proxy_event(request("PUT", "/api/v1/blob", data=b"\x00\xff", content_type="application/octet-stream"),
+                        None)
+    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == b"\x00\xff"
+
+
+def test_public_paths_and_authorizer_method_arn() -> None:
+    assert _is_public("/api/v1/health") and _is_public("/api/v1/docs") and not _is_public("/api/v1/healthz")
+    event = authorizer_event(request("GET", "/api/v1/wallets/server"))
+    assert event["methodArn"].endswith("/local/GET/api/v1/wallets/server")
+
+
+def test_policy_needs_an_allow_and_no_deny() -> None:
+    allow = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}
+    assert _allowed({"policyDocument": {"Statement": [allow]}})
+    assert not _allowed({"policyDocument": {"Statement": [allow, {**allow, "Effect": "Deny"}]}})
+    assert not _allowed({"policyDocument": {"Statement": []}})
+
+
+def test_proxy_response_becomes_http_with_multi_value_headers() -> None:
+    response = LocalGateway._to_http({"statusCode": 201, "body": base64.b64encode(b"hi").decode(),
+                                      "isBase64Encoded": True, "headers": {"X-One": "1"},
+                                      "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}})
+    assert response.status_code == 201 and response.get_data() == b"hi"
+    assert response.headers["X-One"] == "1" and response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
