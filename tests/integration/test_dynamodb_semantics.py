@@ -7,7 +7,7 @@ import pytest
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from basis.models import Claim, ControlFlag, User, connection
+from basis.models import Claim, ControlFlag, Transfer, User, connection
 from local.stack import LocalStack
 
 
@@ -25,16 +25,16 @@ def test_conditional_put_is_rejected_when_the_claim_exists(stack: LocalStack) ->
 
 
 def test_version_attribute_rejects_a_stale_writer(stack: LocalStack) -> None:
-    name = _id("flag")
-    ControlFlag(name).save()
-    first, second = ControlFlag.get(name), ControlFlag.get(name)
-    first.state = "open"
+    user_id = _id("did:privy:v")
+    Transfer(user_id, "t1", kind="deposit", amount_usdc=10).save()
+    first, second = Transfer.get(user_id, "t1"), Transfer.get(user_id, "t1")
+    first.stage = "validated"
     first.save()
-    second.state = "half_open"
+    second.stage = "rejected"
     with pytest.raises(PutError) as caught:
         second.save()
     assert caught.value.cause_response_code == "ConditionalCheckFailedException"
-    assert ControlFlag.get(name).state == "open"
+    assert Transfer.get(user_id, "t1").stage == "validated"
 
 
 def test_conditional_update_is_rejected(stack: LocalStack) -> None:

@@ -1,9 +1,10 @@
 """Durable platform-wide flags and shared state: the kill switch, the signing circuit breaker.
 
-Access pattern: get/update by name with version checks (shared by every Lambda container).
+Access pattern: get by name; atomic updates with conditions on ``state`` / ``counter`` (shared by
+every Lambda container, so no read-modify-write without a condition).
 """
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 
 from basis.models.base import BaseModel
 
@@ -19,4 +20,3 @@ class ControlFlag(BaseModel):
     counter = NumberAttribute(default=0)
     until = NumberAttribute(null=True)
     details = MapAttribute(default=dict)  # type: ignore[var-annotated]
-    version = VersionAttribute()

@@ -1,0 +1,32 @@
+"""How a signing request can fail, classified for the caller (seed 3.1, 3.1a)."""
+
+from __future__ import annotations
+
+
+class SigningError(Exception):
+    """A signature could not be obtained. ``retriable`` says whether trying later may succeed."""
+
+    def __init__(self, message: str, *, retriable: bool, status: int | None = None) -> None:
+        super().__init__(message)
+        self.retriable = retriable
+        self.status = status
+
+
+class PolicyDeniedError(SigningError):
+    """The wallet's policy forbids the request (never retried). ``reason`` is what Privy (or the
+    local preflight) said; ``explanation`` names the rule that decided, from the local evaluator."""
+
+    def __init__(self, reason: str, *, explanation: str, rule: str | None = None, preflight: bool = False) -> None:
+        super().__init__(f"policy denied: {reason}", retriable=False, status=403)
+        self.reason = reason
+        self.explanation = explanation
+        self.rule = rule
+        self.preflight = preflight
+
+
+class CircuitOpenError(SigningError):
+    """Signing is paused for every wallet after repeated failures; retry after ``retry_after`` s."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"signing circuit open for another {retry_after:.1f}s", retriable=True)
+        self.retry_after = retry_after
