@@ -101,9 +101,11 @@ def test_product_evm_policy_transactions(
 def test_hyperliquid_typed_data_from_the_sdk_is_allowed(mainnet: bool) -> None:
     decision = evaluate(POLICY, "eth_signTypedData_v4", hl_order_typed_data(mainnet))
     assert decision.allowed and decision.rule and "Exchange" in decision.rule
-    for action in ("withdraw3", "usdSend", "usdClassTransfer"):
+    for action in ("withdraw3", "usdClassTransfer"):
         decision = evaluate(POLICY, "eth_signTypedData_v4", hl_user_action_typed_data(action, mainnet))
         assert decision.allowed and decision.rule and action in decision.rule
+    # usdSend can move USDC to any Hyperliquid account: the policy does not allow it.
+    assert not evaluate(POLICY, "eth_signTypedData_v4", hl_user_action_typed_data("usdSend", mainnet)).allowed
 
 
 def _with(params: dict, **changes: Any) -> dict:

@@ -40,11 +40,11 @@ MATRIX = [
         True,
     ),
     (
-        "HL user action EIP-712 (usdSend)",
+        "HL usdSend to any account denied",
         EVM,
         "eth_signTypedData_v4",
         hl_user_action_typed_data("usdSend"),
-        True,
+        False,
     ),
     (
         "HL user action EIP-712 (usdClassTransfer)",

@@ -29,6 +29,8 @@ ERC20_TRANSFER_ABI: list[dict[str, Any]] = [
 ]
 
 # EIP-712 struct definitions the official Hyperliquid SDK signs (hyperliquid.utils.signing).
+# usdSend is deliberately absent: a shared policy cannot restrict its destination (any Hyperliquid
+# account), and the product never needs it; withdraw3 pays out to an address the signer checks.
 HL_AGENT_TYPES = [{"name": "source", "type": "string"}, {"name": "connectionId", "type": "bytes32"}]
 _HL_TRANSFER_TYPES = [
     {"name": "hyperliquidChain", "type": "string"},
@@ -38,7 +40,6 @@ _HL_TRANSFER_TYPES = [
 ]
 HL_USER_ACTION_TYPES: dict[str, list[dict[str, str]]] = {
     "HyperliquidTransaction:Withdraw": _HL_TRANSFER_TYPES,
-    "HyperliquidTransaction:UsdSend": _HL_TRANSFER_TYPES,
     "HyperliquidTransaction:UsdClassTransfer": [
         {"name": "hyperliquidChain", "type": "string"},
         {"name": "amount", "type": "string"},
@@ -48,7 +49,6 @@ HL_USER_ACTION_TYPES: dict[str, list[dict[str, str]]] = {
 }
 HL_ACTION_NAMES = {
     "HyperliquidTransaction:Withdraw": "withdraw3",
-    "HyperliquidTransaction:UsdSend": "usdSend",
     "HyperliquidTransaction:UsdClassTransfer": "usdClassTransfer",
 }
 

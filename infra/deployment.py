@@ -1,0 +1,78 @@
+"""What varies between deployments, read from CDK context (``cdk.json`` or ``-c key=value``).
+
+Endpoints default to mainnet; the stage names every physical resource (``basis-<stage>-...``),
+and ``prod`` turns on deletion protection and retention of the data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from constructs import Node
+
+ENDPOINT_DEFAULTS: dict[str, str] = {
+    "privy_api_url": "https://api.privy.io",
+    "hyperliquid_api_url": "https://api.hyperliquid.xyz",
+    "arbitrum_rpc_url": "https://arb1.arbitrum.io/rpc",
+    "solana_rpc_url": "https://api.mainnet-beta.solana.com",
+    "asgard_api_url": "https://v2-ultra-edge.asgard.finance/margin-trading",
+}
+STAGE_PATTERN = re.compile(r"^[a-z0-9-]{1,20}$")
+PROD_STAGES = frozenset({"prod"})
+
+
+@dataclass(frozen=True)
+class Deployment:
+    stage: str
+    endpoints: dict[str, str]
+    privy_app_id: str
+    alarm_email: str | None = None
+
+    @property
+    def prefix(self) -> str:
+        """Physical name prefix of every resource; the product reads it as BASIS_TABLE_PREFIX."""
+        return f"basis-{self.stage}-"
+
+    @property
+    def is_prod(self) -> bool:
+        return self.stage in PROD_STAGES
+
+    @property
+    def secret_name(self) -> str:
+        return f"{self.prefix}secrets"
+
+    @classmethod
+    def from_context(cls, node: Node) -> Deployment:
+        def get(key: str, default: Any = None) -> Any:
+            value = node.try_get_context(key)
+            return default if value in (None, "") else value
+
+        stage = str(get("stage", "dev"))
+        if not STAGE_PATTERN.match(stage):
+            raise ValueError(f"context 'stage' must match {STAGE_PATTERN.pattern}, got {stage!r}")
+        endpoints = {key: str(get(key, default)) for key, default in ENDPOINT_DEFAULTS.items()}
+        for key, url in endpoints.items():
+            if not url.startswith("https://"):
+                raise ValueError(f"context {key!r} must be an https URL, got {url!r}")
+        return cls(
+            stage=stage,
+            endpoints=endpoints,
+            # Public identifier of the Privy app (not a secret); deploy with -c privy_app_id=...
+            privy_app_id=str(get("privy_app_id", "set-privy-app-id-in-context")),
+            alarm_email=get("alarm_email"),
+        )
+
+    def environment(self) -> dict[str, str]:
+        """The BASIS_* variables of ``basis.config.Settings`` common to every function."""
+        env = {
+            "BASIS_STAGE": self.stage,
+            "BASIS_TABLE_PREFIX": self.prefix,
+            "BASIS_PRIVY_APP_ID": self.privy_app_id,
+            "BASIS_SECRET_NAME": self.secret_name,
+            "POWERTOOLS_SERVICE_NAME": "basis",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        env.update({f"BASIS_{key.upper()}": url for key, url in self.endpoints.items()})
+        return env
