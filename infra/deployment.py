@@ -28,6 +28,7 @@ class Deployment:
     stage: str
     endpoints: dict[str, str]
     privy_app_id: str
+    privy_verification_key: str
     alarm_email: str | None = None
 
     @property
@@ -56,11 +57,16 @@ class Deployment:
         for key, url in endpoints.items():
             if not url.startswith("https://"):
                 raise ValueError(f"context {key!r} must be an https URL, got {url!r}")
+        # Both are public (the app id and the ES256 key Privy signs tokens with): context, not secrets.
+        privy = {key: get(key) for key in ("privy_app_id", "privy_verification_key")}
+        missing = [key for key, value in privy.items() if value is None]
+        if missing and stage in PROD_STAGES:
+            raise ValueError(f"stage {stage!r} needs context {', '.join(missing)} (-c key=value)")
         return cls(
             stage=stage,
             endpoints=endpoints,
-            # Public identifier of the Privy app (not a secret); deploy with -c privy_app_id=...
-            privy_app_id=str(get("privy_app_id", "set-privy-app-id-in-context")),
+            privy_app_id=str(privy["privy_app_id"] or "unset-privy-app-id"),
+            privy_verification_key=str(privy["privy_verification_key"] or "unset"),
             alarm_email=get("alarm_email"),
         )
 

@@ -17,24 +17,35 @@ class ChildProcess:
         self.cwd = cwd
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
+        self._launched_at = 0.0
 
-    def start(self, ready: Callable[[], bool], timeout: float = 30.0) -> float:
-        """Start the process and wait until ``ready()``; returns the seconds it took."""
-        started = time.perf_counter()
+    def launch(self) -> None:
+        """Start the process without waiting for it (see ``wait_ready``)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._launched_at = time.perf_counter()
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 self.argv, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        deadline = started + timeout
+
+    def wait_ready(self, ready: Callable[[], bool], timeout: float = 30.0) -> float:
+        """Wait until ``ready()``; returns the seconds since launch. Stops the process on timeout."""
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was not launched")
+        deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
             if ready():
-                return time.perf_counter() - started
+                return time.perf_counter() - self._launched_at
             time.sleep(0.05)
         self.stop()
         raise TimeoutError(f"{self.name} not ready after {timeout:.0f}s; see {self.log_path}")
+
+    def start(self, ready: Callable[[], bool], timeout: float = 30.0) -> float:
+        """Start the process and wait until ``ready()``; returns the seconds it took."""
+        self.launch()
+        return self.wait_ready(ready, timeout)
 
     @property
     def pid(self) -> int | None:

@@ -124,9 +124,8 @@ class LocalStack:
         begin = time.perf_counter()
         self._apply_environment()
         self.dynamodb = DynamoDBLocal(self.ports["dynamodb"], self.log_dir)
-        # Java takes ~2 s: start it first and bring the in-process services up meanwhile.
-        ddb_started = time.perf_counter()
-        self.dynamodb.start(lambda: True, timeout=60)
+        # Java takes ~2 s: launch it first and bring the in-process services up meanwhile.
+        self.dynamodb.launch()
         step = time.perf_counter()
         self.served["aws"] = ServedApp(create_aws_app(self.lambdas), self.ports["aws"], "aws").start()
         self.timings.mark("aws", step)
@@ -143,8 +142,7 @@ class LocalStack:
                                               self._secret_values)
         self.timings.mark("aws_resources", step)
         step = time.perf_counter()
-        self.dynamodb.start_wait()
-        self.timings.mark("dynamodb", ddb_started)
+        self.timings.steps["dynamodb"] = round(self.dynamodb.wait_listening(), 3)
 
         from basis.runtime import bootstrap
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
 
 from local.processes import ChildProcess
@@ -37,15 +36,8 @@ class DynamoDBLocal(ChildProcess):
         super().__init__("dynamodb-local", argv, log_path=log_dir / "dynamodb.log")
         self.port = port
 
-    def start_wait(self, timeout: float = 60) -> None:
-        """Wait until the engine accepts connections (after ``start`` returned immediately)."""
-        deadline = time.monotonic() + timeout
-        while not _listening(self.port):
-            if self.process is None or self.process.poll() is not None:
-                raise RuntimeError(f"DynamoDB Local exited; see {self.log_path}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"DynamoDB Local not ready after {timeout:.0f}s; see {self.log_path}")
-            time.sleep(0.05)
+    def wait_listening(self, timeout: float = 60) -> float:
+        return self.wait_ready(lambda: _listening(self.port), timeout)
 
     @property
     def url(self) -> str:

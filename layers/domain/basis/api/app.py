@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from basis.api import auth, health, wallets
+from basis.api import auth, health, wallet_health, wallets
 from basis.observability import logger
 
 API_PREFIX = "/api/v1"
@@ -15,7 +15,7 @@ VERSION = "1.0.0"
 
 def create_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
-    for module in (health, auth, wallets):
+    for module in (health, wallet_health, auth, wallets):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)

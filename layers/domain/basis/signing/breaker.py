@@ -63,10 +63,12 @@ class SharedCircuitBreaker:
 
     def record_failure(self) -> None:
         counted = ControlFlag(self.name)
-        counted.update(actions=[ControlFlag.counter.add(1), ControlFlag.state.set(ControlFlag.state | CLOSED)])
+        counted.update(actions=[ControlFlag.counter.add(1),
+                                ControlFlag.state.set(ControlFlag.state | CLOSED)])
         now = self.clock()
         if counted.state == HALF_OPEN:
-            self._open(from_state=HALF_OPEN, now=now, failures=int(counted.counter), event="probe failed: re-opened")
+            self._open(from_state=HALF_OPEN, now=now, failures=int(counted.counter),
+                       event="probe failed: re-opened")
         elif counted.state == CLOSED and counted.counter >= self.threshold:
             self._open(from_state=CLOSED, now=now, failures=int(counted.counter), event="tripped")
 

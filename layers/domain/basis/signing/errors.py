@@ -16,7 +16,8 @@ class PolicyDeniedError(SigningError):
     """The wallet's policy forbids the request (never retried). ``reason`` is what Privy (or the
     local preflight) said; ``explanation`` names the rule that decided, from the local evaluator."""
 
-    def __init__(self, reason: str, *, explanation: str, rule: str | None = None, preflight: bool = False) -> None:
+    def __init__(self, reason: str, *, explanation: str, rule: str | None = None,
+                 preflight: bool = False) -> None:
         super().__init__(f"policy denied: {reason}", retriable=False, status=403)
         self.reason = reason
         self.explanation = explanation
@@ -30,3 +31,13 @@ class CircuitOpenError(SigningError):
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"signing circuit open for another {retry_after:.1f}s", retriable=True)
         self.retry_after = retry_after
+
+
+class SpendCapExceededError(SigningError):
+    """The user's rolling 24 h cap for ``asset`` would be passed; nothing was sent to Privy.
+    Amounts are base units. Not retriable now: the cap frees up as older spends leave the window."""
+
+    def __init__(self, asset: str, *, used: int, amount: int, cap: int) -> None:
+        super().__init__(f"{asset} daily cap: {used} used + {amount} requested > {cap} (base units)",
+                         retriable=False)
+        self.asset, self.used, self.amount, self.cap = asset, used, amount, cap

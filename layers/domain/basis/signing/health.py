@@ -12,7 +12,7 @@ from basis.signing.telemetry import RESULTS, bucket_of
 
 def _records_since(since: datetime) -> list[SigningRecord]:
     now = datetime.now(UTC)
-    records = []
+    records: list[SigningRecord] = []
     hour = since.replace(minute=0, second=0, microsecond=0)
     while hour <= now:
         records.extend(SigningRecord.query(bucket_of(hour), SigningRecord.at_id >= since.isoformat()))

@@ -1,0 +1,35 @@
+"""What each function may touch: the least-privilege grants CDK attaches to its role.
+
+Tables are named by their ``table_suffix``. Keep this next to ``catalog.FUNCTIONS``: a function
+missing here gets no table, queue, bus or secret access at all (a test checks every catalog
+function is listed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Access:
+    read: tuple[str, ...] = ()
+    read_write: tuple[str, ...] = ()
+    send_to: tuple[str, ...] = ()  # queues (catalog names)
+    put_events: bool = False  # on the product's event bus
+    start_executions: tuple[str, ...] = ()  # state machines (catalog names)
+    secret: bool = False  # read the deployment's Secrets Manager secret
+
+
+FUNCTION_ACCESS: dict[str, Access] = {
+    "api": Access(
+        read=("positions", "risk_tracking", "signing_ledger", "control"),
+        read_write=("users", "claims", "strategy_configs", "transfers", "spend_windows", "idempotency"),
+        put_events=True,
+        start_executions=("deposit-saga",),
+        secret=True,
+    ),
+    "authorizer": Access(read=("users",), secret=True),
+    "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),
+    "deposit_saga": Access(read_write=("transfers",)),
+    "provision_wallets": Access(read_write=("users", "claims", "idempotency"), secret=True),
+}

@@ -1,0 +1,46 @@
+"""``GET /api/v1/health/wallets``: signing activity and wallets for operators (seed 4.2).
+
+Admin only: an internal service JWT with ``role: admin`` (``issue_service_token(role="admin")``);
+any other caller gets 403. Backed by the signing ledger (24 h) and the shared circuit breaker.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.exceptions import ForbiddenError
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel
+
+from basis.api.principal import current_principal
+from basis.signing.breaker import SharedCircuitBreaker
+from basis.signing.health import wallet_health
+
+router = APIGatewayRouter()
+
+
+class UserWallets(BaseModel):
+    user_id: str
+    evm_wallet_id: str | None = None
+    evm_address: str | None = None
+    solana_wallet_id: str | None = None
+    solana_address: str | None = None
+
+
+class BreakerState(BaseModel):
+    state: str
+    consecutive_failures: int
+    open_until: float | None = None
+
+
+class WalletHealthReport(BaseModel):
+    users: list[UserWallets]
+    signing: dict[str, dict[str, int]]
+    policy_violations_24h: int
+    circuit_breaker: BreakerState
+
+
+@router.get("/health/wallets", summary="Wallets, signing totals (1 h / 24 h), breaker state; admin only")
+def wallets_health() -> WalletHealthReport:
+    principal = current_principal(router.current_event)
+    if principal.role != "admin":
+        raise ForbiddenError("admin only")
+    return WalletHealthReport.model_validate(wallet_health(SharedCircuitBreaker()))

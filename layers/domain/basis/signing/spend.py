@@ -1,0 +1,89 @@
+"""How much a signing request moves, per capped asset, decoded from the rpc params themselves.
+
+* EVM ``eth_signTransaction`` / ``eth_sendTransaction`` to the USDC contract: the ERC-20
+  ``transfer`` / ``transferFrom`` amount -> ``USDC`` (every USDC transfer counts, whatever its
+  destination; the policy only lets the bridge receive one).
+* Solana ``signTransaction`` / ``signAndSendTransaction``: System ``Transfer`` /
+  ``TransferWithSeed`` lamports -> ``SOL``; SPL ``Transfer`` / ``TransferChecked`` amounts -> ``SPL``
+  (summed over the top-level instructions).
+
+Unreadable params move nothing here: the evaluator (preflight) and Privy refuse them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import struct
+from typing import Any
+
+from basis.policies.requests import EvmTransaction, MalformedRequestError
+
+EVM_TX_METHODS = frozenset({"eth_signTransaction", "eth_sendTransaction"})
+SOLANA_TX_METHODS = frozenset({"signTransaction", "signAndSendTransaction"})
+SYSTEM_PROGRAM = "11111111111111111111111111111111"
+_SYSTEM_TRANSFER_TAGS = (2, 11)  # Transfer, TransferWithSeed: lamports is the u64 after the tag
+
+_ERC20_ABI: list[dict[str, Any]] = [
+    {"type": "function", "name": "transfer",
+     "inputs": [{"name": "to", "type": "address"}, {"name": "amount", "type": "uint256"}]},
+    {"type": "function", "name": "transferFrom",
+     "inputs": [{"name": "from", "type": "address"}, {"name": "to", "type": "address"},
+                {"name": "amount", "type": "uint256"}]},
+]
+
+
+def spend_of(method: str, params: dict[str, Any], *, usdc_address: str) -> dict[str, int]:
+    """Base units moved per asset (``USDC`` / ``SOL`` / ``SPL``); only positive amounts appear."""
+    if method in EVM_TX_METHODS:
+        return _evm_spend(params, usdc_address)
+    if method in SOLANA_TX_METHODS:
+        return _solana_spend(params)
+    return {}
+
+
+def _evm_spend(params: dict[str, Any], usdc_address: str) -> dict[str, int]:
+    try:
+        tx = EvmTransaction(params)
+    except MalformedRequestError:
+        return {}
+    if not tx.to or tx.to.lower() != usdc_address.lower():
+        return {}
+    for function in ("transfer", "transferFrom"):
+        amount = tx.calldata_field(_ERC20_ABI, f"{function}.amount")
+        if isinstance(amount, int) and amount > 0:
+            return {"USDC": amount}
+    return {}
+
+
+def _solana_spend(params: dict[str, Any]) -> dict[str, int]:
+    from basis.policies.solana_instructions import TOKEN_PROGRAMS, decode_transaction
+
+    try:
+        instructions = decode_transaction(params)
+    except MalformedRequestError:
+        return {}
+    totals = {"SOL": 0, "SPL": 0}
+    raw = _instruction_data(params)
+    for ix in instructions:
+        if ix.program_id == SYSTEM_PROGRAM:
+            data = raw[ix.index] if ix.index < len(raw) else b""
+            if len(data) >= 12 and struct.unpack_from("<I", data)[0] in _SYSTEM_TRANSFER_TAGS:
+                totals["SOL"] += struct.unpack_from("<Q", data, 4)[0]
+        elif ix.program_id in TOKEN_PROGRAMS:
+            for name in ("Transfer.amount", "TransferChecked.amount"):
+                amount = ix.fields.get(name)
+                if isinstance(amount, int):
+                    totals["SPL"] += amount
+    return {asset: amount for asset, amount in totals.items() if amount > 0}
+
+
+def _instruction_data(params: dict[str, Any]) -> list[bytes]:
+    from solders.transaction import VersionedTransaction
+
+    try:
+        raw = base64.b64decode(params["transaction"], validate=True)
+        message = VersionedTransaction.from_bytes(raw).message
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return []
+    return [bytes(ix.data) for ix in message.instructions]

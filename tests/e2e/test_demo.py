@@ -1,0 +1,35 @@
+"""`basis-local demo` end to end: a fresh stack on free ports, the whole journey, a clean stop."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from local.ports import PORTS, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
+    env = {**os.environ, "BASIS_LOCAL_STATE_DIR": str(tmp_path)}
+    for variable, _ in PORTS.values():
+        env[variable] = str(free_port())
+    result = subprocess.run([sys.executable, "-m", "local", "demo", "--speed", "120"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    out = result.stdout
+    assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
+    lines = [line for line in out.splitlines() if line.startswith("[")]
+    journey = "\n".join(lines)
+    assert "local stack started" in journey
+    assert "GET /api/v1/health" in journey and "HTTP 200 status=ok" in journey
+    assert "no token -> protected      HTTP 401" in journey
+    assert "scan schedule fired" in journey and '"queued": 1' in journey
+    assert "deposit saga 100 USDC      execution SUCCEEDED, stage=validated" in journey
+    assert "deposit saga 3 USDC        execution FAILED, stage=rejected" in journey
+    assert lines[-1].endswith("local stack stopped")
+    for variable, _ in PORTS.values():  # nothing is left listening: every service was stopped
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", int(env[variable]))) != 0, f"{variable} still in use"

@@ -1,0 +1,124 @@
+"""The synthesized CloudFormation matches the catalog and the PynamoDB models."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from basis.models import ALL_MODELS
+from infra.catalog import FUNCTIONS, QUEUES, SCHEDULES, STATE_MACHINES
+from infra.constructs.state_machines import placeholders
+from infra.summary import infra_summary
+from infra.tables import all_table_specs
+from tests.infra.conftest import Synth
+
+pytestmark = pytest.mark.infra
+
+
+def test_synth_is_fast_enough_and_writes_three_stacks(synth: Synth) -> None:
+    assert set(synth.templates) == {"data", "service", "observability"}
+    assert synth.seconds < 60
+
+
+def test_every_model_has_its_table(synth: Synth) -> None:
+    tables = infra_summary(synth.templates["data"])["tables"]
+    assert set(tables) == {model.table_suffix for model in ALL_MODELS}
+    for spec in all_table_specs():
+        table = tables[spec.suffix]
+        assert table["billing"] == "PAY_PER_REQUEST"
+        assert table["partition"] == (spec.partition.name, spec.partition.type)
+        assert table["sort"] == ((spec.sort.name, spec.sort.type) if spec.sort else None)
+        assert table["ttl"] == spec.ttl_attribute
+        assert set(table["indexes"]) == {index.name for index in spec.indexes}
+        for index in spec.indexes:
+            assert table["indexes"][index.name]["partition"] == (index.partition.name, index.partition.type)
+            assert table["indexes"][index.name]["projection"] == index.projection
+
+
+def test_tables_are_named_for_the_stage_with_pitr(synth: Synth) -> None:
+    template = Template.from_json(synth.templates["data"])
+    template.resource_count_is("AWS::DynamoDB::Table", len(ALL_MODELS))
+    template.has_resource_properties("AWS::DynamoDB::Table", {
+        "TableName": "basis-dev-users",
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+    })
+    template.has_resource("AWS::DynamoDB::Table", {"DeletionPolicy": "Delete"})
+
+
+def test_functions_follow_the_catalog(synth: Synth) -> None:
+    functions = infra_summary(synth.templates["service"])["functions"]
+    assert set(functions) == {fn.name for fn in FUNCTIONS}
+    for fn in FUNCTIONS:
+        assert functions[fn.name]["runtime"] == "python3.12"
+        assert functions[fn.name]["layers"] == sorted(fn.layers)
+        if "chain" not in fn.layers:
+            assert "chain" not in functions[fn.name]["layers"]
+    template = Template.from_json(synth.templates["service"])
+    template.has_resource_properties("AWS::Lambda::Function", {
+        "FunctionName": "basis-dev-api", "Handler": "handler.handler", "Architectures": ["x86_64"],
+        "TracingConfig": {"Mode": "Active"}, "Timeout": 29})
+
+
+def test_queues_have_dead_letter_queues_and_consumers(synth: Synth) -> None:
+    queues = infra_summary(synth.templates["service"])["queues"]
+    for queue in QUEUES:
+        assert queues[queue.name]["dlq"] == f"{queue.name}-dlq"
+        assert queues[queue.name]["max_receive_count"] == queue.max_receive_count
+    template = Template.from_json(synth.templates["service"])
+    template.resource_count_is("AWS::SQS::Queue", 2 * len(QUEUES))
+    template.has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
+    template.has_resource_properties("AWS::SQS::QueuePolicy", {"PolicyDocument": {"Statement": Match.array_with([
+        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+    consumers = [fn for fn in FUNCTIONS if fn.consumes]
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", len(consumers))
+    template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
+        "FunctionResponseTypes": ["ReportBatchItemFailures"]})
+
+
+def test_schedules_have_the_catalog_rates_and_targets(synth: Synth) -> None:
+    schedules = infra_summary(synth.templates["service"])["schedules"]
+    assert schedules == {s.name: {"rate_minutes": s.rate_minutes, "target": s.target} for s in SCHEDULES}
+
+
+def test_state_machines_load_the_asl_with_function_arns(synth: Synth) -> None:
+    template = synth.templates["service"]
+    assert infra_summary(template)["state_machines"] == sorted(m.name for m in STATE_MACHINES)
+    resources = template["Resources"]
+    by_name = {r["Properties"]["StateMachineName"]: r["Properties"] for r in resources.values()
+               if r["Type"] == "AWS::StepFunctions::StateMachine"}
+    for machine in STATE_MACHINES:
+        props = by_name[f"basis-dev-{machine.name}"]
+        # The ASL file is shipped as an asset, byte for byte; CloudFormation substitutes the ARNs.
+        asset = synth.outdir / f"asset.{props['DefinitionS3Location']['Key']}"
+        assert asset.read_text() == machine.path.read_text()
+        substitutions = props["DefinitionSubstitutions"]
+        assert set(substitutions) == placeholders(machine) == {f"Fn_{name}" for name in machine.functions}
+        for key, value in substitutions.items():
+            function = resources[value["Fn::GetAtt"][0]]
+            assert function["Type"] == "AWS::Lambda::Function"
+            assert function["Properties"]["FunctionName"] == f"basis-dev-{key.removeprefix('Fn_')}"
+        assert props["TracingConfiguration"] == {"Enabled": True}
+        assert props["LoggingConfiguration"]["Level"] == "ALL"
+
+
+def test_api_routes_public_paths_without_the_authorizer(synth: Synth) -> None:
+    template = Template.from_json(synth.templates["service"])
+    template.has_resource_properties("AWS::ApiGateway::Authorizer", {"Type": "REQUEST"})
+    methods = template.find_resources("AWS::ApiGateway::Method")
+    auth = sorted(m["Properties"]["AuthorizationType"] for m in methods.values())
+    assert auth == ["CUSTOM", "NONE", "NONE", "NONE"]
+    paths = {r["Properties"]["PathPart"] for r in template.find_resources("AWS::ApiGateway::Resource").values()}
+    assert {"api", "v1", "{proxy+}", "health", "openapi.json", "docs"} <= paths
+
+
+def test_dashboard_and_alarms_exist(synth: Synth) -> None:
+    template = Template.from_json(synth.templates["observability"])
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    names = {a["Properties"]["AlarmName"] for a in alarms.values()}
+    expected = {f"basis-dev-{q.name}-dlq-not-empty" for q in QUEUES}
+    expected |= {f"basis-dev-{m.name}-failed" for m in STATE_MACHINES}
+    expected |= {f"basis-dev-{fn.name.replace('_', '-')}-errors" for fn in FUNCTIONS}
+    assert expected <= names
+    assert all(a["Properties"]["AlarmActions"] for a in alarms.values())
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
