@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: deps demo local test test-unit test-integration synth bench lint format clean
 

@@ -4,8 +4,8 @@ Each layer is ``build/layers/<name>/python`` filled by ``pip install --target`` 
 Lambda platform (``manylinux2014_x86_64``, CPython 3.12). The ``base`` layer also carries the
 domain package ``basis``; the ``chain`` layer holds only what ``base`` does not already ship.
 Both are installed under one joint resolution of every requirement file (``pip --dry-run
---report``), so the two layers agree on shared packages once merged into ``/opt/python``. A build is reused while its
-inputs (requirement files, domain sources, platform) are unchanged.
+--report``), so the two layers agree on shared packages once merged into ``/opt/python``. A build
+is reused while its inputs (requirement files, domain sources, platform) are unchanged.
 """
 
 from __future__ import annotations
@@ -43,9 +43,20 @@ def _inputs_digest(name: str) -> str:
 
 def _pip(*args: str) -> None:
     command = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--platform", PLATFORM, "--implementation", "cp", "--python-version", PYTHON_VERSION,
-        "--only-binary=:all:", *args,
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--platform",
+        PLATFORM,
+        "--implementation",
+        "cp",
+        "--python-version",
+        PYTHON_VERSION,
+        "--only-binary=:all:",
+        *args,
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
     if result.returncode != 0:

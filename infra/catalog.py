@@ -84,13 +84,14 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("scan_dispatcher", "Scheduled: enqueue one funding-rate scan per enabled user", timeout_seconds=60),
     Function("deposit_saga", "Step Functions task steps of the deposit saga", timeout_seconds=60),
     Function("provision_wallets", "Creates a user's Privy server wallets (WalletsRequested events)",
-             layers=("base", "chain"), timeout_seconds=30, consumes="provisioning"),
+             layers=("base", "chain"), timeout_seconds=20, consumes="provisioning"),
 )
 
 QUEUES: tuple[Queue, ...] = (
     Queue("scan", visibility_timeout_seconds=120),
-    # Short visibility and many receives: a Privy outage is retried for minutes before the DLQ.
-    Queue("provisioning", visibility_timeout_seconds=10, max_receive_count=12),
+    # The consumer backs off by shortening/lengthening each failed message's visibility (5 s, 10 s,
+    # ... 300 s), so a Privy outage is retried for about half an hour before the DLQ.
+    Queue("provisioning", visibility_timeout_seconds=30, max_receive_count=12),
 )
 
 # The product's own EventBridge bus (physical name basis-<stage>-events) and its rules.

@@ -27,7 +27,7 @@ _RATE = re.compile(r"^rate\((\d+) minutes?\)$")
 
 
 def _strip(name: str, prefix: str) -> str:
-    return name[len(prefix):] if prefix and name.startswith(prefix) else name
+    return name[len(prefix) :] if prefix and name.startswith(prefix) else name
 
 
 def _keys(schema: list[dict[str, str]], types: dict[str, str]) -> tuple[Any, Any]:
@@ -42,11 +42,19 @@ def _table(props: Mapping[str, Any]) -> dict[str, Any]:
     indexes = {}
     for index in [*props.get("GlobalSecondaryIndexes", []), *props.get("LocalSecondaryIndexes", [])]:
         i_partition, i_sort = _keys(index["KeySchema"], types)
-        indexes[index["IndexName"]] = {"partition": i_partition, "sort": i_sort,
-                                       "projection": index["Projection"]["ProjectionType"]}
+        indexes[index["IndexName"]] = {
+            "partition": i_partition,
+            "sort": i_sort,
+            "projection": index["Projection"]["ProjectionType"],
+        }
     ttl = props.get("TimeToLiveSpecification") or {}
-    return {"partition": partition, "sort": sort, "indexes": indexes, "billing": props.get("BillingMode"),
-            "ttl": ttl.get("AttributeName") if ttl.get("Enabled") else None}
+    return {
+        "partition": partition,
+        "sort": sort,
+        "indexes": indexes,
+        "billing": props.get("BillingMode"),
+        "ttl": ttl.get("AttributeName") if ttl.get("Enabled") else None,
+    }
 
 
 def _logical_ref(value: Any) -> str | None:
@@ -73,8 +81,14 @@ def infra_summary(templates: Template | Iterable[Template]) -> dict[str, Any]:
             return None
         return _strip(str(resources[logical][1].get(key, logical)), prefix)
 
-    summary: dict[str, Any] = {"tables": {}, "queues": {}, "schedules": {}, "event_rules": {},
-                               "state_machines": [], "functions": {}}
+    summary: dict[str, Any] = {
+        "tables": {},
+        "queues": {},
+        "schedules": {},
+        "event_rules": {},
+        "state_machines": [],
+        "functions": {},
+    }
     for _logical, (kind, props) in resources.items():
         if kind == "AWS::DynamoDB::Table":
             summary["tables"][_strip(props["TableName"], prefix)] = _table(props)
@@ -83,7 +97,8 @@ def infra_summary(templates: Template | Iterable[Template]) -> dict[str, Any]:
             summary["queues"][_strip(props["QueueName"], prefix)] = {
                 "dlq": name_of(_logical_ref(redrive["deadLetterTargetArn"]), "QueueName"),
                 "max_receive_count": int(redrive["maxReceiveCount"]),
-                "visibility_timeout": props.get("VisibilityTimeout")}
+                "visibility_timeout": props.get("VisibilityTimeout"),
+            }
         elif kind == "AWS::Events::Rule":
             name = _strip(props["Name"], prefix)
             target = props.get("Targets", [{}])[0]
@@ -91,19 +106,24 @@ def infra_summary(templates: Template | Iterable[Template]) -> dict[str, Any]:
                 rate = _RATE.match(props["ScheduleExpression"])
                 summary["schedules"][name.removeprefix("schedule-")] = {
                     "rate_minutes": int(rate.group(1)) if rate else props["ScheduleExpression"],
-                    "target": name_of(_logical_ref(target.get("Arn")), "FunctionName")}
+                    "target": name_of(_logical_ref(target.get("Arn")), "FunctionName"),
+                }
             else:
                 pattern = props.get("EventPattern", {})
                 summary["event_rules"][name] = {
                     "source": pattern.get("source", [None])[0],
                     "detail_type": pattern.get("detail-type", [None])[0],
-                    "queue": name_of(_logical_ref(target.get("Arn")), "QueueName")}
+                    "queue": name_of(_logical_ref(target.get("Arn")), "QueueName"),
+                }
         elif kind == "AWS::StepFunctions::StateMachine":
             summary["state_machines"].append(_strip(props["StateMachineName"], prefix))
         elif kind == "AWS::Lambda::Function" and "FunctionName" in props:
             summary["functions"][_strip(props["FunctionName"], prefix)] = {
                 "runtime": props.get("Runtime"),
-                "layers": sorted(_strip(str(name_of(_logical_ref(layer), "LayerName")), prefix)
-                                 for layer in props.get("Layers", []))}
+                "layers": sorted(
+                    _strip(str(name_of(_logical_ref(layer), "LayerName")), prefix)
+                    for layer in props.get("Layers", [])
+                ),
+            }
     summary["state_machines"].sort()
     return summary

@@ -24,7 +24,7 @@ ACCOUNT = "123456789012"
 
 
 def _is_public(path: str) -> bool:
-    return any(path == p or path.startswith(p + "/") for p in PUBLIC_PATHS)
+    return path.rstrip("/") in PUBLIC_PATHS
 
 
 def proxy_event(request: Request, authorizer: dict[str, Any] | None) -> dict[str, Any]:

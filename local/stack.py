@@ -6,6 +6,7 @@ configured through the same ``BASIS_*`` environment variables CDK sets on AWS.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import time
@@ -34,6 +35,17 @@ class StackTimings:
         return self.steps.get("total", 0.0)
 
 
+def _new_authorization_key() -> str:
+    """A P-256 private key, base64 DER PKCS#8: the platform's Privy authorization key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    return base64.b64encode(der).decode()
+
+
 class LocalStack:
     def __init__(self, ports: dict[str, int], *, speed: float = 1.0, schedules: bool = True,
                  log_dir: Path | None = None) -> None:
@@ -54,9 +66,12 @@ class LocalStack:
         self.scheduler: Any = None
         self.poller: Any = None
         self.privy_app_id = "basis-local-app"
+        self.privy: Any = None
+        self.privy_ids: Any = None
         self._secret_values = {
             "privy_app_secret": secrets.token_urlsafe(24),
             "internal_jwt_secret": secrets.token_urlsafe(48),
+            "privy_authorization_key": _new_authorization_key(),
         }
 
     # -- configuration ---------------------------------------------------------------------------
@@ -89,6 +104,8 @@ class LocalStack:
             env["BASIS_SCAN_QUEUE_URL"] = self.resources.queues["scan"]["url"]
             env["BASIS_DEPOSIT_SAGA_ARN"] = self.resources.state_machines["deposit-saga"]
             env["BASIS_EVENT_BUS_NAME"] = self.resources.event_bus
+        if self.privy is not None:
+            env["BASIS_PRIVY_VERIFICATION_KEY"] = self.privy.verification_key
         return env
 
     def _apply_environment(self) -> None:
@@ -108,60 +125,95 @@ class LocalStack:
                             aws_access_key_id="local", aws_secret_access_key="local")
 
     def start(self) -> LocalStack:
+        """Start everything; on any failure, stop what already started and re-raise."""
+        begin = time.perf_counter()
+        try:
+            self._apply_environment()
+            self.dynamodb = DynamoDBLocal(self.ports["dynamodb"], self.log_dir)
+            self.dynamodb.launch()  # Java takes ~2 s: bring the rest up meanwhile
+            self._serve_aws()
+            self._start_chains()
+            self._start_privy()
+            self._create_aws_resources()
+            self.timings.steps["dynamodb"] = round(self.dynamodb.wait_listening(), 3)
+            self._create_tables()
+            self._apply_environment()  # now with queue URLs, ARNs and the Privy verification key
+            self._set_up_privy()
+            self._serve_api()
+        except BaseException:
+            self.stop()
+            raise
+        self.timings.mark("total", begin)
+        return self
+
+    def _serve_aws(self) -> None:
         from local.aws import create_aws_app
-        from local.gateway import LocalGateway
+
+        step = time.perf_counter()
+        self.served["aws"] = ServedApp(create_aws_app(self.lambdas), self.ports["aws"], "aws").start()
+        self.timings.mark("aws", step)
+
+    def _create_aws_resources(self) -> None:
+        from basis.config import get_settings
         from local.resources import (
             CreatedResources,
             create_event_bus,
             create_queues,
             create_secret,
             create_state_machines,
-            create_tables,
         )
-        from local.scheduler import LocalScheduler
-        from local.sqs_poller import SqsPoller
 
-        begin = time.perf_counter()
-        self._apply_environment()
-        self.dynamodb = DynamoDBLocal(self.ports["dynamodb"], self.log_dir)
-        # Java takes ~2 s: launch it first and bring the in-process services up meanwhile.
-        self.dynamodb.launch()
         step = time.perf_counter()
-        self.served["aws"] = ServedApp(create_aws_app(self.lambdas), self.ports["aws"], "aws").start()
-        self.timings.mark("aws", step)
-        self._start_chains()
-        # Queues, state machines and the secret live on the AWS endpoint: create them while Java boots.
-        step = time.perf_counter()
-        from basis.config import get_settings
-
         resources = CreatedResources()
         resources.queues = create_queues(self.client("sqs"), PREFIX)
         resources.event_bus = create_event_bus(self.client("events"), PREFIX, resources.queues)
         resources.state_machines = create_state_machines(self.client("stepfunctions"), PREFIX, self.lambdas)
         resources.secret_name = create_secret(self.client("secretsmanager"), get_settings().secret_name,
                                               self._secret_values)
-        self.timings.mark("aws_resources", step)
-        step = time.perf_counter()
-        self.timings.steps["dynamodb"] = round(self.dynamodb.wait_listening(), 3)
-
-        from basis.runtime import bootstrap
-
-        bootstrap()
-        resources.tables = create_tables(self.client("dynamodb"))
         self.resources = resources
+        self.timings.mark("aws_resources", step)
+
+    def _create_tables(self) -> None:
+        from basis.runtime import bootstrap
+        from local.resources import create_tables
+
+        step = time.perf_counter()
+        bootstrap()
+        self.resources.tables = create_tables(self.client("dynamodb"))
         self.timings.mark("tables", step)
-        self._apply_environment()  # now with queue URLs and state machine ARNs
+
+    def _start_privy(self) -> None:
+        from local.privy import PrivyEmulator
+
+        step = time.perf_counter()
+        self.privy = PrivyEmulator(self.privy_app_id, self._secret_values["privy_app_secret"],
+                                   evm_rpc_url=self.url("anvil"), solana_rpc_url=self.url("solana"))
+        self.served["privy"] = ServedApp(self.privy, self.ports["privy"], "privy").start()
+        self.timings.mark("privy", step)
+
+    def _set_up_privy(self) -> None:
+        """What an operator does once per deployment: key quorum, policies, ids in SSM."""
+        from basis.ops.privy_setup import create
+        from basis.privy_api import privy_client
+
+        step = time.perf_counter()
+        privy_client.cache_clear()
+        self.privy_ids, _ = create(privy_client(), self._secret_values["privy_authorization_key"], STAGE)
+        self.timings.mark("privy_setup", step)
+
+    def _serve_api(self) -> None:
+        from local.gateway import LocalGateway
+        from local.scheduler import LocalScheduler
+        from local.sqs_poller import SqsPoller
 
         step = time.perf_counter()
         self.served["api"] = ServedApp(LocalGateway(self.lambdas), self.ports["api"], "api").start()
         self.scheduler = LocalScheduler(self.lambdas, speed=self.speed)
-        self.poller = SqsPoller(self.lambdas, self.client("sqs"), resources.queues)
+        self.poller = SqsPoller(self.lambdas, self.client("sqs"), self.resources.queues)
         if self.run_schedules:
             self.scheduler.start()
         self.poller.start()
         self.timings.mark("api", step)
-        self.timings.mark("total", begin)
-        return self
 
     def _start_chains(self) -> None:
         from local.chains.anvil import Anvil

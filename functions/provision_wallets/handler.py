@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis import wallet_requests
+from basis.sqs_backoff import delay_redelivery
 from basis.observability import logger
 from basis.runtime import bootstrap
 
@@ -15,7 +16,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
-    wallet_requests.handle(record.json_body)
+    try:
+        wallet_requests.handle(record.json_body)
+    except Exception:
+        delay_redelivery(record)  # Privy outage: retry in 5 s, 10 s, 20 s ... up to 5 min
+        raise
 
 
 @logger.inject_lambda_context(clear_state=True)

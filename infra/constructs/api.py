@@ -14,13 +14,26 @@ from infra.nag import acknowledge
 
 
 class RestApi(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, prefix: str, stage: str,
-                 handler: lambda_.IFunction, authorizer: lambda_.IFunction) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        prefix: str,
+        stage: str,
+        handler: lambda_.IFunction,
+        authorizer: lambda_.IFunction,
+    ) -> None:
         super().__init__(scope, construct_id)
-        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH,
-                                    removal_policy=cdk.RemovalPolicy.DESTROY)
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
         self.api = apigw.RestApi(
-            self, "Api",
+            self,
+            "Api",
             rest_api_name=f"{prefix}api",
             cloud_watch_role=True,
             deploy_options=apigw.StageOptions(
@@ -33,39 +46,75 @@ class RestApi(Construct):
                 data_trace_enabled=False,  # request bodies may carry tokens: never log them
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
                 access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=False, http_method=True, ip=True, protocol=True, request_time=True,
-                    resource_path=True, response_length=True, status=True, user=True),
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
             ),
             endpoint_types=[apigw.EndpointType.REGIONAL],
         )
-        acknowledge(self.api, "API Gateway's account-level logging role uses the documented AWS-managed "
-                    "policy AmazonAPIGatewayPushToCloudWatchLogs (it only writes API logs).",
-                    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                    "AmazonAPIGatewayPushToCloudWatchLogs]")
+        acknowledge(
+            self.api,
+            "API Gateway's account-level logging role uses the documented AWS-managed "
+            "policy AmazonAPIGatewayPushToCloudWatchLogs (it only writes API logs).",
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+        )
         self.authorizer = apigw.RequestAuthorizer(
-            self, "Authorizer",
+            self,
+            "Authorizer",
             handler=authorizer,
             identity_sources=[apigw.IdentitySource.header("Authorization")],
             results_cache_ttl=cdk.Duration.minutes(5),
         )
         validator = self.api.add_request_validator(
-            "Validator", validate_request_body=False, validate_request_parameters=True)
+            "Validator", validate_request_body=False, validate_request_parameters=True
+        )
         integration = apigw.LambdaIntegration(handler)
         version = self.api.root.resource_for_path(API_PREFIX)
         proxy = version.add_resource("{proxy+}")
         self.protected = proxy.add_method(
-            "ANY", integration, authorizer=self.authorizer,
-            authorization_type=apigw.AuthorizationType.CUSTOM, request_validator=validator)
+            "ANY",
+            integration,
+            authorizer=self.authorizer,
+            authorization_type=apigw.AuthorizationType.CUSTOM,
+            request_validator=validator,
+        )
         for path in PUBLIC_PATHS:
             method = self.api.root.resource_for_path(path).add_method(
-                "GET", integration, authorization_type=apigw.AuthorizationType.NONE, request_validator=validator)
-            acknowledge(method, "Public by design (catalog PUBLIC_PATHS): health probe, OpenAPI document and "
-                        "Swagger UI carry no user data.", "AwsSolutions-APIG4", "AwsSolutions-COG4")
-        acknowledge(self.protected, "Users authenticate with Privy access tokens (ES256) and services with "
-                    "HS256 JWTs, both verified by the Lambda authorizer; there is no Cognito user pool.",
-                    "AwsSolutions-COG4")
-        acknowledge(self.api, "Request bodies are validated by the API function's Pydantic models (the "
-                    "same models publish the OpenAPI document); gateway validation covers parameters.",
-                    "AwsSolutions-APIG2")
-        acknowledge(self.api, "No WebACL yet (follow-up): every non-public route needs a token checked by "
-                    "the Lambda authorizer, and stage throttling bounds request rates.", "AwsSolutions-APIG3")
+                "GET",
+                integration,
+                authorization_type=apigw.AuthorizationType.NONE,
+                request_validator=validator,
+            )
+            acknowledge(
+                method,
+                "Public by design (catalog PUBLIC_PATHS): health probe, OpenAPI document and "
+                "Swagger UI carry no user data.",
+                "AwsSolutions-APIG4",
+                "AwsSolutions-COG4",
+            )
+        acknowledge(
+            self.protected,
+            "Users authenticate with Privy access tokens (ES256) and services with "
+            "HS256 JWTs, both verified by the Lambda authorizer; there is no Cognito user pool.",
+            "AwsSolutions-COG4",
+        )
+        acknowledge(
+            self.api,
+            "Request bodies are validated by the API function's Pydantic models (the "
+            "same models publish the OpenAPI document); gateway validation covers parameters.",
+            "AwsSolutions-APIG2",
+        )
+        acknowledge(
+            self.api,
+            "No WebACL yet (follow-up): every non-public route needs a token checked by "
+            "the Lambda authorizer, and stage throttling bounds request rates.",
+            "AwsSolutions-APIG3",
+        )

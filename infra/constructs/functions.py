@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -22,23 +24,28 @@ def catalog_function(
     fn: Function,
     *,
     prefix: str,
-    layers: dict[str, lambda_.ILayerVersion],
+    layers: Mapping[str, lambda_.ILayerVersion],
     environment: dict[str, str],
 ) -> lambda_.Function:
     physical = f"{prefix}{fn.name}"
     log_group = logs.LogGroup(
-        scope, f"{logical_name(fn.name)}Logs",
+        scope,
+        f"{logical_name(fn.name)}Logs",
         log_group_name=f"/aws/lambda/{physical}",
         retention=logs.RetentionDays.ONE_MONTH,
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )
     # Its own role, writing only to its own log group (no AWS-managed execution policy).
-    role = iam.Role(scope, f"{logical_name(fn.name)}Role",
-                    assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                    description=f"Execution role of {physical}")
+    role = iam.Role(
+        scope,
+        f"{logical_name(fn.name)}Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"Execution role of {physical}",
+    )
     log_group.grant_write(role)
     function = lambda_.Function(
-        scope, f"{logical_name(fn.name)}Function",
+        scope,
+        f"{logical_name(fn.name)}Function",
         function_name=physical,
         description=fn.description,
         runtime=RUNTIME,
@@ -54,8 +61,16 @@ def catalog_function(
         logging_format=lambda_.LoggingFormat.JSON,
         role=role,
     )
-    acknowledge(function, "Pinned to python3.12: the layers are built for CPython 3.12 wheels "
-                "(infra.build_layers); move both together.", "AwsSolutions-L1")
-    acknowledge(role, "X-Ray tracing: xray:PutTraceSegments/PutTelemetryRecords have no resource-level "
-                "permissions, so they can only be granted on '*'.", "AwsSolutions-IAM5[Resource::*]")
+    acknowledge(
+        function,
+        "Pinned to python3.12: the layers are built for CPython 3.12 wheels "
+        "(infra.build_layers); move both together.",
+        "AwsSolutions-L1",
+    )
+    acknowledge(
+        role,
+        "X-Ray tracing: xray:PutTraceSegments/PutTelemetryRecords have no resource-level "
+        "permissions, so they can only be granted on '*'.",
+        "AwsSolutions-IAM5[Resource::*]",
+    )
     return function

@@ -42,11 +42,12 @@ def layer_versions(scope: Construct, prefix: str) -> dict[str, lambda_.LayerVers
             exclude=["**/__pycache__", "**/*.pyc", *(["domain"] if name != "base" else [])],
             bundling=cdk.BundlingOptions(
                 image=cdk.DockerImage.from_registry(f"public.ecr.aws/sam/build-python{PYTHON_VERSION}"),
-                local=LocalLayerBuild(name),
+                local=LocalLayerBuild(name),  # type: ignore[arg-type]  # jsii passes options positionally
             ),
         )
         layers[name] = lambda_.LayerVersion(
-            scope, f"Layer{name.title()}",
+            scope,
+            f"Layer{name.title()}",
             layer_version_name=f"{prefix}{name}",
             code=code,
             compatible_runtimes=[RUNTIME],

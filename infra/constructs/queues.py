@@ -14,16 +14,21 @@ class QueueWithDlq(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, queue: Queue, prefix: str) -> None:
         super().__init__(scope, construct_id)
         self.dlq = sqs.Queue(
-            self, "Dlq",
+            self,
+            "Dlq",
             queue_name=f"{prefix}{queue.name}-dlq",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=cdk.Duration.days(14),
         )
-        acknowledge(self.dlq, "This is the dead-letter queue itself; a DLQ of a DLQ would hide nothing.",
-                    "AwsSolutions-SQS3")
+        acknowledge(
+            self.dlq,
+            "This is the dead-letter queue itself; a DLQ of a DLQ would hide nothing.",
+            "AwsSolutions-SQS3",
+        )
         self.queue = sqs.Queue(
-            self, "Queue",
+            self,
+            "Queue",
             queue_name=f"{prefix}{queue.name}",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,

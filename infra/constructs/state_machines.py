@@ -25,34 +25,56 @@ def placeholders(machine: StateMachine) -> set[str]:
 
 
 class CatalogStateMachine(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, machine: StateMachine, prefix: str,
-                 functions: dict[str, lambda_.IFunction]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        machine: StateMachine,
+        prefix: str,
+        functions: dict[str, lambda_.IFunction],
+    ) -> None:
         super().__init__(scope, construct_id)
         substitutions = {f"Fn_{name}": functions[name].function_arn for name in machine.functions}
         unresolved = placeholders(machine) - substitutions.keys()
         if unresolved:
-            raise ValueError(f"{machine.path.name}: placeholders {sorted(unresolved)} have no catalog function")
+            raise ValueError(
+                f"{machine.path.name}: placeholders {sorted(unresolved)} have no catalog function"
+            )
         physical = f"{prefix}{machine.name}"
         self.log_group = logs.LogGroup(
-            self, "Logs",
+            self,
+            "Logs",
             log_group_name=f"/aws/vendedlogs/states/{physical}",
             retention=logs.RetentionDays.ONE_MONTH,
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
         self.state_machine = sfn.StateMachine(
-            self, "StateMachine",
+            self,
+            "StateMachine",
             state_machine_name=physical,
             definition_body=sfn.DefinitionBody.from_file(str(machine.path)),
             definition_substitutions=substitutions,
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL,
-                             # Payloads stay out of the logs: they carry user and transfer data.
-                             include_execution_data=False),
+            logs=sfn.LogOptions(
+                destination=self.log_group,
+                level=sfn.LogLevel.ALL,
+                # Payloads stay out of the logs: they carry user and transfer data.
+                include_execution_data=False,
+            ),
             tracing_enabled=True,
         )
         for name in machine.functions:
             functions[name].grant_invoke(self.state_machine)
             arn = cdk.Stack.of(self).get_logical_id(functions[name].node.default_child)  # type: ignore[arg-type]
-            acknowledge(self.state_machine, "lambda:InvokeFunction on the function's versions and aliases "
-                        "(ARN:*) is how CDK grants invoke of one function.", f"AwsSolutions-IAM5[Resource::<{arn}.Arn>:*]")
-        acknowledge(self.state_machine, "Log delivery (logs:CreateLogDelivery, ...) and X-Ray actions have no "
-                    "resource-level permissions, so they can only be granted on '*'.", "AwsSolutions-IAM5[Resource::*]")
+            acknowledge(
+                self.state_machine,
+                "lambda:InvokeFunction on the function's versions and aliases "
+                "(ARN:*) is how CDK grants invoke of one function.",
+                f"AwsSolutions-IAM5[Resource::<{arn}.Arn>:*]",
+            )
+        acknowledge(
+            self.state_machine,
+            "Log delivery (logs:CreateLogDelivery, ...) and X-Ray actions have no "
+            "resource-level permissions, so they can only be granted on '*'.",
+            "AwsSolutions-IAM5[Resource::*]",
+        )

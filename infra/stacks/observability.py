@@ -20,36 +20,60 @@ PERIOD = cdk.Duration.minutes(5)
 
 
 class ObservabilityStack(cdk.Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, deployment: Deployment,
-                 service: ServiceStack, **kwargs: object) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        deployment: Deployment,
+        service: ServiceStack,
+        **kwargs: object,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         prefix = deployment.prefix
-        key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True,
-                      description="Encrypts the alarm topic; CloudWatch may publish to it")
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            enable_key_rotation=True,
+            description="Encrypts the alarm topic; CloudWatch may publish to it",
+        )
         key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
-        self.topic = sns.Topic(self, "AlarmTopic", topic_name=f"{prefix}alarms", master_key=key, enforce_ssl=True)
+        self.topic = sns.Topic(
+            self, "AlarmTopic", topic_name=f"{prefix}alarms", master_key=key, enforce_ssl=True
+        )
         if deployment.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(deployment.alarm_email))
         action = cw_actions.SnsAction(self.topic)
         self.alarms: list[cw.Alarm] = []
 
-        def alarm(construct_id: str, metric: cw.IMetric, description: str) -> cw.Alarm:
+        def alarm(construct_id: str, metric: cw.Metric | cw.MathExpression, description: str) -> cw.Alarm:
             created = metric.create_alarm(
-                self, construct_id, alarm_name=f"{prefix}{construct_id}", alarm_description=description,
-                threshold=0, evaluation_periods=1,
+                self,
+                construct_id,
+                alarm_name=f"{prefix}{construct_id}",
+                alarm_description=description,
+                threshold=0,
+                evaluation_periods=1,
                 comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cw.TreatMissingData.NOT_BREACHING)
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            )
             created.add_alarm_action(action)
             self.alarms.append(created)
             return created
 
         api = service.api.api
         api_widgets: list[cw.IWidget] = [
-            cw.GraphWidget(title="API errors", left=[api.metric_client_error(period=PERIOD),
-                                                     api.metric_server_error(period=PERIOD)]),
-            cw.GraphWidget(title="API latency (p50/p99)", left=[
-                api.metric_latency(period=PERIOD, statistic="p50"),
-                api.metric_latency(period=PERIOD, statistic="p99")]),
+            cw.GraphWidget(
+                title="API errors",
+                left=[api.metric_client_error(period=PERIOD), api.metric_server_error(period=PERIOD)],
+            ),
+            cw.GraphWidget(
+                title="API latency (p50/p99)",
+                left=[
+                    api.metric_latency(period=PERIOD, statistic="p50"),
+                    api.metric_latency(period=PERIOD, statistic="p99"),
+                ],
+            ),
         ]
         alarm("api-5xx", api.metric_server_error(period=PERIOD, statistic="Sum"), "The API answered 5xx.")
 
@@ -72,23 +96,37 @@ class ObservabilityStack(cdk.Stack):
             failed.append(metric)
             alarm(f"{name}-failed", metric, f"Executions of {name} failed, timed out or aborted.")
 
-        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=f"{prefix}service", widgets=[
-            api_widgets,
-            [cw.GraphWidget(title="Function errors", left=fn_errors),
-             cw.GraphWidget(title="Function throttles", left=fn_throttles)],
-            [cw.GraphWidget(title="DLQ depth", left=dlq_depths),
-             cw.GraphWidget(title="State machine failures", left=failed)],
-            [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
-        ])
+        self.dashboard = cw.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=f"{prefix}service",
+            widgets=[
+                api_widgets,
+                [
+                    cw.GraphWidget(title="Function errors", left=fn_errors),
+                    cw.GraphWidget(title="Function throttles", left=fn_throttles),
+                ],
+                [
+                    cw.GraphWidget(title="DLQ depth", left=dlq_depths),
+                    cw.GraphWidget(title="State machine failures", left=failed),
+                ],
+                [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
+            ],
+        )
 
 
 def _visible(queue: sqs.IQueue, name: str) -> cw.Metric:
     return queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum", label=name)
 
 
-def _failed(machine: sfn.StateMachine, name: str) -> cw.IMetric:
+def _failed(machine: sfn.StateMachine, name: str) -> cw.MathExpression:
     return cw.MathExpression(
-        expression="failed + timedout + aborted", label=name, period=PERIOD,
-        using_metrics={"failed": machine.metric_failed(period=PERIOD, statistic="Sum"),
-                       "timedout": machine.metric_timed_out(period=PERIOD, statistic="Sum"),
-                       "aborted": machine.metric_aborted(period=PERIOD, statistic="Sum")})
+        expression="failed + timedout + aborted",
+        label=name,
+        period=PERIOD,
+        using_metrics={
+            "failed": machine.metric_failed(period=PERIOD, statistic="Sum"),
+            "timedout": machine.metric_timed_out(period=PERIOD, statistic="Sum"),
+            "aborted": machine.metric_aborted(period=PERIOD, statistic="Sum"),
+        },
+    )

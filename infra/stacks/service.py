@@ -26,29 +26,48 @@ from infra.tables import all_table_specs
 
 
 class ServiceStack(cdk.Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, deployment: Deployment, **kwargs: object) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, deployment: Deployment, **kwargs: object
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         self.prefix = prefix = deployment.prefix
         # Tables by name (they live in the data stack): no cross-stack exports to pin them down.
         self.table_specs = {spec.suffix: spec for spec in all_table_specs()}
-        tables = {suffix: ddb.Table.from_table_attributes(
-            self, f"Imported{logical_name(suffix)}", table_name=spec.physical_name(prefix),
-            global_indexes=[i.name for i in spec.indexes if not i.local] or None,
-            local_indexes=[i.name for i in spec.indexes if i.local] or None)
-            for suffix, spec in self.table_specs.items()}
+        tables = {
+            suffix: ddb.Table.from_table_attributes(
+                self,
+                f"Imported{logical_name(suffix)}",
+                table_name=spec.physical_name(prefix),
+                global_indexes=[i.name for i in spec.indexes if not i.local] or None,
+                local_indexes=[i.name for i in spec.indexes if i.local] or None,
+            )
+            for suffix, spec in self.table_specs.items()
+        }
         self.secret = secretsmanager.Secret(
-            self, "Secret", secret_name=deployment.secret_name,
-            description="Privy app secret, internal JWT secret, Privy authorization key (JSON)")
-        acknowledge(self.secret, "Holds third-party credentials (Privy app secret and authorization key) that "
-                    "are rotated in Privy's dashboard, then written here; no Lambda can rotate them.",
-                    "AwsSolutions-SMG4")
-        self.queues = {q.name: QueueWithDlq(self, f"{logical_name(q.name)}Queue", queue=q, prefix=prefix)
-                       for q in QUEUES}
+            self,
+            "Secret",
+            secret_name=deployment.secret_name,
+            description="Privy app secret, internal JWT secret, Privy authorization key (JSON)",
+        )
+        acknowledge(
+            self.secret,
+            "Holds third-party credentials (Privy app secret and authorization key) that "
+            "are rotated in Privy's dashboard, then written here; no Lambda can rotate them.",
+            "AwsSolutions-SMG4",
+        )
+        self.queues = {
+            q.name: QueueWithDlq(self, f"{logical_name(q.name)}Queue", queue=q, prefix=prefix) for q in QUEUES
+        }
         self.bus = events.EventBus(self, "EventBus", event_bus_name=f"{prefix}{EVENT_BUS}")
-        self.machine_arns = machine_arns = {m.name: self.format_arn(service="states", resource="stateMachine",
-                                                resource_name=f"{prefix}{m.name}",
-                                                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
-                        for m in STATE_MACHINES}
+        self.machine_arns = machine_arns = {
+            m.name: self.format_arn(
+                service="states",
+                resource="stateMachine",
+                resource_name=f"{prefix}{m.name}",
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            )
+            for m in STATE_MACHINES
+        }
         layers = layer_versions(self, prefix)
         self.functions: dict[str, lambda_.Function] = {}
         for fn in FUNCTIONS:
@@ -65,28 +84,50 @@ class ServiceStack(cdk.Stack):
             function = catalog_function(self, fn, prefix=prefix, layers=layers, environment=env)
             self._grant(function, fn.name, tables)
             if fn.consumes:
-                function.add_event_source(sources.SqsEventSource(
-                    self.queues[fn.consumes].queue, batch_size=10, report_batch_item_failures=True))
+                function.add_event_source(
+                    sources.SqsEventSource(
+                        self.queues[fn.consumes].queue, batch_size=10, report_batch_item_failures=True
+                    )
+                )
             self.functions[fn.name] = function
 
-        self.api = RestApi(self, "RestApi", prefix=prefix, stage=deployment.stage,
-                           handler=self.functions["api"], authorizer=self.functions["authorizer"])
+        self.api = RestApi(
+            self,
+            "RestApi",
+            prefix=prefix,
+            stage=deployment.stage,
+            handler=self.functions["api"],
+            authorizer=self.functions["authorizer"],
+        )
         for rule in EVENT_RULES:
-            events.Rule(self, f"{logical_name(rule.name.replace('-', '_'))}Rule", rule_name=f"{prefix}{rule.name}",
-                        event_bus=self.bus,
-                        event_pattern=events.EventPattern(source=[rule.source], detail_type=[rule.detail_type]),
-                        targets=[targets.SqsQueue(self.queues[rule.queue].queue)])
+            events.Rule(
+                self,
+                f"{logical_name(rule.name.replace('-', '_'))}Rule",
+                rule_name=f"{prefix}{rule.name}",
+                event_bus=self.bus,
+                event_pattern=events.EventPattern(source=[rule.source], detail_type=[rule.detail_type]),
+                targets=[targets.SqsQueue(self.queues[rule.queue].queue)],
+            )
         self.schedules = {}
         for schedule in SCHEDULES:
             self.schedules[schedule.name] = events.Rule(
-                self, f"{logical_name(schedule.name)}Schedule", rule_name=f"{prefix}schedule-{schedule.name}",
+                self,
+                f"{logical_name(schedule.name)}Schedule",
+                rule_name=f"{prefix}schedule-{schedule.name}",
                 description=schedule.description,
                 schedule=events.Schedule.rate(cdk.Duration.minutes(schedule.rate_minutes)),
-                targets=[targets.LambdaFunction(self.functions[schedule.target], retry_attempts=2)])
+                targets=[targets.LambdaFunction(self.functions[schedule.target], retry_attempts=2)],
+            )
         self.state_machines = {
-            m.name: CatalogStateMachine(self, f"{logical_name(m.name.replace('-', '_'))}Machine", machine=m,
-                                        prefix=prefix, functions=dict(self.functions)).state_machine
-            for m in STATE_MACHINES}
+            m.name: CatalogStateMachine(
+                self,
+                f"{logical_name(m.name.replace('-', '_'))}Machine",
+                machine=m,
+                prefix=prefix,
+                functions=dict(self.functions),
+            ).state_machine
+            for m in STATE_MACHINES
+        }
 
     def _grant(self, function: lambda_.Function, name: str, tables: dict[str, ddb.ITable]) -> None:
         access = FUNCTION_ACCESS[name]
@@ -97,10 +138,13 @@ class ServiceStack(cdk.Stack):
         for suffix in {*access.read, *access.read_write}:
             if self.table_specs[suffix].indexes:
                 name = self.table_specs[suffix].physical_name(self.prefix)
-                acknowledge(function.role, f"Queries on {name}'s secondary indexes: index ARNs are "
-                            "<table>/index/<name>, granted as <table>/index/* by CDK.",
-                            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:"
-                            f"<AWS::AccountId>:table/{name}/index/*]")
+                acknowledge(
+                    function.role or function,
+                    f"Queries on {name}'s secondary indexes: index ARNs are "
+                    "<table>/index/<name>, granted as <table>/index/* by CDK.",
+                    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:"
+                    f"<AWS::AccountId>:table/{name}/index/*]",
+                )
         for queue in access.send_to:
             self.queues[queue].queue.grant_send_messages(function)
         if access.put_events:
@@ -109,5 +153,6 @@ class ServiceStack(cdk.Stack):
             self.secret.grant_read(function)
         for machine in access.start_executions:
             # By ARN, not by construct: the saga's own functions would otherwise form a cycle.
-            function.add_to_role_policy(iam.PolicyStatement(
-                actions=["states:StartExecution"], resources=[self.machine_arns[machine]]))
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=["states:StartExecution"], resources=[self.machine_arns[machine]])
+            )

@@ -38,10 +38,13 @@ def test_every_model_has_its_table(synth: Synth) -> None:
 def test_tables_are_named_for_the_stage_with_pitr(synth: Synth) -> None:
     template = Template.from_json(synth.templates["data"])
     template.resource_count_is("AWS::DynamoDB::Table", len(ALL_MODELS))
-    template.has_resource_properties("AWS::DynamoDB::Table", {
-        "TableName": "basis-dev-users",
-        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-    })
+    template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "TableName": "basis-dev-users",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        },
+    )
     template.has_resource("AWS::DynamoDB::Table", {"DeletionPolicy": "Delete"})
 
 
@@ -54,9 +57,16 @@ def test_functions_follow_the_catalog(synth: Synth) -> None:
         if "chain" not in fn.layers:
             assert "chain" not in functions[fn.name]["layers"]
     template = Template.from_json(synth.templates["service"])
-    template.has_resource_properties("AWS::Lambda::Function", {
-        "FunctionName": "basis-dev-api", "Handler": "handler.handler", "Architectures": ["x86_64"],
-        "TracingConfig": {"Mode": "Active"}, "Timeout": 29})
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "FunctionName": "basis-dev-api",
+            "Handler": "handler.handler",
+            "Architectures": ["x86_64"],
+            "TracingConfig": {"Mode": "Active"},
+            "Timeout": 29,
+        },
+    )
 
 
 def test_queues_have_dead_letter_queues_and_consumers(synth: Synth) -> None:
@@ -67,12 +77,25 @@ def test_queues_have_dead_letter_queues_and_consumers(synth: Synth) -> None:
     template = Template.from_json(synth.templates["service"])
     template.resource_count_is("AWS::SQS::Queue", 2 * len(QUEUES))
     template.has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
-    template.has_resource_properties("AWS::SQS::QueuePolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+    template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                        )
+                    ]
+                )
+            }
+        },
+    )
     consumers = [fn for fn in FUNCTIONS if fn.consumes]
     template.resource_count_is("AWS::Lambda::EventSourceMapping", len(consumers))
-    template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
-        "FunctionResponseTypes": ["ReportBatchItemFailures"]})
+    template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping", {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
+    )
 
 
 def test_schedules_have_the_catalog_rates_and_targets(synth: Synth) -> None:
@@ -84,8 +107,11 @@ def test_state_machines_load_the_asl_with_function_arns(synth: Synth) -> None:
     template = synth.templates["service"]
     assert infra_summary(template)["state_machines"] == sorted(m.name for m in STATE_MACHINES)
     resources = template["Resources"]
-    by_name = {r["Properties"]["StateMachineName"]: r["Properties"] for r in resources.values()
-               if r["Type"] == "AWS::StepFunctions::StateMachine"}
+    by_name = {
+        r["Properties"]["StateMachineName"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::StepFunctions::StateMachine"
+    }
     for machine in STATE_MACHINES:
         props = by_name[f"basis-dev-{machine.name}"]
         # The ASL file is shipped as an asset, byte for byte; CloudFormation substitutes the ARNs.
@@ -107,7 +133,9 @@ def test_api_routes_public_paths_without_the_authorizer(synth: Synth) -> None:
     methods = template.find_resources("AWS::ApiGateway::Method")
     auth = sorted(m["Properties"]["AuthorizationType"] for m in methods.values())
     assert auth == ["CUSTOM", "NONE", "NONE", "NONE"]
-    paths = {r["Properties"]["PathPart"] for r in template.find_resources("AWS::ApiGateway::Resource").values()}
+    paths = {
+        r["Properties"]["PathPart"] for r in template.find_resources("AWS::ApiGateway::Resource").values()
+    }
     assert {"api", "v1", "{proxy+}", "health", "openapi.json", "docs"} <= paths
 
 

@@ -50,9 +50,9 @@ class Privy:
         return created.id, created.address
 
     def rpc_calls(self, wallet_id: str) -> int:
-        log = requests.get(f"{self.url}/_local/requests", params={"path": f"/v1/wallets/{wallet_id}/rpc"},
-                           timeout=5).json()["requests"]
-        return len(log)
+        path = f"/v1/wallets/{wallet_id}/rpc"
+        log = requests.get(f"{self.url}/_local/requests", params={"path": path}, timeout=5).json()
+        return len(log["requests"])
 
     def fault(self, wallet_id: str, status: int, count: int) -> None:
         requests.post(f"{self.url}/_local/faults", timeout=5,
@@ -84,7 +84,8 @@ def privy(stack: LocalStack) -> Iterator[Privy]:
 
 
 def make_signer(privy: Privy, *, policy: bool = True, breaker: SharedCircuitBreaker | None = None,
-                user: str | None = None, wallet: tuple[str, str] | None = None, **settings: Any) -> PrivyWalletSigner:
+                user: str | None = None, wallet: tuple[str, str] | None = None,
+                **settings: Any) -> PrivyWalletSigner:
     wallet_id, address = wallet or privy.wallet()
     return PrivyWalletSigner(user or f"did:privy:{uuid.uuid4().hex[:10]}", wallet_id, address, "ethereum",
                              policy=POLICY if policy else None,
@@ -103,16 +104,25 @@ def usdc_deposit(amount_base: int) -> dict[str, Any]:
     from eth_abi import encode
     from eth_utils import keccak
 
-    data = keccak(text="transfer(address,uint256)")[:4] + encode(["address", "uint256"], [BRIDGE, amount_base])
+    selector = keccak(text="transfer(address,uint256)")[:4]
+    data = selector + encode(["address", "uint256"], [BRIDGE, amount_base])
     return {"to": USDC, "data": "0x" + data.hex(), "value": "0x0", "chain_id": 42161, "nonce": 0,
-            "gas_limit": hex(100_000), "max_fee_per_gas": hex(10**8), "max_priority_fee_per_gas": hex(0), "type": 2}
+            "gas_limit": hex(100_000), "max_fee_per_gas": hex(10**8), "max_priority_fee_per_gas": hex(0),
+            "type": 2}
+
+
+GTC = {"limit": {"tif": "Gtc"}}
+
+
+def order_action() -> dict[str, Any]:
+    request = {"coin": "ETH", "is_buy": False, "sz": 0.1, "limit_px": 3400.0, "order_type": GTC,
+               "reduce_only": False}
+    wire = signing.order_request_to_order_wire(request, 1)
+    return signing.order_wires_to_order_action([wire], None, "na")
 
 
 def order_typed_data() -> dict[str, Any]:
-    action = signing.order_wires_to_order_action([signing.order_request_to_order_wire(
-        {"coin": "ETH", "is_buy": False, "sz": 0.1, "limit_px": 3400.0, "order_type": {"limit": {"tif": "Gtc"}},
-         "reduce_only": False}, 1)], None, "na")
-    return l1_typed_data(action, signing.get_timestamp_ms(), is_mainnet=False)
+    return l1_typed_data(order_action(), signing.get_timestamp_ms(), is_mainnet=False)
 
 
 def test_a_privy_policy_denial_is_attempted_once_and_a_preflight_denial_not_at_all(privy: Privy) -> None:
@@ -167,13 +177,13 @@ def test_five_consecutive_failures_open_the_breaker_for_every_signer(privy: Priv
 def test_cap_refusal_makes_no_privy_call_and_the_ledger_and_health_count_it(privy: Privy) -> None:
     user = f"did:privy:cap-{uuid.uuid4().hex[:8]}"
     signer = make_signer(privy, user=user, max_usdc_daily=Decimal(10))
-    before = wallet_health(signer.breaker)["signing"]["last_24h"]  # type: ignore[index]
+    before = wallet_health(signer.breaker)["signing"]["last_24h"]
     assert signer.sign_eth_transaction(usdc_deposit(6_000_000)).startswith("0x")
     with pytest.raises(SpendCapExceededError) as refused:
         signer.sign_eth_transaction(usdc_deposit(6_000_000))
     assert (refused.value.asset, refused.value.used, refused.value.cap) == ("USDC", 6_000_000, 10_000_000)
     assert privy.rpc_calls(signer.wallet_id) == 1
-    after = wallet_health(signer.breaker)["signing"]["last_24h"]  # type: ignore[index]
+    after = wallet_health(signer.breaker)["signing"]["last_24h"]
     assert after["cap_exceeded"] - before["cap_exceeded"] >= 1 and after["success"] - before["success"] >= 1
     from basis.models import SigningRecord
 
@@ -188,10 +198,9 @@ def test_hyperliquid_signatures_via_privy_equal_the_sdk_and_the_simulator_accept
     assert key.address.lower() == str(signer.wallet_address).lower()
     exchange = PrivyHyperliquidExchange(signer, stack.url("hyperliquid"))
     nonce = signing.get_timestamp_ms()
-    order = signing.order_wires_to_order_action([signing.order_request_to_order_wire(
-        {"coin": "ETH", "is_buy": False, "sz": 0.1, "limit_px": 3400.0, "order_type": {"limit": {"tif": "Gtc"}},
-         "reduce_only": False}, 1)], None, "na")
-    assert exchange.sign_l1_action(order, nonce) == signing.sign_l1_action(key, order, None, nonce, None, False)
+    order = order_action()
+    sdk_signature = signing.sign_l1_action(key, order, None, nonce, None, False)
+    assert exchange.sign_l1_action(order, nonce) == sdk_signature
     withdraw = {"destination": key.address, "amount": "7", "time": nonce, "type": "withdraw3"}
     expected = signing.sign_withdraw_from_bridge_action(key, dict(withdraw), False)
     data = user_signed_typed_data(withdraw, signing.WITHDRAW_SIGN_TYPES, "HyperliquidTransaction:Withdraw",
@@ -200,6 +209,7 @@ def test_hyperliquid_signatures_via_privy_equal_the_sdk_and_the_simulator_accept
 
     requests.post(f"{stack.url('hyperliquid')}/_local/credit", json={"user": key.address, "usdc": "1000"},
                   timeout=5).raise_for_status()
-    answer = exchange.order("ETH", False, 0.01, 3400.0, {"limit": {"tif": "Gtc"}})
+    answer = exchange.order("ETH", False, 0.01, 3400.0, GTC)
     assert answer["status"] == "ok", answer
     assert "error" not in answer["response"]["data"]["statuses"][0], answer
+

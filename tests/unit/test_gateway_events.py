@@ -33,6 +33,7 @@ def test_binary_bodies_are_base64_encoded() -> None:
 
 def test_public_paths_and_authorizer_method_arn() -> None:
     assert _is_public("/api/v1/health") and _is_public("/api/v1/docs") and not _is_public("/api/v1/healthz")
+    assert not _is_public("/api/v1/health/wallets")  # admin-only, behind the authorizer
     event = authorizer_event(request("GET", "/api/v1/wallets/server"))
     assert event["methodArn"].endswith("/local/GET/api/v1/wallets/server")
 

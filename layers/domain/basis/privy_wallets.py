@@ -17,7 +17,7 @@ class PrivyWalletCreator:
         if owner_id:
             params["owner_id"] = owner_id
         try:
-            wallet = privy_client().wallets.create(idempotency_key=idempotency_key, **params)
+            wallet = privy_client().wallets.create(privy_idempotency_key=idempotency_key, **params)  # type: ignore[arg-type]
         except privy.APIStatusError as exc:
             retriable = exc.status_code >= 500 or exc.status_code in (408, 409, 429)
             raise ProvisioningError(f"Privy answered {exc.status_code} creating a {chain_type} wallet",

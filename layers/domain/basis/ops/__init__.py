@@ -1,0 +1,1 @@
+"""Operator scripts: run by people (or the local stack), never by a Lambda handler."""

@@ -1,0 +1,32 @@
+"""Privy-style ES256 access tokens for sign-in: a P-256 key pair made at start.
+
+Claims as Privy's: ``iss`` "privy.io", ``aud`` the app id, ``sub`` the user's DID, ``sid`` a session
+id, ``iat``, ``exp``. ``verification_key`` is the PEM public key the authorizer verifies with.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+ISSUER = "privy.io"
+
+
+class TokenIssuer:
+    def __init__(self, app_id: str) -> None:
+        self.app_id = app_id
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self.verification_key = self._key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+    def issue(self, user_id: str, ttl: int = 3600, *, now: float | None = None) -> str:
+        if not user_id:
+            raise ValueError("user_id is required")
+        issued = int(now if now is not None else time.time())
+        claims = {"iss": ISSUER, "aud": self.app_id, "sub": user_id, "sid": str(uuid.uuid4()),
+                  "iat": issued, "exp": issued + int(ttl)}
+        return jwt.encode(claims, self._key, algorithm="ES256", headers={"typ": "JWT"})
