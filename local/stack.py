@@ -60,6 +60,7 @@ class LocalStack:
         self.anvil: Any = None
         self.evm: Any = None
         self.hyperliquid: Any = None
+        self.solana: Any = None
         self.bridge_watcher: Any = None
         self.payouts: Any = None
         self.resources: Any = None
@@ -225,7 +226,16 @@ class LocalStack:
         self.anvil.start(self.ports["anvil"], block_time=1)
         self.evm = deploy(self.anvil.rpc_url)
         self.timings.mark("anvil", step)
+        self._start_solana()
         self._start_hyperliquid()
+
+    def _start_solana(self) -> None:
+        from local.chains.solana_rpc import SolanaRpc
+
+        step = time.perf_counter()
+        self.solana = SolanaRpc()
+        self.served["solana"] = ServedApp(self.solana, self.ports["solana"], "solana").start()
+        self.timings.mark("solana", step)
 
     def _start_hyperliquid(self) -> None:
         from local.bridge_payouts import BridgePayouts

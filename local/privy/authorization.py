@@ -44,8 +44,9 @@ def load_public_key(text: str) -> ec.EllipticCurvePublicKey:
 
 def normalize_public_key(text: str) -> str:
     """The key as base64 DER SPKI (the form Privy answers with)."""
-    der = load_public_key(text).public_bytes(serialization.Encoding.DER,
-                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = load_public_key(text).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return base64.b64encode(der).decode("ascii")
 
 
@@ -59,8 +60,13 @@ def request_payload(request: Request) -> bytes:
     if request.method.upper() != "DELETE" and isinstance(body, dict | list) and not body:
         body = ""
     headers = {name: request.headers[name] for name in SIGNED_HEADERS if name in request.headers}
-    payload = {"version": 1, "method": request.method.upper(), "url": request.base_url.rstrip("/"),
-               "body": body, "headers": headers}
+    payload = {
+        "version": 1,
+        "method": request.method.upper(),
+        "url": request.base_url.rstrip("/"),
+        "body": body,
+        "headers": headers,
+    }
     return bytes(canonicaljson.encode_canonical_json(payload))
 
 
@@ -96,13 +102,18 @@ def count_signers(request: Request, public_keys: Iterable[str]) -> int:
 def require_signatures(request: Request, public_keys: list[str], threshold: int, what: str) -> None:
     """Refuse (401, Privy's codes) unless ``threshold`` of ``public_keys`` signed the request."""
     if not request.headers.get("privy-authorization-signature", "").strip(",").strip():
-        raise unauthorized("missing_or_empty_authorization_header",
-                           f"{what} requires a privy-authorization-signature header")
+        raise unauthorized(
+            "missing_or_empty_authorization_header", f"{what} requires a privy-authorization-signature header"
+        )
     check_expiry(request)
     valid = count_signers(request, public_keys)
     if valid == 0:
-        raise unauthorized("zero_correct_authorization_signatures",
-                           f"no valid authorization signature for {what}")
+        raise unauthorized(
+            "zero_correct_authorization_signatures", f"no valid authorization signature for {what}"
+        )
     if valid < threshold:
-        raise PrivyError(401, "insufficient_correct_authorization_signatures",
-                         f"{what} needs {threshold} valid authorization signatures, got {valid}")
+        raise PrivyError(
+            401,
+            "insufficient_correct_authorization_signatures",
+            f"{what} needs {threshold} valid authorization signatures, got {valid}",
+        )

@@ -10,12 +10,27 @@ from eth_account.messages import encode_defunct, encode_typed_data
 
 from local.privy.errors import PrivyError, invalid
 
-EIP712_DOMAIN_FIELDS = (("name", "string"), ("version", "string"), ("chainId", "uint256"),
-                        ("verifyingContract", "address"), ("salt", "bytes32"))
+EIP712_DOMAIN_FIELDS = (
+    ("name", "string"),
+    ("version", "string"),
+    ("chainId", "uint256"),
+    ("verifyingContract", "address"),
+    ("salt", "bytes32"),
+)
 # Privy's snake_case transaction fields -> eth_account's
-_FIELDS = {"to": "to", "value": "value", "data": "data", "nonce": "nonce", "chain_id": "chainId",
-           "gas_limit": "gas", "gas_price": "gasPrice", "max_fee_per_gas": "maxFeePerGas",
-           "max_priority_fee_per_gas": "maxPriorityFeePerGas", "access_list": "accessList", "type": "type"}
+_FIELDS = {
+    "to": "to",
+    "value": "value",
+    "data": "data",
+    "nonce": "nonce",
+    "chain_id": "chainId",
+    "gas_limit": "gas",
+    "gas_price": "gasPrice",
+    "max_fee_per_gas": "maxFeePerGas",
+    "max_priority_fee_per_gas": "maxPriorityFeePerGas",
+    "access_list": "accessList",
+    "type": "type",
+}
 _QUANTITIES = {"value", "nonce", "chainId", "gas", "gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "type"}
 
 
@@ -46,10 +61,15 @@ class EvmRpc:
 
     def call(self, method: str, params: list[Any]) -> Any:
         if not self.url:
-            raise PrivyError(400, "transaction_broadcast_failure", "no EVM RPC is configured for this emulator")
+            raise PrivyError(
+                400, "transaction_broadcast_failure", "no EVM RPC is configured for this emulator"
+            )
         try:
-            answer = requests.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
-                                   timeout=self.timeout).json()
+            answer = requests.post(
+                self.url,
+                json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+                timeout=self.timeout,
+            ).json()
         except (requests.RequestException, ValueError) as exc:
             raise PrivyError(502, "transaction_broadcast_failure", f"EVM RPC {method} failed: {exc}") from exc
         if "error" in answer:
@@ -87,10 +107,19 @@ def build_transaction(tx: Any, sender: str, caip2: str | None, rpc: EvmRpc | Non
         out.setdefault("accessList", [])
     if rpc is not None and rpc.url:
         _fill_from_chain(out, sender, rpc)
-    missing = [k for k in ("nonce", "gas", *(("gasPrice",) if kind in (0, 1) else
-                                              ("maxFeePerGas", "maxPriorityFeePerGas"))) if k not in out]
+    missing = [
+        k
+        for k in (
+            "nonce",
+            "gas",
+            *(("gasPrice",) if kind in (0, 1) else ("maxFeePerGas", "maxPriorityFeePerGas")),
+        )
+        if k not in out
+    ]
     if missing:
-        raise invalid(f"transaction is missing {', '.join(missing)} and no EVM RPC is configured to fill them")
+        raise invalid(
+            f"transaction is missing {', '.join(missing)} and no EVM RPC is configured to fill them"
+        )
     return out
 
 
@@ -129,7 +158,9 @@ def sign_typed_data(key: str, params: dict[str, Any]) -> str:
         raise invalid("params.typed_data.primary_type is required")
     types = dict(data["types"])
     if "EIP712Domain" not in types:  # Privy, like viem, derives the domain type from the domain
-        types["EIP712Domain"] = [{"name": n, "type": t} for n, t in EIP712_DOMAIN_FIELDS if n in data["domain"]]
+        types["EIP712Domain"] = [
+            {"name": n, "type": t} for n, t in EIP712_DOMAIN_FIELDS if n in data["domain"]
+        ]
     full = {"types": types, "primaryType": primary, "domain": data["domain"], "message": data["message"]}
     try:
         signable = encode_typed_data(full_message=full)

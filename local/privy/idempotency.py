@@ -51,8 +51,9 @@ class IdempotencyCache:
             entry = self._entries.get(scope)
             if entry is not None and self._clock() - entry.at < WINDOW_SECONDS:
                 if entry.fingerprint != digest:
-                    raise PrivyError(400, "invalid_data",
-                                     "idempotency key was already used with a different request body")
+                    raise PrivyError(
+                        400, "invalid_data", "idempotency key was already used with a different request body"
+                    )
                 return entry.status, entry.body
             status, answer = handler()
             if 200 <= status < 300:

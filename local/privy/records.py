@@ -39,10 +39,14 @@ class KeyQuorumRecord:
         return self.authorization_threshold or max(members, 1)
 
     def view(self) -> dict[str, Any]:
-        return {"id": self.id, "authorization_keys": [{"public_key": k, "display_name": None}
-                                                      for k in self.public_keys],
-                "authorization_threshold": self.authorization_threshold, "display_name": self.display_name,
-                "user_ids": self.user_ids or None, "key_quorum_ids": self.key_quorum_ids or None}
+        return {
+            "id": self.id,
+            "authorization_keys": [{"public_key": k, "display_name": None} for k in self.public_keys],
+            "authorization_threshold": self.authorization_threshold,
+            "display_name": self.display_name,
+            "user_ids": self.user_ids or None,
+            "key_quorum_ids": self.key_quorum_ids or None,
+        }
 
 
 @dataclass
@@ -56,8 +60,15 @@ class PolicyRecord:
     created_at: int = field(default_factory=now_ms)
 
     def view(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "chain_type": self.chain_type, "version": self.version,
-                "rules": self.rules, "owner_id": self.owner_id, "created_at": self.created_at}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "chain_type": self.chain_type,
+            "version": self.version,
+            "rules": self.rules,
+            "owner_id": self.owner_id,
+            "created_at": self.created_at,
+        }
 
 
 @dataclass
@@ -79,11 +90,17 @@ class WalletRecord:
     def generate(cls, chain_type: str, **fields: Any) -> WalletRecord:
         if chain_type == "ethereum":
             account = Account.create()
-            return cls(id=new_id(), chain_type=chain_type, address=account.address,
-                       secret=bytes(account.key), **fields)
+            return cls(
+                id=new_id(),
+                chain_type=chain_type,
+                address=account.address,
+                secret=bytes(account.key),
+                **fields,
+            )
         keypair = Keypair()
-        return cls(id=new_id(), chain_type=chain_type, address=str(keypair.pubkey()), secret=bytes(keypair),
-                   **fields)
+        return cls(
+            id=new_id(), chain_type=chain_type, address=str(keypair.pubkey()), secret=bytes(keypair), **fields
+        )
 
     @property
     def eth_key(self) -> str:
@@ -95,14 +112,32 @@ class WalletRecord:
 
     def view(self) -> dict[str, Any]:
         public_key = self.address if self.chain_type == "solana" else None
-        return {"id": self.id, "address": self.address, "chain_type": self.chain_type,
-                "created_at": self.created_at, "owner_id": self.owner_id, "policy_ids": list(self.policy_ids),
-                "additional_signers": list(self.additional_signers), "display_name": self.display_name,
-                "external_id": self.external_id, "public_key": public_key, "exported_at": None,
-                "imported_at": None, "archived_at": None}
+        return {
+            "id": self.id,
+            "address": self.address,
+            "chain_type": self.chain_type,
+            "created_at": self.created_at,
+            "owner_id": self.owner_id,
+            "policy_ids": list(self.policy_ids),
+            "additional_signers": list(self.additional_signers),
+            "display_name": self.display_name,
+            "external_id": self.external_id,
+            "public_key": public_key,
+            "exported_at": None,
+            "imported_at": None,
+            "archived_at": None,
+        }
 
     def local_view(self) -> dict[str, Any]:
-        return {"id": self.id, "address": self.address, "chain_type": self.chain_type,
-                "owner_user": self.owner_user, "owner_id": self.owner_id, "policy_ids": list(self.policy_ids),
-                "additional_signers": list(self.additional_signers), "idempotency_key": self.idempotency_key,
-                "display_name": self.display_name, "created_at": self.created_at}
+        return {
+            "id": self.id,
+            "address": self.address,
+            "chain_type": self.chain_type,
+            "owner_user": self.owner_user,
+            "owner_id": self.owner_id,
+            "policy_ids": list(self.policy_ids),
+            "additional_signers": list(self.additional_signers),
+            "idempotency_key": self.idempotency_key,
+            "display_name": self.display_name,
+            "created_at": self.created_at,
+        }

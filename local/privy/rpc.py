@@ -8,7 +8,9 @@ from local.privy import evm, solana
 from local.privy.errors import invalid
 from local.privy.records import WalletRecord, new_id
 
-EVM_METHODS = frozenset({"eth_signTypedData_v4", "eth_signTransaction", "eth_sendTransaction", "personal_sign"})
+EVM_METHODS = frozenset(
+    {"eth_signTypedData_v4", "eth_signTransaction", "eth_sendTransaction", "personal_sign"}
+)
 SOLANA_METHODS = frozenset({"signTransaction", "signAndSendTransaction", "signMessage"})
 
 
@@ -21,15 +23,18 @@ class RpcPerformer:
         self.evm = evm.EvmRpc(evm_rpc_url)
         self.solana_rpc_url = solana_rpc_url
 
-    def perform(self, wallet: WalletRecord, method: str, params: dict[str, Any], caip2: str | None) -> dict[str, Any]:
+    def perform(
+        self, wallet: WalletRecord, method: str, params: dict[str, Any], caip2: str | None
+    ) -> dict[str, Any]:
         if wallet.chain_type == "ethereum":
             data = self._ethereum(wallet, method, params, caip2)
         else:
             data = self._solana(wallet, method, params, caip2)
         return {"method": method, "data": data}
 
-    def _ethereum(self, wallet: WalletRecord, method: str, params: dict[str, Any],
-                  caip2: str | None) -> dict[str, Any]:
+    def _ethereum(
+        self, wallet: WalletRecord, method: str, params: dict[str, Any], caip2: str | None
+    ) -> dict[str, Any]:
         key = wallet.eth_key
         if method == "eth_signTypedData_v4":
             return {"signature": evm.sign_typed_data(key, params), "encoding": "hex"}
@@ -49,8 +54,9 @@ class RpcPerformer:
             return {"hash": tx_hash, "caip2": caip2, "transaction_id": new_id()}
         raise invalid(f"method {method!r} is not supported for ethereum wallets")
 
-    def _solana(self, wallet: WalletRecord, method: str, params: dict[str, Any],
-                caip2: str | None) -> dict[str, Any]:
+    def _solana(
+        self, wallet: WalletRecord, method: str, params: dict[str, Any], caip2: str | None
+    ) -> dict[str, Any]:
         keypair = wallet.keypair
         if method == "signMessage":
             return {"signature": solana.sign_message(keypair, params), "encoding": "base64"}
@@ -58,8 +64,15 @@ class RpcPerformer:
             return {"signed_transaction": solana.sign_transaction(keypair, params), "encoding": "base64"}
         if method == "signAndSendTransaction":
             if not caip2:
-                raise invalid("signAndSendTransaction requires caip2 (e.g. 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp')")
+                raise invalid(
+                    "signAndSendTransaction requires caip2 (e.g. 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp')"
+                )
             signed = solana.sign_transaction(keypair, params)
             signature = solana.send_transaction(self.solana_rpc_url, signed)
-            return {"hash": signature, "caip2": caip2, "signed_transaction": signed, "transaction_id": new_id()}
+            return {
+                "hash": signature,
+                "caip2": caip2,
+                "signed_transaction": signed,
+                "transaction_id": new_id(),
+            }
         raise invalid(f"method {method!r} is not supported for solana wallets")

@@ -53,13 +53,23 @@ def sign_message(keypair: Keypair, params: dict[str, Any]) -> str:
 def send_transaction(rpc_url: str | None, signed_b64: str, timeout: float = 10.0) -> str:
     """Broadcast with JSON-RPC ``sendTransaction`` (base64); the transaction signature."""
     if not rpc_url:
-        raise PrivyError(400, "transaction_broadcast_failure", "no Solana RPC is configured for this emulator")
-    body = {"jsonrpc": "2.0", "id": 1, "method": "sendTransaction",
-            "params": [signed_b64, {"encoding": "base64", "preflightCommitment": "confirmed"}]}
+        raise PrivyError(
+            400, "transaction_broadcast_failure", "no Solana RPC is configured for this emulator"
+        )
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "sendTransaction",
+        "params": [signed_b64, {"encoding": "base64", "preflightCommitment": "confirmed"}],
+    }
     try:
         answer = requests.post(rpc_url, json=body, timeout=timeout).json()
     except (requests.RequestException, ValueError) as exc:
-        raise PrivyError(502, "transaction_broadcast_failure", f"Solana RPC sendTransaction failed: {exc}") from exc
+        raise PrivyError(
+            502, "transaction_broadcast_failure", f"Solana RPC sendTransaction failed: {exc}"
+        ) from exc
     if "error" in answer or not isinstance(answer.get("result"), str):
-        raise PrivyError(400, "transaction_broadcast_failure", f"Solana RPC sendTransaction: {answer.get('error')}")
+        raise PrivyError(
+            400, "transaction_broadcast_failure", f"Solana RPC sendTransaction: {answer.get('error')}"
+        )
     return str(answer["result"])

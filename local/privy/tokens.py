@@ -20,13 +20,22 @@ class TokenIssuer:
     def __init__(self, app_id: str) -> None:
         self.app_id = app_id
         self._key = ec.generate_private_key(ec.SECP256R1())
-        self.verification_key = self._key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+        self.verification_key = (
+            self._key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode("ascii")
+        )
 
     def issue(self, user_id: str, ttl: int = 3600, *, now: float | None = None) -> str:
         if not user_id:
             raise ValueError("user_id is required")
         issued = int(now if now is not None else time.time())
-        claims = {"iss": ISSUER, "aud": self.app_id, "sub": user_id, "sid": str(uuid.uuid4()),
-                  "iat": issued, "exp": issued + int(ttl)}
+        claims = {
+            "iss": ISSUER,
+            "aud": self.app_id,
+            "sub": user_id,
+            "sid": str(uuid.uuid4()),
+            "iat": issued,
+            "exp": issued + int(ttl),
+        }
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"typ": "JWT"})

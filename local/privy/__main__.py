@@ -1,0 +1,37 @@
+"""Serve the Privy emulator alone: ``python -m local.privy [--port N] [--app-id ID] [--app-secret S]``."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+
+from local.httpservice import ServedApp
+from local.ports import configured_ports
+from local.privy.emulator import LOCAL_APP_ID, PrivyEmulator
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=configured_ports()["privy"])
+    parser.add_argument("--app-id", default=LOCAL_APP_ID)
+    parser.add_argument(
+        "--app-secret", default=None, help="checked when given; any secret is accepted otherwise"
+    )
+    parser.add_argument("--evm-rpc-url", default=None)
+    parser.add_argument("--solana-rpc-url", default=None)
+    args = parser.parse_args()
+    emulator = PrivyEmulator(
+        args.app_id, args.app_secret, evm_rpc_url=args.evm_rpc_url, solana_rpc_url=args.solana_rpc_url
+    )
+    served = ServedApp(emulator, args.port, "privy").start()
+    print(f"Privy emulator on {served.url} (app id {args.app_id}; /v1/..., /_local/...)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        served.stop()
+
+
+if __name__ == "__main__":
+    main()
