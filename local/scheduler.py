@@ -46,6 +46,7 @@ class LocalScheduler:
             raise ValueError("speed must be positive")
         self.lambdas = lambdas
         self.speed = speed
+        self.schedules: tuple[Schedule, ...] = SCHEDULES
         self.firings: list[Firing] = []
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -68,7 +69,7 @@ class LocalScheduler:
             self.fire(schedule)
 
     def start(self) -> None:
-        for schedule in SCHEDULES:
+        for schedule in self.schedules:
             thread = threading.Thread(target=self._loop, args=(schedule,), name=f"schedule-{schedule.name}",
                                       daemon=True)
             thread.start()

@@ -87,9 +87,9 @@ def parse_token_account(account: Account | None) -> TokenAccount | None:
 def parse_mint(account: Account | None) -> Mint | None:
     if account is None or account.owner not in TOKEN_PROGRAMS or len(account.data) < MINT_LEN:
         return None
-    if len(account.data) not in (MINT_LEN,) and (len(account.data) <= TOKEN_ACCOUNT_LEN
-                                                 or account.data[TOKEN_ACCOUNT_LEN] != 1):
-        return None
+    if len(account.data) != MINT_LEN and (len(account.data) <= TOKEN_ACCOUNT_LEN
+                                          or account.data[TOKEN_ACCOUNT_LEN] != 1):
+        return None  # Token-2022: a longer account is a mint only with AccountType::Mint
     try:
         mint = Mint.from_bytes(bytes(account.data[:MINT_LEN]))
     except Exception:  # solders raises its own error types

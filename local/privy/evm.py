@@ -138,6 +138,8 @@ def _fill_from_chain(tx: dict[str, Any], sender: str, rpc: EvmRpc) -> None:
 
 
 def sign_transaction(key: str, tx: dict[str, Any]) -> str:
+    if tx.get("type") == 0:  # eth_account knows a legacy transaction by its gasPrice, not by type 0
+        tx = {k: v for k, v in tx.items() if k != "type"}
     try:
         signed = Account.sign_transaction(tx, key)
     except (TypeError, ValueError) as exc:
