@@ -1,263 +1,310 @@
-"""The local Solana: LiteSVM (``solders.litesvm``, in-process) behind the JSON-RPC methods the
-product calls, with a USDC mint at the mainnet address so product configuration looks the same.
+"""The local Solana cluster: JSON-RPC (``POST /``) over one LiteSVM, in Solana's answer shapes.
 
-LiteSVM is not thread-safe: every call holds one lock. Token accounts for ``mint_usdc`` are
-written directly (as a faucet would), everything else goes through real transactions.
+Serves the calls the product makes (balances, accounts, token accounts, blockhashes, rent, send /
+simulate, signature statuses, transactions, airdrops, slot, health, version) plus the shared
+``/_local/`` contract. ``sendTransaction`` runs the preflight a real node does unless
+``skipPreflight``: a bad signature is error -32003, a failing simulation -32002 with the logs.
+Unknown methods are -32601. ``airdrop_sol`` / ``mint_usdc`` / ``usdc_balance`` / ``sol_balance``
+fund wallets in-process for ``basis-local fund``; ``local.chains.solana_funding`` does the same over HTTP.
 """
 
 from __future__ import annotations
 
 import base64
-import struct
-import threading
+import json
+from collections.abc import Callable
 from typing import Any
 
-from solders.account import Account
-from solders.keypair import Keypair
-from solders.litesvm import LiteSVM
+from solders.hash import Hash
+from solders.message import from_bytes_versioned
 from solders.pubkey import Pubkey
 from solders.signature import Signature
-from solders.transaction import Transaction, VersionedTransaction
-from solders.transaction_metadata import FailedTransactionMetadata
 from werkzeug.wrappers import Request, Response
 
+from local.chains import solana_views as views
+from local.chains.solana_codec import b58decode, b58encode, decode_transaction, error_message
+from local.chains.solana_ledger import LOCAL_FAUCET, LOCAL_USDC_AUTHORITY, USDC_MINT, RejectedTransaction, SolanaLedger
+from local.chains.solana_spl import TOKEN_PROGRAM_ID as TOKEN_PROGRAM
+from local.chains.solana_spl import associated_token_address as _ata
 from local.httpservice import LocalService, json_response
 
-USDC_MINT = Pubkey.from_string("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")
-TOKEN_PROGRAM = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
-ATA_PROGRAM = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xxWKoTh8Qu6vJ1knL")
-USDC_DECIMALS = 6
-MINT_SIZE, TOKEN_ACCOUNT_SIZE = 82, 165
+__all__ = ["LOCAL_FAUCET", "LOCAL_USDC_AUTHORITY", "TOKEN_PROGRAM", "USDC_MINT", "SolanaRpc",
+           "associated_token_address", "b58decode", "b58encode"]
 
-
-B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-def b58decode(text: str) -> bytes:
-    number = 0
-    for char in text:
-        number = number * 58 + B58_ALPHABET.index(char)
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
-    return bytes(len(text) - len(text.lstrip("1"))) + body
+SOLANA_CORE_VERSION = "2.2.0"
+FEATURE_SET = 3294202862
+LAMPORTS_PER_SIGNATURE = 5000
 
 
 class RpcError(Exception):
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
+    def __init__(self, code: int, message: str, data: Any = None):
         super().__init__(message)
         self.code, self.message, self.data = code, message, data
 
-
-def associated_token_address(owner: Pubkey, mint: Pubkey = USDC_MINT) -> Pubkey:
-    return Pubkey.find_program_address([bytes(owner), bytes(TOKEN_PROGRAM), bytes(mint)], ATA_PROGRAM)[0]
-
-
-def _mint_data(authority: Pubkey, supply: int) -> bytes:
-    return (struct.pack("<I", 1) + bytes(authority) + struct.pack("<QB?", supply, USDC_DECIMALS, True)
-            + struct.pack("<I", 0) + bytes(32))
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            body["data"] = self.data
+        return body
 
 
-def _token_account_data(mint: Pubkey, owner: Pubkey, amount: int) -> bytes:
-    return (bytes(mint) + bytes(owner) + struct.pack("<Q", amount) + struct.pack("<I", 0) + bytes(32)
-            + bytes([1]) + struct.pack("<I", 0) + bytes(8) + struct.pack("<Q", 0) + struct.pack("<I", 0) + bytes(32))
+def invalid_params(message: str) -> RpcError:
+    return RpcError(-32602, message)
 
 
-def _token_amount(data: bytes) -> int:
-    return int(struct.unpack_from("<Q", data, 64)[0])
+def _param(params: list[Any], index: int, default: Any = None) -> Any:
+    return params[index] if len(params) > index and params[index] is not None else default
 
 
-def _ui(amount: int, decimals: int = USDC_DECIMALS) -> dict[str, Any]:
-    return {"amount": str(amount), "decimals": decimals, "uiAmount": amount / 10**decimals,
-            "uiAmountString": str(amount / 10**decimals)}
+def _pubkey(params: list[Any], index: int = 0) -> Pubkey:
+    value = _param(params, index)
+    try:
+        return Pubkey.from_string(value)
+    except (TypeError, ValueError) as exc:
+        raise invalid_params("Invalid param: Invalid") from exc
+
+
+def _config(params: list[Any], index: int) -> dict[str, Any]:
+    config = _param(params, index, {})
+    if isinstance(config, str):  # the deprecated bare-encoding form
+        return {"encoding": config}
+    if not isinstance(config, dict):
+        raise invalid_params(f"Invalid params: expected a config object at position {index}")
+    return config
+
+
+def _encoding(config: dict[str, Any], default: str | None) -> str | None:
+    encoding = config.get("encoding", default)
+    if encoding not in views.ENCODINGS:
+        raise invalid_params(f"Invalid params: unsupported encoding {encoding!r}")
+    return encoding
 
 
 class SolanaRpc(LocalService):
-    name = "solana-rpc"
+    name = "solana"
 
-    def __init__(self, usdc_mint: Pubkey = USDC_MINT) -> None:
+    def __init__(self, ledger: SolanaLedger | None = None) -> None:
         super().__init__()
-        self.svm = LiteSVM()
-        self.usdc_mint = usdc_mint
-        self.mint_authority = Keypair()
-        self._lock = threading.Lock()
-        self._landed: dict[str, dict[str, Any]] = {}
-        rent = self.svm.minimum_balance_for_rent_exemption(MINT_SIZE)
-        self.svm.set_account(usdc_mint, Account(rent, _mint_data(self.mint_authority.pubkey(), 0), TOKEN_PROGRAM,
-                                                False, 0))
-        self.route("/", ["POST"])(self._rpc)
-
-    # -- faucet helpers (basis-local fund, tests) -------------------------------------------------
-    def airdrop_sol(self, owner: Pubkey, lamports: int) -> None:
-        with self._lock:
-            result = self.svm.airdrop(owner, lamports)
-        if isinstance(result, FailedTransactionMetadata):
-            raise RuntimeError(f"airdrop failed: {result.err()}")
-
-    def mint_usdc(self, owner: Pubkey, amount: int) -> Pubkey:
-        """Credit ``amount`` base units to the owner's USDC associated token account."""
-        ata = associated_token_address(owner, self.usdc_mint)
-        with self._lock:
-            existing = self.svm.get_account(ata)
-            balance = _token_amount(bytes(existing.data)) if existing else 0
-            rent = self.svm.minimum_balance_for_rent_exemption(TOKEN_ACCOUNT_SIZE)
-            self.svm.set_account(ata, Account(rent, _token_account_data(self.usdc_mint, owner, balance + amount),
-                                              TOKEN_PROGRAM, False, 0))
-            mint = self.svm.get_account(self.usdc_mint)
-            supply = int(struct.unpack_from("<Q", bytes(mint.data), 36)[0]) + amount  # type: ignore[union-attr]
-            self.svm.set_account(self.usdc_mint, Account(mint.lamports,  # type: ignore[union-attr]
-                                 _mint_data(self.mint_authority.pubkey(), supply), TOKEN_PROGRAM, False, 0))
-        return ata
-
-    def sol_balance(self, owner: Pubkey) -> int:
-        with self._lock:
-            return int(self.svm.get_balance(owner) or 0)
-
-    def usdc_balance(self, owner: Pubkey) -> int:
-        with self._lock:
-            account = self.svm.get_account(associated_token_address(owner, self.usdc_mint))
-        return _token_amount(bytes(account.data)) if account else 0
+        self.ledger = ledger or SolanaLedger()
+        self.methods: dict[str, Callable[[list[Any]], Any]] = {
+            "getAccountInfo": self.get_account_info, "getBalance": self.get_balance,
+            "getBlockHeight": self.get_slot, "getFeeForMessage": self.get_fee_for_message,
+            "getHealth": lambda _: "ok", "getLatestBlockhash": self.get_latest_blockhash,
+            "getMinimumBalanceForRentExemption": self.get_minimum_balance_for_rent_exemption,
+            "getMultipleAccounts": self.get_multiple_accounts,
+            "getSignatureStatuses": self.get_signature_statuses, "getSlot": self.get_slot,
+            "getTokenAccountBalance": self.get_token_account_balance,
+            "getTokenAccountsByOwner": self.get_token_accounts_by_owner,
+            "getTransaction": self.get_transaction,
+            "getVersion": lambda _: {"feature-set": FEATURE_SET, "solana-core": SOLANA_CORE_VERSION},
+            "isBlockhashValid": self.is_blockhash_valid, "requestAirdrop": self.request_airdrop,
+            "sendTransaction": self.send_transaction, "simulateTransaction": self.simulate_transaction,
+        }
+        self.route("/", methods=["POST"])(self._jsonrpc)
 
     def health_details(self) -> dict[str, Any]:
-        return {"usdc_mint": str(self.usdc_mint), "transactions": len(self._landed)}
+        return {"slot": self.ledger.tick(), "usdc_mint": str(self.ledger.usdc_mint)}
 
-    # -- JSON-RPC ----------------------------------------------------------------------------------
-    def _rpc(self, request: Request) -> Response:
-        body = request.get_json(silent=True)
-        if isinstance(body, list):
-            return json_response([self._one(item) for item in body])
-        return json_response(self._one(body))
-
-    def _one(self, call: Any) -> dict[str, Any]:
-        ident = call.get("id") if isinstance(call, dict) else None
-        if not isinstance(call, dict) or not isinstance(call.get("method"), str):
-            return {"jsonrpc": "2.0", "id": ident, "error": {"code": -32600, "message": "Invalid request"}}
-        handler = getattr(self, f"_m_{call['method']}", None)
-        if handler is None:
-            return {"jsonrpc": "2.0", "id": ident,
-                    "error": {"code": -32601, "message": f"Method not found: {call['method']}"}}
+    # -- JSON-RPC envelope -----------------------------------------------------------------------
+    def _jsonrpc(self, request: Request) -> Response:
         try:
-            result = handler(*(call.get("params") or []))
-        except RpcError as exc:
-            error: dict[str, Any] = {"code": exc.code, "message": exc.message}
-            if exc.data is not None:
-                error["data"] = exc.data
-            return {"jsonrpc": "2.0", "id": ident, "error": error}
-        except (TypeError, ValueError) as exc:
-            return {"jsonrpc": "2.0", "id": ident, "error": {"code": -32602, "message": f"Invalid params: {exc}"}}
-        return {"jsonrpc": "2.0", "id": ident, "result": result}
-
-    def _context(self, value: Any) -> dict[str, Any]:
-        return {"context": {"slot": int(self.svm.get_clock().slot)}, "value": value}
-
-    def _m_getHealth(self) -> str:  # noqa: N802 - JSON-RPC method names
-        return "ok"
-
-    def _m_getVersion(self) -> dict[str, Any]:  # noqa: N802
-        return {"solana-core": "litesvm-local", "feature-set": 0}
-
-    def _m_getSlot(self, *_: Any) -> int:  # noqa: N802
-        with self._lock:
-            return int(self.svm.get_clock().slot)
-
-    def _m_getBalance(self, address: str, *_: Any) -> dict[str, Any]:  # noqa: N802
-        with self._lock:
-            return self._context(int(self.svm.get_balance(Pubkey.from_string(address)) or 0))
-
-    def _m_getAccountInfo(self, address: str, *_: Any) -> dict[str, Any]:  # noqa: N802
-        with self._lock:
-            account = self.svm.get_account(Pubkey.from_string(address))
-            if account is None:
-                return self._context(None)
-            return self._context({"lamports": account.lamports, "owner": str(account.owner),
-                                  "executable": account.executable, "rentEpoch": account.rent_epoch,
-                                  "data": [base64.b64encode(bytes(account.data)).decode(), "base64"],
-                                  "space": len(bytes(account.data))})
-
-    def _m_getTokenAccountBalance(self, address: str, *_: Any) -> dict[str, Any]:  # noqa: N802
-        with self._lock:
-            account = self.svm.get_account(Pubkey.from_string(address))
-            if account is None or account.owner != TOKEN_PROGRAM:
-                raise RpcError(-32602, "Invalid param: not a Token account")
-            return self._context(_ui(_token_amount(bytes(account.data))))
-
-    def _m_getTokenAccountsByOwner(self, owner: str, selector: dict[str, Any], *_: Any) -> dict[str, Any]:  # noqa: N802
-        mint = Pubkey.from_string(selector.get("mint", str(self.usdc_mint)))
-        owner_key = Pubkey.from_string(owner)
-        ata = associated_token_address(owner_key, mint)
-        with self._lock:
-            account = self.svm.get_account(ata)
-            if account is None:
-                return self._context([])
-            amount = _token_amount(bytes(account.data))
-            parsed = {"program": "spl-token", "space": TOKEN_ACCOUNT_SIZE, "parsed": {"type": "account", "info": {
-                "mint": str(mint), "owner": owner, "state": "initialized", "isNative": False,
-                "tokenAmount": _ui(amount)}}}
-            return self._context([{"pubkey": str(ata), "account": {
-                "lamports": account.lamports, "owner": str(TOKEN_PROGRAM), "executable": False,
-                "rentEpoch": account.rent_epoch, "data": parsed}}])
-
-    def _m_getLatestBlockhash(self, *_: Any) -> dict[str, Any]:  # noqa: N802
-        with self._lock:
-            slot = int(self.svm.get_clock().slot)
-            return self._context({"blockhash": str(self.svm.latest_blockhash()), "lastValidBlockHeight": slot + 150})
-
-    def _m_getMinimumBalanceForRentExemption(self, size: int, *_: Any) -> int:  # noqa: N802
-        with self._lock:
-            return int(self.svm.minimum_balance_for_rent_exemption(int(size)))
-
-    def _m_requestAirdrop(self, address: str, lamports: int, *_: Any) -> str:  # noqa: N802
-        with self._lock:
-            result = self.svm.airdrop(Pubkey.from_string(address), int(lamports))
-        if isinstance(result, FailedTransactionMetadata):
-            raise RpcError(-32603, f"airdrop failed: {result.err()}")
-        return str(result.signature())
+            body = json.loads(request.get_data(cache=True) or b"")
+        except ValueError:
+            return json_response({"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"},
+                                  "id": None})
+        if isinstance(body, list):
+            if not body:
+                return json_response(self._error(None, RpcError(-32600, "Invalid request")))
+            return json_response([self.call(item) for item in body])
+        return json_response(self.call(body))
 
     @staticmethod
-    def _decode(encoded: str, options: dict[str, Any] | None) -> VersionedTransaction | Transaction:
-        encoding = (options or {}).get("encoding", "base58")
-        raw = base64.b64decode(encoded) if encoding == "base64" else b58decode(encoded)
+    def _error(request_id: Any, error: RpcError) -> dict[str, Any]:
+        return {"jsonrpc": "2.0", "error": error.as_dict(), "id": request_id}
+
+    def call(self, message: Any) -> dict[str, Any]:
+        """Answer one JSON-RPC request object."""
+        if not isinstance(message, dict) or message.get("jsonrpc") != "2.0" \
+                or not isinstance(message.get("method"), str):
+            return self._error(message.get("id") if isinstance(message, dict) else None,
+                               RpcError(-32600, "Invalid request"))
+        request_id = message.get("id")
+        method = self.methods.get(message["method"])
+        if method is None:
+            return self._error(request_id, RpcError(-32601, "Method not found"))
+        params = message.get("params", [])
+        if not isinstance(params, list):
+            return self._error(request_id, invalid_params("Invalid params: expected an array"))
         try:
-            return VersionedTransaction.from_bytes(raw)
-        except ValueError:
-            return Transaction.from_bytes(raw)
+            return {"jsonrpc": "2.0", "result": method(params), "id": request_id}
+        except RpcError as exc:
+            return self._error(request_id, exc)
 
-    def _m_sendTransaction(self, encoded: str, options: dict[str, Any] | None = None) -> str:  # noqa: N802
-        tx = self._decode(encoded, options)
-        with self._lock:
-            result = self.svm.send_transaction(tx)
-            slot = int(self.svm.get_clock().slot)
-            if isinstance(result, FailedTransactionMetadata):
-                raise RpcError(-32002, f"Transaction simulation failed: {result.err()}",
-                               {"err": str(result.err()), "logs": list(result.meta().logs())})
-            signature = str(result.signature())
-            self._landed[signature] = {"slot": slot, "fee": result.fee(), "logs": list(result.logs()),
-                                       "transaction": base64.b64encode(bytes(tx)).decode()}
-            self.svm.warp_to_slot(slot + 1)  # the blockhash stays valid, as within Solana's 150 slots
-        return signature
+    def _context(self, value: Any) -> dict[str, Any]:
+        return {"context": {"apiVersion": SOLANA_CORE_VERSION, "slot": self.ledger.tick()}, "value": value}
 
-    def _m_simulateTransaction(self, encoded: str, options: dict[str, Any] | None = None) -> dict[str, Any]:  # noqa: N802
-        tx = self._decode(encoded, options)
-        with self._lock:
-            result = self.svm.simulate_transaction(tx)
-            failed = isinstance(result, FailedTransactionMetadata)
-            meta = result.meta()
-            return self._context({"err": str(result.err()) if failed else None,  # type: ignore[union-attr]
-                                  "logs": list(meta.logs()), "unitsConsumed": meta.compute_units_consumed()})
+    # -- accounts ----------------------------------------------------------------------------------
+    def get_balance(self, params: list[Any]) -> dict[str, Any]:
+        return self._context(self.ledger.balance(_pubkey(params)))
 
-    def _m_getSignatureStatuses(self, signatures: list[str], *_: Any) -> dict[str, Any]:  # noqa: N802
-        with self._lock:
-            statuses = [
-                {"slot": self._landed[s]["slot"], "confirmations": None, "err": None,
-                 "confirmationStatus": "finalized", "status": {"Ok": None}} if s in self._landed else None
-                for s in signatures
-            ]
-            return self._context(statuses)
+    def get_account_info(self, params: list[Any]) -> dict[str, Any]:
+        address, encoding = _pubkey(params), _encoding(_config(params, 1), None)
+        account = self.ledger.account(address)
+        return self._context(views.account_json(self.ledger, account, encoding) if account else None)
 
-    def _m_getTransaction(self, signature: str, *_: Any) -> dict[str, Any] | None:  # noqa: N802
-        Signature.from_string(signature)  # invalid -> -32602
-        landed = self._landed.get(signature)
-        if landed is None:
+    def get_multiple_accounts(self, params: list[Any]) -> dict[str, Any]:
+        keys = _param(params, 0, [])
+        if not isinstance(keys, list) or len(keys) > 100:
+            raise invalid_params("Invalid params: expected at most 100 addresses")
+        encoding = _encoding(_config(params, 1), None)
+        accounts = [self.ledger.account(_pubkey(keys, i)) for i in range(len(keys))]
+        return self._context([views.account_json(self.ledger, a, encoding) if a else None for a in accounts])
+
+    def get_token_account_balance(self, params: list[Any]) -> dict[str, Any]:
+        account = self.ledger.account(_pubkey(params))
+        info = views.account_json(self.ledger, account, "jsonParsed") if account else None
+        parsed = info["data"].get("parsed", {}) if info and isinstance(info["data"], dict) else {}
+        if parsed.get("type") != "account":
+            raise invalid_params("Invalid param: not a Token account")
+        return self._context(parsed["info"]["tokenAmount"])
+
+    def get_token_accounts_by_owner(self, params: list[Any]) -> dict[str, Any]:
+        owner, selector = _pubkey(params), _param(params, 1)
+        if not isinstance(selector, dict) or len(selector) != 1 or not {"mint", "programId"} & set(selector):
+            raise invalid_params("Invalid params: expected {\"mint\": ...} or {\"programId\": ...}")
+        wanted = _pubkey(list(selector.values()))
+        encoding = _encoding(_config(params, 2), None)
+        found = []
+        for key, account in self.ledger.token_accounts(owner):
+            state = views.spl.parse_token_account(account)
+            matches = account.owner == wanted if "programId" in selector else state and state.mint == wanted
+            if matches:
+                found.append({"account": views.account_json(self.ledger, account, encoding), "pubkey": str(key)})
+        return self._context(found)
+
+    def get_minimum_balance_for_rent_exemption(self, params: list[Any]) -> int:
+        size = _param(params, 0)
+        if not isinstance(size, int) or size < 0:
+            raise invalid_params("Invalid params: data length must be a non-negative integer")
+        with self.ledger.lock:
+            return int(self.ledger.svm.minimum_balance_for_rent_exemption(size))
+
+    # -- chain state -------------------------------------------------------------------------------
+    def get_slot(self, params: list[Any]) -> int:
+        return self.ledger.tick()
+
+    def get_latest_blockhash(self, params: list[Any]) -> dict[str, Any]:
+        blockhash, last_valid = self.ledger.latest_blockhash()
+        return self._context({"blockhash": str(blockhash), "lastValidBlockHeight": last_valid})
+
+    def is_blockhash_valid(self, params: list[Any]) -> dict[str, Any]:
+        try:
+            blockhash = Hash.from_string(_param(params, 0))
+        except (TypeError, ValueError) as exc:
+            raise invalid_params("Invalid param: Invalid") from exc
+        return self._context(self.ledger.blockhash_valid(blockhash))
+
+    def get_fee_for_message(self, params: list[Any]) -> dict[str, Any]:
+        try:
+            message = from_bytes_versioned(base64.b64decode(_param(params, 0, ""), validate=True))
+        except Exception as exc:  # solders raises its own types for malformed bytes
+            raise invalid_params(f"Invalid params: invalid message: {exc}") from exc
+        return self._context(LAMPORTS_PER_SIGNATURE * message.header.num_required_signatures)
+
+    # -- transactions ------------------------------------------------------------------------------
+    def _transaction(self, params: list[Any], config: dict[str, Any]) -> Any:
+        try:
+            return decode_transaction(_param(params, 0), config.get("encoding", "base58"))
+        except ValueError as exc:
+            raise invalid_params(f"invalid transaction: {exc}") from exc
+
+    def send_transaction(self, params: list[Any]) -> str:
+        config = _config(params, 1)
+        tx = self._transaction(params, config)
+        try:
+            return self.ledger.submit(tx, preflight=not config.get("skipPreflight", False))
+        except RejectedTransaction as exc:
+            if exc.signature_failure:
+                raise RpcError(-32003, "Transaction signature verification failure") from exc
+            data = {"accounts": None, "err": exc.err, "innerInstructions": None, "logs": exc.logs,
+                    "replacementBlockhash": None, "returnData": None, "unitsConsumed": exc.units}
+            raise RpcError(-32002, f"Transaction simulation failed: {error_message(exc.err)}", data) from exc
+
+    def simulate_transaction(self, params: list[Any]) -> dict[str, Any]:
+        config = _config(params, 1)
+        tx = self._transaction(params, config)
+        sig_verify = bool(config.get("sigVerify", False))
+        replacement = None
+        if config.get("replaceRecentBlockhash"):
+            if sig_verify:
+                raise invalid_params("sigVerify may not be used with replaceRecentBlockhash")
+            blockhash, last_valid = self.ledger.latest_blockhash()
+            tx = views.with_blockhash(tx, blockhash)
+            replacement = {"blockhash": str(blockhash), "lastValidBlockHeight": last_valid}
+        if sig_verify and not all(tx.verify_with_results()):
+            raise RpcError(-32003, "Transaction signature verification failure")
+        sim = self.ledger.simulate(tx, sig_verify=sig_verify)
+        accounts = None
+        wanted = config.get("accounts")
+        if isinstance(wanted, dict) and isinstance(wanted.get("addresses"), list):
+            encoding = _encoding(wanted, "base64")
+            keys = [_pubkey(wanted["addresses"], i) for i in range(len(wanted["addresses"]))]
+            found = [sim.accounts.get(k) or self.ledger.account(k) for k in keys]
+            accounts = [views.account_json(self.ledger, a, encoding) if a else None for a in found]
+        return self._context({"accounts": accounts, "err": sim.err, "fee": sim.fee, "innerInstructions": None,
+                              "logs": sim.logs, "replacementBlockhash": replacement, "returnData": None,
+                              "unitsConsumed": sim.units})
+
+    def get_signature_statuses(self, params: list[Any]) -> dict[str, Any]:
+        signatures = _param(params, 0)
+        if not isinstance(signatures, list) or len(signatures) > 256:
+            raise invalid_params("Invalid params: expected an array of at most 256 signatures")
+        return self._context([views.signature_status(self.ledger.status(str(s))) for s in signatures])
+
+    def get_transaction(self, params: list[Any]) -> dict[str, Any] | None:
+        try:
+            signature = str(Signature.from_string(_param(params, 0)))
+        except (TypeError, ValueError) as exc:
+            raise invalid_params("Invalid param: Invalid") from exc
+        config = _config(params, 1)
+        encoding = config.get("encoding", "json")
+        if encoding not in ("json", "jsonParsed", "base64", "base58"):
+            raise invalid_params(f"Invalid params: unsupported encoding {encoding!r}")
+        record = self.ledger.status(signature)
+        if record is None:
             return None
-        return {"slot": landed["slot"], "blockTime": None,
-                "meta": {"err": None, "fee": landed["fee"], "logMessages": landed["logs"],
-                         "status": {"Ok": None}},
-                "transaction": [landed["transaction"], "base64"]}
+        if views.is_v0(record.transaction) and config.get("maxSupportedTransactionVersion") is None:
+            raise RpcError(-32015, "Transaction version (0) is not supported by the requesting client. "
+                           "Please try the request again with the following configuration parameter: "
+                           "\"maxSupportedTransactionVersion\": 0")
+        return views.landed_json(record, encoding)
+
+    def request_airdrop(self, params: list[Any]) -> str:
+        address, lamports = _pubkey(params), _param(params, 1)
+        if not isinstance(lamports, int) or lamports <= 0:
+            raise invalid_params("Invalid params: lamports must be a positive integer")
+        try:
+            return self.ledger.airdrop(address, lamports)
+        except RejectedTransaction as exc:
+            raise RpcError(-32603, f"airdrop failed: {error_message(exc.err)}") from exc
+
+    # -- funding helpers (in-process) ----------------------------------------------------------------
+    def airdrop_sol(self, pubkey: Pubkey | str, lamports: int) -> str:
+        return self.ledger.airdrop(_as_pubkey(pubkey), lamports)
+
+    def mint_usdc(self, owner_pubkey: Pubkey | str, amount_base_units: int) -> str:
+        return self.ledger.mint_usdc(_as_pubkey(owner_pubkey), amount_base_units)
+
+    def usdc_balance(self, owner: Pubkey | str) -> int:
+        return self.ledger.usdc_balance(_as_pubkey(owner))
+
+    def sol_balance(self, owner: Pubkey | str) -> int:
+        return self.ledger.balance(_as_pubkey(owner))
+
+
+def associated_token_address(owner: Pubkey, mint: Pubkey = USDC_MINT) -> Pubkey:
+    return _ata(owner, mint)
+
+
+def _as_pubkey(value: Pubkey | str) -> Pubkey:
+    return value if isinstance(value, Pubkey) else Pubkey.from_string(value)

@@ -1,6 +1,7 @@
 """Create the platform's Privy key quorum and shared policies, and store their ids (seed 1.2-1.5).
 
     python -m basis.ops.privy_setup create [--force]   # against the configured Privy app
+    python -m basis.ops.privy_setup verify             # the 1.6-1.8 matrix against Privy
     python -m basis.ops.privy_setup show
 
 Idempotent: when the SSM parameter already names policies that exist at Privy, nothing is created
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     make = sub.add_parser("create", help="create the key quorum and both policies; store their ids")
     make.add_argument("--force", action="store_true", help="create new ones even if the stored ids exist")
+    sub.add_parser("verify", help="run the policy verification matrix against Privy")
     sub.add_parser("show", help="print the stored ids")
     args = parser.parse_args(argv)
 
@@ -85,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         print("the secret has no privy_authorization_key: generate a P-256 key and store it first",
               file=sys.stderr)
         return 2
+    if args.command == "verify":
+        from basis.ops.privy_verify import report, verify
+
+        outcomes = verify(privy_client(), load_privy_ids(), key, get_settings().stage)
+        print(report(outcomes))
+        return 0 if all(o.passed for o in outcomes) else 1
     ids, created = create(privy_client(), key, get_settings().stage, force=args.force)
     print(json.dumps({"created": created, **ids.model_dump()}, indent=2))
     return 0
