@@ -31,6 +31,7 @@ class DemoTarget:
 
     def __init__(self, info: dict[str, Any], environment: dict[str, str]) -> None:
         self.urls: dict[str, str] = info["urls"]
+        self.token: str | None = None
         os.environ.update(environment)
         from basis.config import get_settings
         from basis.runtime import bootstrap
@@ -44,7 +45,8 @@ class DemoTarget:
         return boto3.client(service, region_name="us-east-1", endpoint_url=self.urls["aws"])
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return requests.request(method, f"{self.urls['api']}/api/v1{path}", timeout=30, **kwargs)
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return requests.request(method, f"{self.urls['api']}/api/v1{path}", headers=headers, timeout=30, **kwargs)
 
 
 def _wait_execution(sfn: Any, arn: str, timeout: float = 60) -> dict[str, Any]:
@@ -66,6 +68,62 @@ def show_health(target: DemoTarget, say: Timeline) -> None:
     say.say("GET /api/v1/openapi.json", f"OpenAPI {document['openapi']}, {len(document['paths'])} paths")
     refused = target.api("GET", "/wallets/server")
     say.say("no token -> protected", f"HTTP {refused.status_code} {refused.json()}")
+
+
+def sign_in(target: DemoTarget, say: Timeline, user_id: str) -> dict[str, Any]:
+    token = requests.post(f"{target.urls['privy']}/_local/tokens", json={"user_id": user_id}, timeout=10).json()
+    target.token = token["token"]
+    synced = target.api("POST", "/auth/sync", json={"email": "demo@example.com"})
+    body = synced.json()
+    say.say("POST /api/v1/auth/sync", f"HTTP {synced.status_code} created={body['created']} "
+                                      f"wallets_provisioning={body['wallets_provisioning']}")
+    deadline = time.monotonic() + 60
+    while True:
+        wallets = target.api("GET", "/wallets/server").json()
+        if wallets["ready"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    say.say("wallets ready (background)", f"ready={wallets['ready']}")
+    at_privy = {w["id"]: w for w in requests.get(f"{target.urls['privy']}/_local/wallets", timeout=10)
+                .json()["wallets"]}
+    for chain, key in (("ethereum", "evm"), ("solana", "solana")):
+        wallet = at_privy[wallets[f"{key}_wallet_id"]]
+        say.say(f"  {chain} server wallet", f"{wallets[f'{key}_address']}  policy={wallet['policy_ids'][0]} "
+                                           f"owner={wallet['owner_id']}")
+    return dict(wallets)
+
+
+def show_signing(target: DemoTarget, say: Timeline, user_id: str, wallets: dict[str, Any]) -> None:
+    from basis.ops.policy_requests import deposit, evm_tx, hl_order_typed_data
+    from basis.policies.amounts import usdc_base_units
+    from basis.privy_api import privy_client
+    from basis.privy_ids import load_privy_ids
+    from basis.signing.errors import PolicyDeniedError, SpendCapExceededError
+    from basis.signing.signer import PrivyWalletSigner
+
+    policy = privy_client().policies.get(load_privy_ids().evm_policy_id).model_dump()
+    signer = PrivyWalletSigner(user_id, wallets["evm_wallet_id"], wallets["evm_address"], "ethereum",
+                               policy=policy)
+    order = hl_order_typed_data()["typed_data"]
+    signature = signer.sign_typed_data_v4(order, action="hyperliquid:order")
+    say.say("sign HL order (EIP-712)", f"allowed, signature {signature[:18]}...")
+    tx = {"chain_id": 42161, "nonce": 0, "gas_limit": 100_000, "max_fee_per_gas": 10**9,
+          "max_priority_fee_per_gas": 1, "type": 2}
+    try:
+        signer.sign_eth_transaction({**evm_tx(wallets["evm_address"], value=10**15)["transaction"], **tx},
+                                    action="send ETH")
+    except PolicyDeniedError as denied:
+        where = "preflight, no Privy call" if denied.preflight else "denied by Privy"
+        say.say("sign ETH transfer", f"DENIED ({where}): {denied.explanation}")
+    for amount in (25_000, 25_000, 1_000):
+        try:
+            signer.sign_eth_transaction({**deposit(usdc_base_units(amount))["transaction"], **tx},
+                                        action="bridge deposit")
+            say.say(f"sign {amount:,} USDC deposit", "allowed (counted in the 24 h USDC cap)")
+        except SpendCapExceededError as refused:
+            unit = 10**6
+            say.say(f"sign {amount:,} USDC deposit", f"REFUSED by the 24 h cap: {refused.used // unit:,} used + "
+                                                      f"{refused.amount // unit:,} > {refused.cap // unit:,} USDC")
 
 
 def show_scan_schedule(target: DemoTarget, say: Timeline, user_id: str) -> None:
@@ -123,6 +181,8 @@ def run_demo(speed: float) -> int:
     try:
         user_id = f"did:privy:demo-{uuid.uuid4().hex[:8]}"
         show_health(target, say)
+        wallets = sign_in(target, say, user_id)
+        show_signing(target, say, user_id, wallets)
         show_scan_schedule(target, say, user_id)
         show_deposit_saga(target, say, user_id)
         say.say("demo finished")

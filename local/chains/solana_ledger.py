@@ -44,7 +44,8 @@ _AUTHORITY_LAMPORTS = 1_000 * LAMPORTS_PER_SOL
 class RejectedTransaction(Exception):  # noqa: N818 - named after what happened, as Solana does
     """The transaction did not land (preflight failure, bad signature, stale blockhash...)."""
 
-    def __init__(self, err: Any, logs: list[str] | None = None, units: int = 0, signature_failure: bool = False):
+    def __init__(self, err: Any, logs: list[str] | None = None, units: int = 0,
+                 signature_failure: bool = False) -> None:
         super().__init__(str(err))
         self.err, self.logs, self.units, self.signature_failure = err, logs or [], units, signature_failure
 
@@ -142,7 +143,7 @@ class SolanaLedger:
 
     def token_accounts(self, owner: Pubkey) -> list[tuple[Pubkey, Account]]:
         with self.lock:
-            found = [pair for program in spl.TOKEN_PROGRAMS for pair in self.svm.get_program_accounts(program)]
+            found = [pair for prog in spl.TOKEN_PROGRAMS for pair in self.svm.get_program_accounts(prog)]
         return [(key, acc) for key, acc in found if (s := spl.parse_token_account(acc)) and s.owner == owner]
 
     def _token_balances(self, keys: list[Pubkey]) -> list[dict[str, Any]]:
@@ -172,7 +173,8 @@ class SolanaLedger:
                 self.svm.with_sigverify(True)
         if isinstance(result, FailedTransactionMetadata):
             meta = result.meta()
-            return Simulation(failure_json(result), meta.logs(), meta.compute_units_consumed(), meta.fee(), {})
+            return Simulation(failure_json(result), meta.logs(), meta.compute_units_consumed(), meta.fee(),
+                              {})
         meta = result.meta()
         return Simulation(None, meta.logs(), meta.compute_units_consumed(), meta.fee(),
                           dict(result.post_accounts()))
@@ -249,8 +251,9 @@ class SolanaLedger:
             return self.sign_and_submit(authority, instructions, [authority])
 
     def usdc_balance(self, owner: Pubkey) -> int:
-        state = spl.parse_token_account(self.account(spl.associated_token_address(owner, self.usdc_mint)))
-        return state.amount if state else 0
+        """The owner's USDC base units, summed over its token accounts for the mint."""
+        states = [spl.parse_token_account(account) for _, account in self.token_accounts(owner)]
+        return sum(s.amount for s in states if s is not None and s.mint == self.usdc_mint)
 
     def expire_blockhashes(self) -> None:
         """Jump past every blockhash handed out so far (tests of stale-blockhash handling)."""

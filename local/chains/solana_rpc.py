@@ -23,7 +23,13 @@ from werkzeug.wrappers import Request, Response
 
 from local.chains import solana_views as views
 from local.chains.solana_codec import b58decode, b58encode, decode_transaction, error_message
-from local.chains.solana_ledger import LOCAL_FAUCET, LOCAL_USDC_AUTHORITY, USDC_MINT, RejectedTransaction, SolanaLedger
+from local.chains.solana_ledger import (
+    LOCAL_FAUCET,
+    LOCAL_USDC_AUTHORITY,
+    USDC_MINT,
+    RejectedTransaction,
+    SolanaLedger,
+)
 from local.chains.solana_spl import TOKEN_PROGRAM_ID as TOKEN_PROGRAM
 from local.chains.solana_spl import associated_token_address as _ata
 from local.httpservice import LocalService, json_response
@@ -179,7 +185,8 @@ class SolanaRpc(LocalService):
             state = views.spl.parse_token_account(account)
             matches = account.owner == wanted if "programId" in selector else state and state.mint == wanted
             if matches:
-                found.append({"account": views.account_json(self.ledger, account, encoding), "pubkey": str(key)})
+                found.append({"account": views.account_json(self.ledger, account, encoding),
+                              "pubkey": str(key)})
         return self._context(found)
 
     def get_minimum_balance_for_rent_exemption(self, params: list[Any]) -> int:

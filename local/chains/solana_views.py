@@ -84,7 +84,7 @@ def is_v0(tx: VersionedTransaction) -> bool:
 
 
 def landed_json(record: LandedTransaction, encoding: str) -> dict[str, Any]:
-    """A ``getTransaction`` result (``json`` / ``base64`` / ``base58``; ``jsonParsed`` answers as ``json``)."""
+    """A ``getTransaction`` result (``json``, ``base64``, ``base58``; ``jsonParsed`` answers as ``json``)."""
     tx: Any = (encode_data(bytes(record.transaction), encoding) if encoding in ("base64", "base58")
                else transaction_json(record.transaction))
     meta = {

@@ -26,6 +26,10 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     assert "local stack started" in journey
     assert "GET /api/v1/health" in journey and "HTTP 200 status=ok" in journey
     assert "no token -> protected      HTTP 401" in journey
+    assert "wallets_provisioning=True" in journey and "wallets ready (background) ready=True" in journey
+    assert "sign HL order (EIP-712)    allowed" in journey
+    assert "DENIED (preflight, no Privy call): DENY rule 'Deny native ETH transfers" in journey
+    assert "REFUSED by the 24 h cap: 50,000 used + 1,000 > 50,000 USDC" in journey
     assert "scan schedule fired" in journey and '"queued": 1' in journey
     assert "deposit saga 100 USDC      execution SUCCEEDED, stage=validated" in journey
     assert "deposit saga 3 USDC        execution FAILED, stage=rejected" in journey

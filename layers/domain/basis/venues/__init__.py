@@ -1,2 +1,3 @@
-"""Venue clients: Hyperliquid, Arbitrum (bridge deposits, gas), Solana and Asgard, wired per user by
-``context.UserTradingContext``. Every signature goes through the signing layer."""
+"""The product's venue clients: Solana JSON-RPC, Asgard margin trading (and, from other slices,
+Hyperliquid and Arbitrum). Endpoints come from configuration; every signature goes through the
+signing layer."""

@@ -1,0 +1,185 @@
+"""The emulator's state and Privy's rules for changing it: wallets, policies, key quorums, app keys.
+
+Thread-safe: every method takes the store's lock. Raises ``PrivyError`` (400/404) as Privy answers.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from local.privy.authorization import normalize_public_key
+from local.privy.errors import invalid, not_found
+from local.privy.records import KeyQuorumRecord, PolicyRecord, WalletRecord, new_id
+
+CHAINS = ("ethereum", "solana")
+
+
+def _policy_problems(body: dict[str, Any]) -> list[str]:
+    from basis.policies.evaluator import validate_policy
+
+    problems = validate_policy(body)
+    if isinstance(body.get("name"), str) and len(body["name"]) > 50:
+        problems.append("name must be at most 50 characters")
+    return problems
+
+
+def _with_ids(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"id": rule.get("id") or new_id(), "name": rule["name"], "method": rule["method"],
+             "conditions": rule["conditions"], "action": rule["action"]} for rule in rules]
+
+
+class PrivyStore:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.wallets: dict[str, WalletRecord] = {}
+        self.policies: dict[str, PolicyRecord] = {}
+        self.quorums: dict[str, KeyQuorumRecord] = {}
+        self.app_keys: list[str] = []
+
+    # -- owners ------------------------------------------------------------------------------------
+    def _owner(self, body: dict[str, Any]) -> tuple[str | None, str | None]:
+        """(owner key quorum id, owner user id) from ``owner_id`` / ``owner``; an ``owner`` becomes a
+        key quorum, as at Privy."""
+        owner, owner_id = body.get("owner"), body.get("owner_id")
+        if owner is not None and owner_id is not None:
+            raise invalid("specify owner or owner_id, not both")
+        if owner_id is not None:
+            if not isinstance(owner_id, str) or owner_id not in self.quorums:
+                raise invalid(f"owner_id {owner_id!r} is not a key quorum of this app")
+            return owner_id, None
+        if owner is None:
+            return None, None
+        if not isinstance(owner, dict) or not (owner.get("user_id") or owner.get("public_key")):
+            raise invalid("owner must be {'user_id': ...} or {'public_key': ...}")
+        user = str(owner["user_id"]) if owner.get("user_id") else None
+        keys = [] if user else [normalize_public_key(str(owner["public_key"]))]
+        quorum = KeyQuorumRecord(new_id(), keys, user_ids=[user] if user else [])
+        self.quorums[quorum.id] = quorum
+        return quorum.id, user
+
+    # -- wallets -----------------------------------------------------------------------------------
+    def create_wallet(self, body: dict[str, Any], *, user: str | None, idempotency_key: str | None) -> WalletRecord:
+        chain_type = body.get("chain_type")
+        if chain_type not in CHAINS:
+            raise invalid(f"chain_type {chain_type!r} is not supported by the emulator (ethereum, solana)")
+        policy_ids = body.get("policy_ids") or []
+        if not isinstance(policy_ids, list) or len(policy_ids) > 1:
+            raise invalid("policy_ids must be a list of at most one policy id")
+        signers = body.get("additional_signers") or []
+        if not isinstance(signers, list) or not all(isinstance(s, dict) and s.get("signer_id") for s in signers):
+            raise invalid("additional_signers must be a list of {'signer_id': ...}")
+        with self.lock:
+            for policy_id in policy_ids:
+                policy = self.policies.get(policy_id)
+                if policy is None:
+                    raise invalid(f"policy {policy_id} does not exist")
+                if policy.chain_type != chain_type:
+                    raise invalid(f"policy {policy_id} is for {policy.chain_type}, not {chain_type}")
+            for signer in signers:
+                if signer["signer_id"] not in self.quorums:
+                    raise invalid(f"additional signer {signer['signer_id']} is not a key quorum of this app")
+            owner_id, owner_user = self._owner(body)
+            wallet = WalletRecord.generate(
+                chain_type, policy_ids=list(policy_ids), owner_id=owner_id, owner_user=owner_user or user,
+                additional_signers=[{"signer_id": s["signer_id"], "override_policy_ids": s.get("override_policy_ids")}
+                                    for s in signers],
+                display_name=body.get("display_name"), external_id=body.get("external_id"),
+                idempotency_key=idempotency_key)
+            self.wallets[wallet.id] = wallet
+        return wallet
+
+    def wallet(self, wallet_id: str) -> WalletRecord:
+        with self.lock:
+            wallet = self.wallets.get(wallet_id)
+        if wallet is None:
+            raise not_found("wallet", wallet_id)
+        return wallet
+
+    def find_wallets(self, *, chain_type: str | None = None, user_id: str | None = None,
+                     address: str | None = None) -> list[WalletRecord]:
+        with self.lock:
+            return [w for w in self.wallets.values()
+                    if (not chain_type or w.chain_type == chain_type) and (not user_id or w.owner_user == user_id)
+                    and (not address or w.address.lower() == address.lower())]
+
+    # -- policies ----------------------------------------------------------------------------------
+    def create_policy(self, body: dict[str, Any]) -> PolicyRecord:
+        problems = _policy_problems(body)
+        if problems:
+            raise invalid("invalid policy: " + "; ".join(problems))
+        with self.lock:
+            owner_id, _ = self._owner(body)
+            policy = PolicyRecord(new_id(), body["name"], body["chain_type"], _with_ids(body["rules"]),
+                                  owner_id=owner_id, version=body["version"])
+            self.policies[policy.id] = policy
+        return policy
+
+    def policy(self, policy_id: str) -> PolicyRecord:
+        with self.lock:
+            policy = self.policies.get(policy_id)
+        if policy is None:
+            raise not_found("policy", policy_id)
+        return policy
+
+    def update_policy(self, policy: PolicyRecord, body: dict[str, Any]) -> PolicyRecord:
+        merged = {**policy.view(), **{k: v for k, v in body.items() if k in ("name", "rules")}}
+        problems = _policy_problems(merged)
+        if problems:
+            raise invalid("invalid policy: " + "; ".join(problems))
+        with self.lock:
+            if "owner" in body or "owner_id" in body:
+                policy.owner_id, _ = self._owner(body)
+            policy.name, policy.rules = merged["name"], _with_ids(merged["rules"])
+        return policy
+
+    def delete_policy(self, policy_id: str) -> None:
+        with self.lock:
+            self.policies.pop(policy_id, None)
+
+    # -- key quorums and app keys ------------------------------------------------------------------
+    def create_key_quorum(self, body: dict[str, Any]) -> KeyQuorumRecord:
+        keys = [normalize_public_key(str(k)) for k in body.get("public_keys") or []]
+        users = [str(u) for u in body.get("user_ids") or []]
+        nested = [str(q) for q in body.get("key_quorum_ids") or []]
+        members = len(keys) + len(users) + len(nested)
+        if not members:
+            raise invalid("a key quorum needs at least one of public_keys, user_ids, key_quorum_ids")
+        threshold = body.get("authorization_threshold")
+        if threshold is not None and not (isinstance(threshold, int | float) and 1 <= threshold <= members):
+            raise invalid("authorization_threshold must be between 1 and the number of members")
+        with self.lock:
+            unknown = [q for q in nested if q not in self.quorums]
+            if unknown:
+                raise invalid(f"key quorums {unknown} do not exist")
+            quorum = KeyQuorumRecord(new_id(), keys, users, nested,
+                                     int(threshold) if threshold is not None else None, body.get("display_name"))
+            self.quorums[quorum.id] = quorum
+        return quorum
+
+    def key_quorum(self, quorum_id: str) -> KeyQuorumRecord:
+        with self.lock:
+            quorum = self.quorums.get(quorum_id)
+        if quorum is None:
+            raise not_found("key quorum", quorum_id)
+        return quorum
+
+    def register_app_key(self, public_key: str) -> str:
+        key = normalize_public_key(public_key)
+        with self.lock:
+            if key not in self.app_keys:
+                self.app_keys.append(key)
+        return key
+
+    def app_authorization_keys(self) -> list[str]:
+        """Keys that may change owner-less resources: registered app keys and every key quorum's keys."""
+        with self.lock:
+            quorum_keys = [k for q in self.quorums.values() for k in q.public_keys]
+            return list(dict.fromkeys(self.app_keys + quorum_keys))
+
+    def counts(self) -> dict[str, int]:
+        with self.lock:
+            chains = [w.chain_type for w in self.wallets.values()]
+            return {"wallets": len(chains), "ethereum_wallets": chains.count("ethereum"),
+                    "solana_wallets": chains.count("solana"), "policies": len(self.policies),
+                    "key_quorums": len(self.quorums)}
