@@ -79,12 +79,23 @@ PUBLIC_PATHS: tuple[str, ...] = (f"{API_PREFIX}/health", f"{API_PREFIX}/openapi.
 
 FUNCTIONS: tuple[Function, ...] = (
     Function("api", "REST API: health, OpenAPI, auth, wallets", timeout_seconds=29),
-    Function("authorizer", "API Gateway Lambda authorizer: Privy ES256 tokens and internal HS256 JWTs",
-             timeout_seconds=10, memory_mb=256),
-    Function("scan_dispatcher", "Scheduled: enqueue one funding-rate scan per enabled user", timeout_seconds=60),
+    Function(
+        "authorizer",
+        "API Gateway Lambda authorizer: Privy ES256 tokens and internal HS256 JWTs",
+        timeout_seconds=10,
+        memory_mb=256,
+    ),
+    Function(
+        "scan_dispatcher", "Scheduled: enqueue one funding-rate scan per enabled user", timeout_seconds=60
+    ),
     Function("deposit_saga", "Step Functions task steps of the deposit saga", timeout_seconds=60),
-    Function("provision_wallets", "Creates a user's Privy server wallets (WalletsRequested events)",
-             layers=("base", "chain"), timeout_seconds=20, consumes="provisioning"),
+    Function(
+        "provision_wallets",
+        "Creates a user's Privy server wallets (WalletsRequested events)",
+        layers=("base", "chain"),
+        timeout_seconds=20,
+        consumes="provisioning",
+    ),
 )
 
 QUEUES: tuple[Queue, ...] = (

@@ -71,7 +71,7 @@ def table_spec(model: type[BaseModel]) -> TableSpec:
         model=model.__name__,
         partition=Key(hash_name, attributes[hash_name].attr_type),
         sort=Key(range_name, attributes[range_name].attr_type) if range_name else None,
-        indexes=tuple(_index_spec(index) for index in model._indexes.values()),
+        indexes=tuple(_index_spec(index) for index in model._indexes.values()),  # type: ignore[arg-type]
         ttl_attribute=model.ttl_attribute,
     )
 

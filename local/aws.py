@@ -27,10 +27,14 @@ class LambdaShim:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") == "POST" and path.startswith(INVOKE_PREFIX) and path.endswith(
-            "/invocations"
+        if (
+            environ.get("REQUEST_METHOD") == "POST"
+            and path.startswith(INVOKE_PREFIX)
+            and path.endswith("/invocations")
         ):
-            response = self._invoke(Request(environ), unquote(path[len(INVOKE_PREFIX):-len("/invocations")]))
+            response = self._invoke(
+                Request(environ), unquote(path[len(INVOKE_PREFIX) : -len("/invocations")])
+            )
             return response(environ, start_response)
         return self.moto_app(environ, start_response)
 
@@ -39,8 +43,12 @@ class LambdaShim:
             self.lambdas.resolve(name)
         except KeyError:
             body = {"Type": "User", "message": f"Function not found: {name}"}
-            return Response(json.dumps(body), 404, {"x-amzn-ErrorType": "ResourceNotFoundException"},
-                            mimetype="application/json")
+            return Response(
+                json.dumps(body),
+                404,
+                {"x-amzn-ErrorType": "ResourceNotFoundException"},
+                mimetype="application/json",
+            )
         raw = request.get_data()
         event = json.loads(raw) if raw else {}
         result = self.lambdas.invoke(name, event)

@@ -34,8 +34,13 @@ class BridgePayouts:
         usd = int(amount_usdc * USDC_UNIT)
         user, to = Web3.to_checksum_address(withdrawal.user), Web3.to_checksum_address(destination)
         with self._lock:
-            send_transaction(w3, BRIDGE_OPERATOR, bridge.functions.requestWithdrawal(user, to, usd, nonce)
-                             .build_transaction({"from": BRIDGE_OPERATOR.address}))
+            send_transaction(
+                w3,
+                BRIDGE_OPERATOR,
+                bridge.functions.requestWithdrawal(user, to, usd, nonce).build_transaction(
+                    {"from": BRIDGE_OPERATOR.address}
+                ),
+            )
         ident = bridge.functions.withdrawalId(user, to, usd, nonce).call()
         timer = threading.Timer(self.deployment.dispute_period_seconds + 1.0, self._finalize, args=(ident,))
         timer.daemon = True
@@ -48,8 +53,13 @@ class BridgePayouts:
         for _ in range(attempts):
             try:
                 with self._lock:
-                    send_transaction(w3, BRIDGE_OPERATOR, bridge.functions.finalizeWithdrawals([ident])
-                                     .build_transaction({"from": BRIDGE_OPERATOR.address}))
+                    send_transaction(
+                        w3,
+                        BRIDGE_OPERATOR,
+                        bridge.functions.finalizeWithdrawals([ident]).build_transaction(
+                            {"from": BRIDGE_OPERATOR.address}
+                        ),
+                    )
                 return
             except Exception as exc:  # the chain's clock may lag the dispute period by a block
                 log.info("finalize not yet possible: %s", exc)

@@ -68,7 +68,9 @@ def _up_detached(args: argparse.Namespace) -> int:
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "local", "up", "--speed", str(args.speed)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -113,7 +115,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not current:
         print("local stack: not running")
         return 3
-    print(f"local stack: running (pid {current['pids']['stack']}, up in {current['startup_seconds']['total']}s)")
+    print(
+        f"local stack: running (pid {current['pids']['stack']}, up in {current['startup_seconds']['total']}s)"
+    )
     for name, url in current["urls"].items():
         try:
             answer = requests.get(f"{url}/_local/health", timeout=2).status_code

@@ -42,11 +42,13 @@ class DemoTarget:
     def aws(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(service, region_name="us-east-1", endpoint_url=self.urls["aws"])
+        return boto3.client(service, region_name="us-east-1", endpoint_url=self.urls["aws"])  # type: ignore[call-overload]
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        return requests.request(method, f"{self.urls['api']}/api/v1{path}", headers=headers, timeout=30, **kwargs)
+        return requests.request(
+            method, f"{self.urls['api']}/api/v1{path}", headers=headers, timeout=30, **kwargs
+        )
 
 
 def _wait_execution(sfn: Any, arn: str, timeout: float = 60) -> dict[str, Any]:
@@ -63,7 +65,8 @@ def show_health(target: DemoTarget, say: Timeline) -> None:
     report = answer.json()
     say.say("GET /api/v1/health", f"HTTP {answer.status_code} status={report['status']}")
     for name, probe in report["dependencies"].items():
-        say.say("", f"  {name:<13} {'ok ' if probe['ok'] else 'DOWN'} {probe['latency_ms']:>7.1f} ms  {probe['detail']}")
+        status = "ok  " if probe["ok"] else "DOWN"
+        say.say("", f"  {name:<13} {status} {probe['latency_ms']:>7.1f} ms  {probe['detail']}")
     document = target.api("GET", "/openapi.json").json()
     say.say("GET /api/v1/openapi.json", f"OpenAPI {document['openapi']}, {len(document['paths'])} paths")
     refused = target.api("GET", "/wallets/server")
@@ -71,12 +74,17 @@ def show_health(target: DemoTarget, say: Timeline) -> None:
 
 
 def sign_in(target: DemoTarget, say: Timeline, user_id: str) -> dict[str, Any]:
-    token = requests.post(f"{target.urls['privy']}/_local/tokens", json={"user_id": user_id}, timeout=10).json()
+    token = requests.post(
+        f"{target.urls['privy']}/_local/tokens", json={"user_id": user_id}, timeout=10
+    ).json()
     target.token = token["token"]
     synced = target.api("POST", "/auth/sync", json={"email": "demo@example.com"})
     body = synced.json()
-    say.say("POST /api/v1/auth/sync", f"HTTP {synced.status_code} created={body['created']} "
-                                      f"wallets_provisioning={body['wallets_provisioning']}")
+    say.say(
+        "POST /api/v1/auth/sync",
+        f"HTTP {synced.status_code} created={body['created']} "
+        f"wallets_provisioning={body['wallets_provisioning']}",
+    )
     deadline = time.monotonic() + 60
     while True:
         wallets = target.api("GET", "/wallets/server").json()
@@ -84,12 +92,16 @@ def sign_in(target: DemoTarget, say: Timeline, user_id: str) -> dict[str, Any]:
             break
         time.sleep(0.3)
     say.say("wallets ready (background)", f"ready={wallets['ready']}")
-    at_privy = {w["id"]: w for w in requests.get(f"{target.urls['privy']}/_local/wallets", timeout=10)
-                .json()["wallets"]}
+    at_privy = {
+        w["id"]: w
+        for w in requests.get(f"{target.urls['privy']}/_local/wallets", timeout=10).json()["wallets"]
+    }
     for chain, key in (("ethereum", "evm"), ("solana", "solana")):
         wallet = at_privy[wallets[f"{key}_wallet_id"]]
-        say.say(f"  {chain} server wallet", f"{wallets[f'{key}_address']}  policy={wallet['policy_ids'][0]} "
-                                           f"owner={wallet['owner_id']}")
+        say.say(
+            f"  {chain} server wallet",
+            f"{wallets[f'{key}_address']}  policy={wallet['policy_ids'][0]} owner={wallet['owner_id']}",
+        )
     return dict(wallets)
 
 
@@ -102,28 +114,40 @@ def show_signing(target: DemoTarget, say: Timeline, user_id: str, wallets: dict[
     from basis.signing.signer import PrivyWalletSigner
 
     policy = privy_client().policies.get(load_privy_ids().evm_policy_id).model_dump()
-    signer = PrivyWalletSigner(user_id, wallets["evm_wallet_id"], wallets["evm_address"], "ethereum",
-                               policy=policy)
+    signer = PrivyWalletSigner(
+        user_id, wallets["evm_wallet_id"], wallets["evm_address"], "ethereum", policy=policy
+    )
     order = hl_order_typed_data()["typed_data"]
     signature = signer.sign_typed_data_v4(order, action="hyperliquid:order")
     say.say("sign HL order (EIP-712)", f"allowed, signature {signature[:18]}...")
-    tx = {"chain_id": 42161, "nonce": 0, "gas_limit": 100_000, "max_fee_per_gas": 10**9,
-          "max_priority_fee_per_gas": 1, "type": 2}
+    tx = {
+        "chain_id": 42161,
+        "nonce": 0,
+        "gas_limit": 100_000,
+        "max_fee_per_gas": 10**9,
+        "max_priority_fee_per_gas": 1,
+        "type": 2,
+    }
     try:
-        signer.sign_eth_transaction({**evm_tx(wallets["evm_address"], value=10**15)["transaction"], **tx},
-                                    action="send ETH")
+        signer.sign_eth_transaction(
+            {**evm_tx(wallets["evm_address"], value=10**15)["transaction"], **tx}, action="send ETH"
+        )
     except PolicyDeniedError as denied:
         where = "preflight, no Privy call" if denied.preflight else "denied by Privy"
         say.say("sign ETH transfer", f"DENIED ({where}): {denied.explanation}")
     for amount in (25_000, 25_000, 1_000):
         try:
-            signer.sign_eth_transaction({**deposit(usdc_base_units(amount))["transaction"], **tx},
-                                        action="bridge deposit")
+            signer.sign_eth_transaction(
+                {**deposit(usdc_base_units(amount))["transaction"], **tx}, action="bridge deposit"
+            )
             say.say(f"sign {amount:,} USDC deposit", "allowed (counted in the 24 h USDC cap)")
         except SpendCapExceededError as refused:
             unit = 10**6
-            say.say(f"sign {amount:,} USDC deposit", f"REFUSED by the 24 h cap: {refused.used // unit:,} used + "
-                                                      f"{refused.amount // unit:,} > {refused.cap // unit:,} USDC")
+            say.say(
+                f"sign {amount:,} USDC deposit",
+                f"REFUSED by the 24 h cap: {refused.used // unit:,} used + "
+                f"{refused.amount // unit:,} > {refused.cap // unit:,} USDC",
+            )
 
 
 def show_scan_schedule(target: DemoTarget, say: Timeline, user_id: str) -> None:
@@ -156,12 +180,17 @@ def show_deposit_saga(target: DemoTarget, say: Timeline, user_id: str) -> None:
     for amount in (100, 3):
         transfer_id = f"dep-{uuid.uuid4().hex[:12]}"
         Transfer(user_id, transfer_id, kind="deposit", amount_usdc=amount).save()
-        started = sfn.start_execution(stateMachineArn=machine, name=transfer_id,
-                                      input=json.dumps({"user_id": user_id, "transfer_id": transfer_id}))
+        started = sfn.start_execution(
+            stateMachineArn=machine,
+            name=transfer_id,
+            input=json.dumps({"user_id": user_id, "transfer_id": transfer_id}),
+        )
         result = _wait_execution(sfn, started["executionArn"])
         transfer = Transfer.get(user_id, transfer_id)
-        say.say(f"deposit saga {amount} USDC",
-                f"execution {result['status']}, stage={transfer.stage} {transfer.error or ''}".rstrip())
+        say.say(
+            f"deposit saga {amount} USDC",
+            f"execution {result['status']}, stage={transfer.stage} {transfer.error or ''}".rstrip(),
+        )
 
 
 def run_demo(speed: float) -> int:

@@ -33,9 +33,11 @@ def _tables(stack: LocalStack) -> dict[str, Any]:
             "partition": partition,
             "sort": sort,
             "indexes": {
-                index["IndexName"]: {"partition": _keys(index["KeySchema"], types)[0],
-                                     "sort": _keys(index["KeySchema"], types)[1],
-                                     "projection": index["Projection"]["ProjectionType"]}
+                index["IndexName"]: {
+                    "partition": _keys(index["KeySchema"], types)[0],
+                    "sort": _keys(index["KeySchema"], types)[1],
+                    "projection": index["Projection"]["ProjectionType"],
+                }
                 for index in table.get("GlobalSecondaryIndexes", [])
             },
             "billing": table.get("BillingModeSummary", {}).get("BillingMode"),
@@ -50,9 +52,11 @@ def _queues(stack: LocalStack) -> dict[str, Any]:
     for name, info in stack.resources.queues.items():
         attributes = sqs.get_queue_attributes(QueueUrl=info["url"], AttributeNames=["All"])["Attributes"]
         redrive = json.loads(attributes["RedrivePolicy"])
-        queues[name] = {"dlq": _strip(redrive["deadLetterTargetArn"].rsplit(":", 1)[1]),
-                        "max_receive_count": int(redrive["maxReceiveCount"]),
-                        "visibility_timeout": int(attributes["VisibilityTimeout"])}
+        queues[name] = {
+            "dlq": _strip(redrive["deadLetterTargetArn"].rsplit(":", 1)[1]),
+            "max_receive_count": int(redrive["maxReceiveCount"]),
+            "visibility_timeout": int(attributes["VisibilityTimeout"]),
+        }
     return queues
 
 
@@ -62,8 +66,11 @@ def _event_rules(stack: LocalStack) -> dict[str, Any]:
     for rule in events.list_rules(EventBusName=stack.resources.event_bus)["Rules"]:
         pattern = json.loads(rule["EventPattern"])
         target = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=stack.resources.event_bus)
-        rules[_strip(rule["Name"])] = {"source": pattern["source"][0], "detail_type": pattern["detail-type"][0],
-                                       "queue": _strip(target["Targets"][0]["Arn"].rsplit(":", 1)[1])}
+        rules[_strip(rule["Name"])] = {
+            "source": pattern["source"][0],
+            "detail_type": pattern["detail-type"][0],
+            "queue": _strip(target["Targets"][0]["Arn"].rsplit(":", 1)[1]),
+        }
     return rules
 
 
@@ -72,8 +79,13 @@ def local_summary(stack: LocalStack) -> dict[str, Any]:
     return {
         "tables": _tables(stack),
         "queues": _queues(stack),
-        "schedules": {s.name: {"rate_minutes": round(stack.scheduler.interval(s) * stack.speed / 60),
-                               "target": s.target} for s in stack.scheduler.schedules},
+        "schedules": {
+            s.name: {
+                "rate_minutes": round(stack.scheduler.interval(s) * stack.speed / 60),
+                "target": s.target,
+            }
+            for s in stack.scheduler.schedules
+        },
         "event_rules": _event_rules(stack),
         "state_machines": sorted(_strip(m["name"]) for m in machines),
     }

@@ -31,7 +31,7 @@ def proxy_event(request: Request, authorizer: dict[str, Any] | None) -> dict[str
     raw = request.get_data()
     text_types = ("application/json", "text/", "application/x-www-form-urlencoded")
     is_text = not raw or any(t in (request.content_type or "") for t in text_types)
-    proxy = request.path[len(API_PREFIX) + 1:] if request.path.startswith(API_PREFIX + "/") else request.path
+    proxy = request.path[len(API_PREFIX) + 1 :] if request.path.startswith(API_PREFIX + "/") else request.path
     return {
         "resource": f"{API_PREFIX}/{{proxy+}}",
         "path": request.path,
@@ -56,7 +56,10 @@ def proxy_event(request: Request, authorizer: dict[str, Any] | None) -> dict[str
             "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
             "domainName": request.host,
             "resourceId": "local",
-            "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
+            "identity": {
+                "sourceIp": request.remote_addr or "127.0.0.1",
+                "userAgent": request.user_agent.string,
+            },
             "authorizer": authorizer,
         },
         "body": (raw.decode() if is_text else base64.b64encode(raw).decode()) if raw else None,

@@ -231,7 +231,10 @@ class ServedApp:
         self.server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
         self.port = self.server.server_port
         self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"serve-{name}", daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"serve-{name}",
+            daemon=True,
         )
 
     @property

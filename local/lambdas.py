@@ -64,7 +64,7 @@ class LocalLambdas:
         if name.startswith("arn:"):
             name = name.split(":function:", 1)[1].split(":", 1)[0]
         if name.startswith(self.physical_prefix):
-            name = name[len(self.physical_prefix):]
+            name = name[len(self.physical_prefix) :]
         function(name)  # raises KeyError for an unknown function
         return name
 
@@ -95,9 +95,12 @@ class LocalLambdas:
         try:  # an import (init) error fails the invocation, as on Lambda
             payload, error = self.module(name).handler(event, context), None
         except Exception as exc:
-            payload, error = None, {
-                "errorType": type(exc).__name__,
-                "errorMessage": str(exc),
-                "stackTrace": traceback.format_exception(exc)[-5:],
-            }
+            payload, error = (
+                None,
+                {
+                    "errorType": type(exc).__name__,
+                    "errorMessage": str(exc),
+                    "stackTrace": traceback.format_exception(exc)[-5:],
+                },
+            )
         return Invocation(payload, error, (time.perf_counter() - started) * 1000)

@@ -3,6 +3,7 @@ models, queues with their DLQs, state machines from state_machines/, the deploym
 
 from __future__ import annotations
 
+import contextlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,12 +45,18 @@ def create_queues(sqs: Any, prefix: str) -> dict[str, dict[str, str]]:
     queues = {}
     for queue in QUEUES:
         dlq_url = sqs.create_queue(QueueName=f"{prefix}{queue.name}-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        url = sqs.create_queue(QueueName=f"{prefix}{queue.name}", Attributes={
-            "VisibilityTimeout": str(queue.visibility_timeout_seconds),
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
-                                         "maxReceiveCount": str(queue.max_receive_count)}),
-        })["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        url = sqs.create_queue(
+            QueueName=f"{prefix}{queue.name}",
+            Attributes={
+                "VisibilityTimeout": str(queue.visibility_timeout_seconds),
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
+                ),
+            },
+        )["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queues[queue.name] = {"url": url, "arn": arn, "dlq_url": dlq_url}
     return queues
@@ -58,15 +65,16 @@ def create_queues(sqs: Any, prefix: str) -> dict[str, dict[str, str]]:
 def create_event_bus(events: Any, prefix: str, queues: dict[str, dict[str, str]]) -> str:
     """The product's bus and its rules, each delivering to its queue (as the CDK rules do)."""
     bus = f"{prefix}{EVENT_BUS}"
-    try:
+    with contextlib.suppress(events.exceptions.ResourceAlreadyExistsException):
         events.create_event_bus(Name=bus)
-    except events.exceptions.ResourceAlreadyExistsException:
-        pass
     for rule in EVENT_RULES:
         pattern = {"source": [rule.source], "detail-type": [rule.detail_type]}
         events.put_rule(Name=f"{prefix}{rule.name}", EventBusName=bus, EventPattern=json.dumps(pattern))
-        events.put_targets(Rule=f"{prefix}{rule.name}", EventBusName=bus,
-                           Targets=[{"Id": rule.queue, "Arn": queues[rule.queue]["arn"]}])
+        events.put_targets(
+            Rule=f"{prefix}{rule.name}",
+            EventBusName=bus,
+            Targets=[{"Id": rule.queue, "Arn": queues[rule.queue]["arn"]}],
+        )
     return bus
 
 
@@ -88,8 +96,9 @@ def create_state_machines(sfn: Any, prefix: str, lambdas: LocalLambdas) -> dict[
             arns[machine.name] = existing[physical]
             continue
         definition = render_definition(machine.path.read_text(), machine.functions, lambdas)
-        arns[machine.name] = sfn.create_state_machine(
-            name=physical, definition=definition, roleArn=ROLE_ARN)["stateMachineArn"]
+        arns[machine.name] = sfn.create_state_machine(name=physical, definition=definition, roleArn=ROLE_ARN)[
+            "stateMachineArn"
+        ]
     return arns
 
 

@@ -70,8 +70,9 @@ class LocalScheduler:
 
     def start(self) -> None:
         for schedule in self.schedules:
-            thread = threading.Thread(target=self._loop, args=(schedule,), name=f"schedule-{schedule.name}",
-                                      daemon=True)
+            thread = threading.Thread(
+                target=self._loop, args=(schedule,), name=f"schedule-{schedule.name}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
 

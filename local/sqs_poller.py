@@ -14,17 +14,22 @@ log = logging.getLogger(__name__)
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    return {"Records": [{
-        "messageId": m["MessageId"],
-        "receiptHandle": m["ReceiptHandle"],
-        "body": m["Body"],
-        "attributes": m.get("Attributes", {}),
-        "messageAttributes": m.get("MessageAttributes", {}),
-        "md5OfBody": m.get("MD5OfBody", ""),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": "us-east-1",
-    } for m in messages]}
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        ]
+    }
 
 
 class SqsPoller:
@@ -39,20 +44,25 @@ class SqsPoller:
     def poll_once(self, function_name: str, queue: str, wait_seconds: int = 0) -> int:
         """One receive + invoke + delete round; returns how many messages were handled."""
         info = self.queues[queue]
-        answer = self.sqs.receive_message(QueueUrl=info["url"], MaxNumberOfMessages=10,
-                                          WaitTimeSeconds=wait_seconds, AttributeNames=["All"])
+        answer = self.sqs.receive_message(
+            QueueUrl=info["url"], MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
+        )
         messages = answer.get("Messages", [])
         if not messages:
             return 0
         result = self.lambdas.invoke(function_name, sqs_event(messages, info["arn"]))
         if result.error is not None:
-            log.error("%s failed on a batch of %d: %s", function_name, len(messages), result.error["errorMessage"])
+            log.error(
+                "%s failed on a batch of %d: %s", function_name, len(messages), result.error["errorMessage"]
+            )
             return len(messages)  # whole batch returns to the queue after the visibility timeout
         failed = {f["itemIdentifier"] for f in (result.payload or {}).get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
-            self.sqs.delete_message_batch(QueueUrl=info["url"], Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+            self.sqs.delete_message_batch(
+                QueueUrl=info["url"],
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
         return len(messages)
 
     def _loop(self, function_name: str, queue: str) -> None:
@@ -66,8 +76,9 @@ class SqsPoller:
     def start(self) -> None:
         for fn in FUNCTIONS:
             if fn.consumes:
-                thread = threading.Thread(target=self._loop, args=(fn.name, fn.consumes),
-                                          name=f"sqs-{fn.consumes}", daemon=True)
+                thread = threading.Thread(
+                    target=self._loop, args=(fn.name, fn.consumes), name=f"sqs-{fn.consumes}", daemon=True
+                )
                 thread.start()
                 self._threads.append(thread)
 

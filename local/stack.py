@@ -61,6 +61,7 @@ class LocalStack:
         self.evm: Any = None
         self.hyperliquid: Any = None
         self.solana: Any = None
+        self.asgard: Any = None
         self.bridge_watcher: Any = None
         self.payouts: Any = None
         self.resources: Any = None
@@ -227,6 +228,7 @@ class LocalStack:
         self.evm = deploy(self.anvil.rpc_url)
         self.timings.mark("anvil", step)
         self._start_solana()
+        self._start_asgard()
         self._start_hyperliquid()
 
     def _start_solana(self) -> None:
@@ -236,6 +238,15 @@ class LocalStack:
         self.solana = SolanaRpc()
         self.served["solana"] = ServedApp(self.solana, self.ports["solana"], "solana").start()
         self.timings.mark("solana", step)
+
+    def _start_asgard(self) -> None:
+        from basis.policies.settings import PolicySettings
+        from local.asgard import AsgardSimulator
+
+        step = time.perf_counter()
+        self.asgard = AsgardSimulator(self.solana, program_id=PolicySettings().asgard_program_id)
+        self.served["asgard"] = ServedApp(self.asgard, self.ports["asgard"], "asgard").start()
+        self.timings.mark("asgard", step)
 
     def _start_hyperliquid(self) -> None:
         from local.bridge_payouts import BridgePayouts

@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-STATE_DIR = Path(os.environ.get("BASIS_LOCAL_STATE_DIR", Path(__file__).resolve().parent.parent / ".basis-local"))
+STATE_DIR = Path(
+    os.environ.get("BASIS_LOCAL_STATE_DIR", Path(__file__).resolve().parent.parent / ".basis-local")
+)
 STATE_FILE = STATE_DIR / "state.json"
 
 

@@ -55,8 +55,14 @@ class Anvil:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def start(self, port: int, chain_id: int = ARBITRUM_CHAIN_ID, block_time: float | None = None,
-              mixed_mining: bool = True, timeout: float = 15.0) -> float:
+    def start(
+        self,
+        port: int,
+        chain_id: int = ARBITRUM_CHAIN_ID,
+        block_time: float | None = None,
+        mixed_mining: bool = True,
+        timeout: float = 15.0,
+    ) -> float:
         """Start anvil on 127.0.0.1:port; returns the seconds it took to answer JSON-RPC.
 
         Transactions are mined at once (automine). ``block_time`` also mines a block every that many
@@ -69,8 +75,7 @@ class Anvil:
             raise RuntimeError("anvil already started")
         if _listening(port):
             raise RuntimeError(f"127.0.0.1:{port} is already in use; anvil needs a free port")
-        argv = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port),
-                "--chain-id", str(chain_id)]
+        argv = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(chain_id)]
         if block_time is not None:
             argv += ["--block-time", f"{block_time:g}"] + (["--mixed-mining"] if mixed_mining else [])
         self.port, self.chain_id = port, chain_id

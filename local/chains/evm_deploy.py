@@ -62,8 +62,9 @@ def send_transaction(w3: Web3, sender: DevAccount, tx: TxParams) -> TxReceipt:
         tx = dict(tx)  # type: ignore[assignment]
         tx.setdefault("from", Web3.to_checksum_address(sender.address))
         tx.setdefault("chainId", w3.eth.chain_id)
-        tx.setdefault("nonce", w3.eth.get_transaction_count(Web3.to_checksum_address(sender.address),
-                                                            "pending"))
+        tx.setdefault(
+            "nonce", w3.eth.get_transaction_count(Web3.to_checksum_address(sender.address), "pending")
+        )
         if "gas" not in tx:
             tx["gas"] = w3.eth.estimate_gas(tx)
         if "maxFeePerGas" not in tx and "gasPrice" not in tx:
@@ -141,16 +142,23 @@ def deploy(
     )
     if deployment.usdc_address == deployment.bridge_address:
         raise ValueError("USDC and Bridge2 need different addresses")
-    existing = {name: Web3.to_hex(w3.eth.get_code(address)) for name, address in
-                (("USDC", deployment.usdc_address), ("Bridge2", deployment.bridge_address))}
+    existing = {
+        name: Web3.to_hex(w3.eth.get_code(address))
+        for name, address in (("USDC", deployment.usdc_address), ("Bridge2", deployment.bridge_address))
+    }
     if all(code == load_artefact(name)["deployedBytecode"] for name, code in existing.items()):
         return _check_existing(w3, deployment)
     for name, code in existing.items():
         if code not in ("0x", "0x0"):
             raise RuntimeError(f"{name} address already holds other code; start from a fresh anvil")
     _deploy_at(w3, "USDC", deployment.usdc_address, [deployment.owner], deployer)
-    _deploy_at(w3, "Bridge2", deployment.bridge_address,
-               [deployment.usdc_address, deployment.operator, dispute_period_seconds], deployer)
+    _deploy_at(
+        w3,
+        "Bridge2",
+        deployment.bridge_address,
+        [deployment.usdc_address, deployment.operator, dispute_period_seconds],
+        deployer,
+    )
     return _check_existing(w3, deployment)
 
 

@@ -20,8 +20,9 @@ def fund_eth(rpc_url: str, address: str, wei: int) -> int:
     return balance
 
 
-def mint_usdc(deployment: EvmDeployment, address: str, amount_base_units: int,
-              minter: DevAccount = FAUCET) -> HexBytes:
+def mint_usdc(
+    deployment: EvmDeployment, address: str, amount_base_units: int, minter: DevAccount = FAUCET
+) -> HexBytes:
     """Mint USDC (6 decimals: 1 USDC = 1_000_000) to ``address``; returns the transaction hash."""
     if amount_base_units <= 0:
         raise ValueError("amount must be > 0")

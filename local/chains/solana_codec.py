@@ -92,6 +92,9 @@ def error_message(err: Any) -> str:
     """The human text Solana prints for a transaction error (the common ones)."""
     if isinstance(err, str):
         return _MESSAGES.get(err, err)
+    if isinstance(err, dict) and "InsufficientFundsForRent" in err:
+        index = err["InsufficientFundsForRent"].get("account_index")
+        return f"Transaction results in an account ({index}) with insufficient funds for rent"
     if isinstance(err, dict) and "InstructionError" in err:
         index, inner = err["InstructionError"]
         if isinstance(inner, dict) and "Custom" in inner:

@@ -46,8 +46,13 @@ def sol_balance(rpc_url: str, owner: Pubkey | str) -> int:
     return int(rpc_call(rpc_url, "getBalance", str(_pubkey(owner)))["value"])
 
 
-def mint_usdc(rpc_url: str, owner_pubkey: Pubkey | str, amount_base_units: int,
-              authority: Keypair = LOCAL_USDC_AUTHORITY, mint: Pubkey = USDC_MINT) -> str:
+def mint_usdc(
+    rpc_url: str,
+    owner_pubkey: Pubkey | str,
+    amount_base_units: int,
+    authority: Keypair = LOCAL_USDC_AUTHORITY,
+    mint: Pubkey = USDC_MINT,
+) -> str:
     """Mint USDC base units (1 USDC = 1_000_000) to the owner's associated token account, creating
     it if needed, in one transaction paid and signed by the mint authority; its signature."""
     if amount_base_units <= 0:
@@ -55,9 +60,10 @@ def mint_usdc(rpc_url: str, owner_pubkey: Pubkey | str, amount_base_units: int,
     owner = _pubkey(owner_pubkey)
     if sol_balance(rpc_url, authority.pubkey()) < LAMPORTS_PER_SOL:
         airdrop_sol(rpc_url, authority.pubkey(), 100 * LAMPORTS_PER_SOL)
-    instructions = [spl.create_ata_idempotent(authority.pubkey(), owner, mint),
-                    spl.mint_to(mint, spl.associated_token_address(owner, mint), authority.pubkey(),
-                                amount_base_units)]
+    instructions = [
+        spl.create_ata_idempotent(authority.pubkey(), owner, mint),
+        spl.mint_to(mint, spl.associated_token_address(owner, mint), authority.pubkey(), amount_base_units),
+    ]
     blockhash = Hash.from_string(rpc_call(rpc_url, "getLatestBlockhash")["value"]["blockhash"])
     tx = Transaction([authority], Message(instructions, authority.pubkey()), blockhash)
     encoded = base64.b64encode(bytes(tx)).decode("ascii")
@@ -66,6 +72,11 @@ def mint_usdc(rpc_url: str, owner_pubkey: Pubkey | str, amount_base_units: int,
 
 def usdc_balance(rpc_url: str, owner: Pubkey | str, mint: Pubkey = USDC_MINT) -> int:
     """The owner's USDC in base units, summed over its token accounts for the mint."""
-    accounts = rpc_call(rpc_url, "getTokenAccountsByOwner", str(_pubkey(owner)), {"mint": str(mint)},
-                        {"encoding": "jsonParsed"})["value"]
+    accounts = rpc_call(
+        rpc_url,
+        "getTokenAccountsByOwner",
+        str(_pubkey(owner)),
+        {"mint": str(mint)},
+        {"encoding": "jsonParsed"},
+    )["value"]
     return sum(int(a["account"]["data"]["parsed"]["info"]["tokenAmount"]["amount"]) for a in accounts)

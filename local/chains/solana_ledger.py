@@ -41,11 +41,12 @@ _FAUCET_LAMPORTS = 10**18
 _AUTHORITY_LAMPORTS = 1_000 * LAMPORTS_PER_SOL
 
 
-class RejectedTransaction(Exception):  # noqa: N818 - named after what happened, as Solana does
+class RejectedTransaction(Exception):
     """The transaction did not land (preflight failure, bad signature, stale blockhash...)."""
 
-    def __init__(self, err: Any, logs: list[str] | None = None, units: int = 0,
-                 signature_failure: bool = False) -> None:
+    def __init__(
+        self, err: Any, logs: list[str] | None = None, units: int = 0, signature_failure: bool = False
+    ) -> None:
         super().__init__(str(err))
         self.err, self.logs, self.units, self.signature_failure = err, logs or [], units, signature_failure
 
@@ -76,8 +77,13 @@ class Simulation:
 
 
 class SolanaLedger:
-    def __init__(self, usdc_mint: Pubkey = USDC_MINT, usdc_authority: Keypair = LOCAL_USDC_AUTHORITY,
-                 faucet: Keypair = LOCAL_FAUCET, slot_ms: int = 400) -> None:
+    def __init__(
+        self,
+        usdc_mint: Pubkey = USDC_MINT,
+        usdc_authority: Keypair = LOCAL_USDC_AUTHORITY,
+        faucet: Keypair = LOCAL_FAUCET,
+        slot_ms: int = 400,
+    ) -> None:
         self.lock = threading.RLock()
         self.usdc_mint, self.usdc_authority, self.faucet = usdc_mint, usdc_authority, faucet
         self.svm = LiteSVM().with_blockhash_check(False)
@@ -89,11 +95,16 @@ class SolanaLedger:
         self.landed: dict[str, LandedTransaction] = {}
         self._set_clock(self.slot)
         self.svm.set_account(faucet.pubkey(), Account(_FAUCET_LAMPORTS, b"", SYSTEM_PROGRAM_ID, False, 0))
-        self.svm.set_account(usdc_authority.pubkey(),
-                             Account(_AUTHORITY_LAMPORTS, b"", SYSTEM_PROGRAM_ID, False, 0))
+        self.svm.set_account(
+            usdc_authority.pubkey(), Account(_AUTHORITY_LAMPORTS, b"", SYSTEM_PROGRAM_ID, False, 0)
+        )
         rent = self.svm.minimum_balance_for_rent_exemption(spl.MINT_LEN)
-        self.svm.set_account(usdc_mint, spl.mint_account(usdc_authority.pubkey(), USDC_DECIMALS, rent,
-                                                         freeze_authority=usdc_authority.pubkey()))
+        self.svm.set_account(
+            usdc_mint,
+            spl.mint_account(
+                usdc_authority.pubkey(), USDC_DECIMALS, rent, freeze_authority=usdc_authority.pubkey()
+            ),
+        )
 
     # -- the cluster clock ---------------------------------------------------------------------
     def _set_clock(self, slot: int) -> None:
@@ -154,9 +165,15 @@ class SolanaLedger:
             decimals = self.decimals(state.mint) if state else None
             if state is None or decimals is None or account is None:
                 continue
-            balances.append({"accountIndex": index, "mint": str(state.mint), "owner": str(state.owner),
-                             "programId": str(account.owner),
-                             "uiTokenAmount": ui_token_amount(state.amount, decimals)})
+            balances.append(
+                {
+                    "accountIndex": index,
+                    "mint": str(state.mint),
+                    "owner": str(state.owner),
+                    "programId": str(account.owner),
+                    "uiTokenAmount": ui_token_amount(state.amount, decimals),
+                }
+            )
         return balances
 
     # -- transactions ----------------------------------------------------------------------------
@@ -173,11 +190,13 @@ class SolanaLedger:
                 self.svm.with_sigverify(True)
         if isinstance(result, FailedTransactionMetadata):
             meta = result.meta()
-            return Simulation(failure_json(result), meta.logs(), meta.compute_units_consumed(), meta.fee(),
-                              {})
+            return Simulation(
+                failure_json(result), meta.logs(), meta.compute_units_consumed(), meta.fee(), {}
+            )
         meta = result.meta()
-        return Simulation(None, meta.logs(), meta.compute_units_consumed(), meta.fee(),
-                          dict(result.post_accounts()))
+        return Simulation(
+            None, meta.logs(), meta.compute_units_consumed(), meta.fee(), dict(result.post_accounts())
+        )
 
     def submit(self, tx: VersionedTransaction, preflight: bool = True) -> str:
         """Process ``tx``; its signature. With ``preflight`` a transaction that would fail raises
@@ -193,10 +212,14 @@ class SolanaLedger:
                     raise RejectedTransaction(sim.err, sim.logs, sim.units)
             elif signature in self.landed or not self.blockhash_valid(tx.message.recent_blockhash):
                 return signature  # a duplicate or a stale blockhash never lands
-            self._process(tx)
+            dropped = self._process(tx)
+            if preflight and dropped is not None:
+                raise RejectedTransaction(dropped)
         return signature
 
-    def _process(self, tx: VersionedTransaction) -> LandedTransaction | None:
+    def _process(self, tx: VersionedTransaction) -> Any:
+        """Land ``tx`` (recording it, even when it failed with its fee paid); the error of a
+        transaction that was dropped instead, else None."""
         keys = list(tx.message.account_keys)
         pre = [self.svm.get_balance(k) or 0 for k in keys]
         pre_tokens = self._token_balances(keys)
@@ -207,13 +230,22 @@ class SolanaLedger:
         elif self.svm.get_transaction(tx.signatures[0]) is not None:  # failed, but landed (fee paid)
             meta, err = result.meta(), failure_json(result)
         else:
-            return None
-        record = LandedTransaction(signature, self.slot, int(time.time()), tx, err, meta.fee(), meta.logs(),
-                                   meta.compute_units_consumed(), pre,
-                                   [self.svm.get_balance(k) or 0 for k in keys], pre_tokens,
-                                   self._token_balances(keys))
-        self.landed[signature] = record
-        return record
+            return failure_json(result)
+        self.landed[signature] = LandedTransaction(
+            signature,
+            self.slot,
+            int(time.time()),
+            tx,
+            err,
+            meta.fee(),
+            meta.logs(),
+            meta.compute_units_consumed(),
+            pre,
+            [self.svm.get_balance(k) or 0 for k in keys],
+            pre_tokens,
+            self._token_balances(keys),
+        )
+        return None
 
     def status(self, signature: str) -> LandedTransaction | None:
         with self.lock:
@@ -246,8 +278,10 @@ class SolanaLedger:
             if self.balance(authority.pubkey()) < LAMPORTS_PER_SOL:
                 self.airdrop(authority.pubkey(), _AUTHORITY_LAMPORTS)
             ata = spl.associated_token_address(owner, self.usdc_mint)
-            instructions = [spl.create_ata_idempotent(authority.pubkey(), owner, self.usdc_mint),
-                            spl.mint_to(self.usdc_mint, ata, authority.pubkey(), amount)]
+            instructions = [
+                spl.create_ata_idempotent(authority.pubkey(), owner, self.usdc_mint),
+                spl.mint_to(self.usdc_mint, ata, authority.pubkey(), amount),
+            ]
             return self.sign_and_submit(authority, instructions, [authority])
 
     def usdc_balance(self, owner: Pubkey) -> int:

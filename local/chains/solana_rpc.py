@@ -34,8 +34,16 @@ from local.chains.solana_spl import TOKEN_PROGRAM_ID as TOKEN_PROGRAM
 from local.chains.solana_spl import associated_token_address as _ata
 from local.httpservice import LocalService, json_response
 
-__all__ = ["LOCAL_FAUCET", "LOCAL_USDC_AUTHORITY", "TOKEN_PROGRAM", "USDC_MINT", "SolanaRpc",
-           "associated_token_address", "b58decode", "b58encode"]
+__all__ = [
+    "LOCAL_FAUCET",
+    "LOCAL_USDC_AUTHORITY",
+    "TOKEN_PROGRAM",
+    "USDC_MINT",
+    "SolanaRpc",
+    "associated_token_address",
+    "b58decode",
+    "b58encode",
+]
 
 SOLANA_CORE_VERSION = "2.2.0"
 FEATURE_SET = 3294202862
@@ -93,18 +101,24 @@ class SolanaRpc(LocalService):
         super().__init__()
         self.ledger = ledger or SolanaLedger()
         self.methods: dict[str, Callable[[list[Any]], Any]] = {
-            "getAccountInfo": self.get_account_info, "getBalance": self.get_balance,
-            "getBlockHeight": self.get_slot, "getFeeForMessage": self.get_fee_for_message,
-            "getHealth": lambda _: "ok", "getLatestBlockhash": self.get_latest_blockhash,
+            "getAccountInfo": self.get_account_info,
+            "getBalance": self.get_balance,
+            "getBlockHeight": self.get_slot,
+            "getFeeForMessage": self.get_fee_for_message,
+            "getHealth": lambda _: "ok",
+            "getLatestBlockhash": self.get_latest_blockhash,
             "getMinimumBalanceForRentExemption": self.get_minimum_balance_for_rent_exemption,
             "getMultipleAccounts": self.get_multiple_accounts,
-            "getSignatureStatuses": self.get_signature_statuses, "getSlot": self.get_slot,
+            "getSignatureStatuses": self.get_signature_statuses,
+            "getSlot": self.get_slot,
             "getTokenAccountBalance": self.get_token_account_balance,
             "getTokenAccountsByOwner": self.get_token_accounts_by_owner,
             "getTransaction": self.get_transaction,
             "getVersion": lambda _: {"feature-set": FEATURE_SET, "solana-core": SOLANA_CORE_VERSION},
-            "isBlockhashValid": self.is_blockhash_valid, "requestAirdrop": self.request_airdrop,
-            "sendTransaction": self.send_transaction, "simulateTransaction": self.simulate_transaction,
+            "isBlockhashValid": self.is_blockhash_valid,
+            "requestAirdrop": self.request_airdrop,
+            "sendTransaction": self.send_transaction,
+            "simulateTransaction": self.simulate_transaction,
         }
         self.route("/", methods=["POST"])(self._jsonrpc)
 
@@ -116,8 +130,9 @@ class SolanaRpc(LocalService):
         try:
             body = json.loads(request.get_data(cache=True) or b"")
         except ValueError:
-            return json_response({"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"},
-                                  "id": None})
+            return json_response(
+                {"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": None}
+            )
         if isinstance(body, list):
             if not body:
                 return json_response(self._error(None, RpcError(-32600, "Invalid request")))
@@ -130,10 +145,14 @@ class SolanaRpc(LocalService):
 
     def call(self, message: Any) -> dict[str, Any]:
         """Answer one JSON-RPC request object."""
-        if not isinstance(message, dict) or message.get("jsonrpc") != "2.0" \
-                or not isinstance(message.get("method"), str):
-            return self._error(message.get("id") if isinstance(message, dict) else None,
-                               RpcError(-32600, "Invalid request"))
+        if (
+            not isinstance(message, dict)
+            or message.get("jsonrpc") != "2.0"
+            or not isinstance(message.get("method"), str)
+        ):
+            return self._error(
+                message.get("id") if isinstance(message, dict) else None, RpcError(-32600, "Invalid request")
+            )
         request_id = message.get("id")
         method = self.methods.get(message["method"])
         if method is None:
@@ -177,7 +196,7 @@ class SolanaRpc(LocalService):
     def get_token_accounts_by_owner(self, params: list[Any]) -> dict[str, Any]:
         owner, selector = _pubkey(params), _param(params, 1)
         if not isinstance(selector, dict) or len(selector) != 1 or not {"mint", "programId"} & set(selector):
-            raise invalid_params("Invalid params: expected {\"mint\": ...} or {\"programId\": ...}")
+            raise invalid_params('Invalid params: expected {"mint": ...} or {"programId": ...}')
         wanted = _pubkey(list(selector.values()))
         encoding = _encoding(_config(params, 2), None)
         found = []
@@ -185,8 +204,9 @@ class SolanaRpc(LocalService):
             state = views.spl.parse_token_account(account)
             matches = account.owner == wanted if "programId" in selector else state and state.mint == wanted
             if matches:
-                found.append({"account": views.account_json(self.ledger, account, encoding),
-                              "pubkey": str(key)})
+                found.append(
+                    {"account": views.account_json(self.ledger, account, encoding), "pubkey": str(key)}
+                )
         return self._context(found)
 
     def get_minimum_balance_for_rent_exemption(self, params: list[Any]) -> int:
@@ -233,8 +253,15 @@ class SolanaRpc(LocalService):
         except RejectedTransaction as exc:
             if exc.signature_failure:
                 raise RpcError(-32003, "Transaction signature verification failure") from exc
-            data = {"accounts": None, "err": exc.err, "innerInstructions": None, "logs": exc.logs,
-                    "replacementBlockhash": None, "returnData": None, "unitsConsumed": exc.units}
+            data = {
+                "accounts": None,
+                "err": exc.err,
+                "innerInstructions": None,
+                "logs": exc.logs,
+                "replacementBlockhash": None,
+                "returnData": None,
+                "unitsConsumed": exc.units,
+            }
             raise RpcError(-32002, f"Transaction simulation failed: {error_message(exc.err)}", data) from exc
 
     def simulate_transaction(self, params: list[Any]) -> dict[str, Any]:
@@ -258,9 +285,18 @@ class SolanaRpc(LocalService):
             keys = [_pubkey(wanted["addresses"], i) for i in range(len(wanted["addresses"]))]
             found = [sim.accounts.get(k) or self.ledger.account(k) for k in keys]
             accounts = [views.account_json(self.ledger, a, encoding) if a else None for a in found]
-        return self._context({"accounts": accounts, "err": sim.err, "fee": sim.fee, "innerInstructions": None,
-                              "logs": sim.logs, "replacementBlockhash": replacement, "returnData": None,
-                              "unitsConsumed": sim.units})
+        return self._context(
+            {
+                "accounts": accounts,
+                "err": sim.err,
+                "fee": sim.fee,
+                "innerInstructions": None,
+                "logs": sim.logs,
+                "replacementBlockhash": replacement,
+                "returnData": None,
+                "unitsConsumed": sim.units,
+            }
+        )
 
     def get_signature_statuses(self, params: list[Any]) -> dict[str, Any]:
         signatures = _param(params, 0)
@@ -281,9 +317,12 @@ class SolanaRpc(LocalService):
         if record is None:
             return None
         if views.is_v0(record.transaction) and config.get("maxSupportedTransactionVersion") is None:
-            raise RpcError(-32015, "Transaction version (0) is not supported by the requesting client. "
-                           "Please try the request again with the following configuration parameter: "
-                           "\"maxSupportedTransactionVersion\": 0")
+            raise RpcError(
+                -32015,
+                "Transaction version (0) is not supported by the requesting client. "
+                "Please try the request again with the following configuration parameter: "
+                '"maxSupportedTransactionVersion": 0',
+            )
         return views.landed_json(record, encoding)
 
     def request_airdrop(self, params: list[Any]) -> str:

@@ -29,8 +29,9 @@ def associated_token_address(owner: Pubkey, mint: Pubkey, program: Pubkey = TOKE
     return get_associated_token_address(owner, mint, program)
 
 
-def create_ata_idempotent(payer: Pubkey, owner: Pubkey, mint: Pubkey,
-                          program: Pubkey = TOKEN_PROGRAM_ID) -> Instruction:
+def create_ata_idempotent(
+    payer: Pubkey, owner: Pubkey, mint: Pubkey, program: Pubkey = TOKEN_PROGRAM_ID
+) -> Instruction:
     """The ATA program's ``CreateIdempotent``: creates ``owner``'s token account unless it exists."""
     accounts = [
         AccountMeta(payer, is_signer=True, is_writable=True),
@@ -43,8 +44,9 @@ def create_ata_idempotent(payer: Pubkey, owner: Pubkey, mint: Pubkey,
     return Instruction(ASSOCIATED_TOKEN_PROGRAM_ID, bytes([_CREATE_IDEMPOTENT]), accounts)
 
 
-def mint_to(mint: Pubkey, destination: Pubkey, authority: Pubkey, amount: int,
-            program: Pubkey = TOKEN_PROGRAM_ID) -> Instruction:
+def mint_to(
+    mint: Pubkey, destination: Pubkey, authority: Pubkey, amount: int, program: Pubkey = TOKEN_PROGRAM_ID
+) -> Instruction:
     accounts = [
         AccountMeta(mint, is_signer=False, is_writable=True),
         AccountMeta(destination, is_signer=False, is_writable=True),
@@ -53,8 +55,15 @@ def mint_to(mint: Pubkey, destination: Pubkey, authority: Pubkey, amount: int,
     return Instruction(program, struct.pack("<BQ", _MINT_TO, amount), accounts)
 
 
-def transfer_checked(source: Pubkey, mint: Pubkey, destination: Pubkey, owner: Pubkey, amount: int,
-                     decimals: int, program: Pubkey = TOKEN_PROGRAM_ID) -> Instruction:
+def transfer_checked(
+    source: Pubkey,
+    mint: Pubkey,
+    destination: Pubkey,
+    owner: Pubkey,
+    amount: int,
+    decimals: int,
+    program: Pubkey = TOKEN_PROGRAM_ID,
+) -> Instruction:
     accounts = [
         AccountMeta(source, is_signer=False, is_writable=True),
         AccountMeta(mint, is_signer=False, is_writable=False),
@@ -64,8 +73,9 @@ def transfer_checked(source: Pubkey, mint: Pubkey, destination: Pubkey, owner: P
     return Instruction(program, struct.pack("<BQB", _TRANSFER_CHECKED, amount, decimals), accounts)
 
 
-def mint_account(authority: Pubkey, decimals: int, lamports: int, supply: int = 0,
-                 freeze_authority: Pubkey | None = None) -> Account:
+def mint_account(
+    authority: Pubkey, decimals: int, lamports: int, supply: int = 0, freeze_authority: Pubkey | None = None
+) -> Account:
     """An initialized mint account (for ``set_account`` at a fixed address)."""
     state = Mint(authority, supply, decimals, True, freeze_authority)
     return Account(lamports, bytes(state), TOKEN_PROGRAM_ID, False, 0)
@@ -87,8 +97,9 @@ def parse_token_account(account: Account | None) -> TokenAccount | None:
 def parse_mint(account: Account | None) -> Mint | None:
     if account is None or account.owner not in TOKEN_PROGRAMS or len(account.data) < MINT_LEN:
         return None
-    if len(account.data) != MINT_LEN and (len(account.data) <= TOKEN_ACCOUNT_LEN
-                                          or account.data[TOKEN_ACCOUNT_LEN] != 1):
+    if len(account.data) != MINT_LEN and (
+        len(account.data) <= TOKEN_ACCOUNT_LEN or account.data[TOKEN_ACCOUNT_LEN] != 1
+    ):
         return None  # Token-2022: a longer account is a mint only with AccountType::Mint
     try:
         mint = Mint.from_bytes(bytes(account.data[:MINT_LEN]))

@@ -24,8 +24,14 @@ def account_json(ledger: SolanaLedger, account: Account, encoding: str | None) -
         data = _parsed(ledger, account)
     if data is None:
         data = encode_data(bytes(account.data), "base64" if encoding == "jsonParsed" else encoding)
-    return {"data": data, "executable": account.executable, "lamports": account.lamports,
-            "owner": str(account.owner), "rentEpoch": account.rent_epoch, "space": len(account.data)}
+    return {
+        "data": data,
+        "executable": account.executable,
+        "lamports": account.lamports,
+        "owner": str(account.owner),
+        "rentEpoch": account.rent_epoch,
+        "space": len(account.data),
+    }
 
 
 def _parsed(ledger: SolanaLedger, account: Account) -> dict[str, Any] | None:
@@ -49,13 +55,19 @@ def with_blockhash(tx: VersionedTransaction, blockhash: Hash) -> VersionedTransa
     """``tx`` with its recent blockhash replaced (``replaceRecentBlockhash``); signatures kept."""
     msg = tx.message
     if isinstance(msg, MessageV0):
-        new: Message | MessageV0 = MessageV0(msg.header, msg.account_keys, blockhash, msg.instructions,
-                                             msg.address_table_lookups)
+        new: Message | MessageV0 = MessageV0(
+            msg.header, msg.account_keys, blockhash, msg.instructions, msg.address_table_lookups
+        )
     else:
         header = msg.header
         new = Message.new_with_compiled_instructions(
-            header.num_required_signatures, header.num_readonly_signed_accounts,
-            header.num_readonly_unsigned_accounts, msg.account_keys, blockhash, msg.instructions)
+            header.num_required_signatures,
+            header.num_readonly_signed_accounts,
+            header.num_readonly_unsigned_accounts,
+            msg.account_keys,
+            blockhash,
+            msg.instructions,
+        )
     return VersionedTransaction.populate(new, tx.signatures)
 
 
@@ -64,18 +76,31 @@ def transaction_json(tx: VersionedTransaction) -> dict[str, Any]:
     header = msg.header
     message: dict[str, Any] = {
         "accountKeys": [str(k) for k in msg.account_keys],
-        "header": {"numReadonlySignedAccounts": header.num_readonly_signed_accounts,
-                   "numReadonlyUnsignedAccounts": header.num_readonly_unsigned_accounts,
-                   "numRequiredSignatures": header.num_required_signatures},
-        "instructions": [{"accounts": list(ix.accounts), "data": b58encode(bytes(ix.data)),
-                          "programIdIndex": ix.program_id_index, "stackHeight": None}
-                         for ix in msg.instructions],
+        "header": {
+            "numReadonlySignedAccounts": header.num_readonly_signed_accounts,
+            "numReadonlyUnsignedAccounts": header.num_readonly_unsigned_accounts,
+            "numRequiredSignatures": header.num_required_signatures,
+        },
+        "instructions": [
+            {
+                "accounts": list(ix.accounts),
+                "data": b58encode(bytes(ix.data)),
+                "programIdIndex": ix.program_id_index,
+                "stackHeight": None,
+            }
+            for ix in msg.instructions
+        ],
         "recentBlockhash": str(msg.recent_blockhash),
     }
     if isinstance(msg, MessageV0):
         message["addressTableLookups"] = [
-            {"accountKey": str(lookup.account_key), "readonlyIndexes": list(lookup.readonly_indexes),
-             "writableIndexes": list(lookup.writable_indexes)} for lookup in msg.address_table_lookups]
+            {
+                "accountKey": str(lookup.account_key),
+                "readonlyIndexes": list(lookup.readonly_indexes),
+                "writableIndexes": list(lookup.writable_indexes),
+            }
+            for lookup in msg.address_table_lookups
+        ]
     return {"message": message, "signatures": [str(s) for s in tx.signatures]}
 
 
@@ -85,8 +110,11 @@ def is_v0(tx: VersionedTransaction) -> bool:
 
 def landed_json(record: LandedTransaction, encoding: str) -> dict[str, Any]:
     """A ``getTransaction`` result (``json``, ``base64``, ``base58``; ``jsonParsed`` answers as ``json``)."""
-    tx: Any = (encode_data(bytes(record.transaction), encoding) if encoding in ("base64", "base58")
-               else transaction_json(record.transaction))
+    tx: Any = (
+        encode_data(bytes(record.transaction), encoding)
+        if encoding in ("base64", "base58")
+        else transaction_json(record.transaction)
+    )
     meta = {
         "computeUnitsConsumed": record.units,
         "err": record.err,
@@ -101,12 +129,22 @@ def landed_json(record: LandedTransaction, encoding: str) -> dict[str, Any]:
         "rewards": [],
         "status": {"Ok": None} if record.err is None else {"Err": record.err},
     }
-    return {"blockTime": record.block_time, "meta": meta, "slot": record.slot, "transaction": tx,
-            "version": 0 if is_v0(record.transaction) else "legacy"}
+    return {
+        "blockTime": record.block_time,
+        "meta": meta,
+        "slot": record.slot,
+        "transaction": tx,
+        "version": 0 if is_v0(record.transaction) else "legacy",
+    }
 
 
 def signature_status(record: LandedTransaction | None) -> dict[str, Any] | None:
     if record is None:
         return None
-    return {"confirmationStatus": "finalized", "confirmations": None, "err": record.err, "slot": record.slot,
-            "status": {"Ok": None} if record.err is None else {"Err": record.err}}
+    return {
+        "confirmationStatus": "finalized",
+        "confirmations": None,
+        "err": record.err,
+        "slot": record.slot,
+        "status": {"Ok": None} if record.err is None else {"Err": record.err},
+    }

@@ -30,8 +30,16 @@ class DynamoDBLocal(ChildProcess):
         engine = _engine_dir()
         classpath = f"{engine / 'DynamoDBLocal.jar'}:{engine / 'DynamoDBLocal_lib'}/*"
         argv = [
-            "java", f"-Djava.library.path={engine / 'DynamoDBLocal_lib'}", "-cp", classpath,
-            str(LAUNCHER), "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(port),
+            "java",
+            f"-Djava.library.path={engine / 'DynamoDBLocal_lib'}",
+            "-cp",
+            classpath,
+            str(LAUNCHER),
+            "-inMemory",
+            "-sharedDb",
+            "-disableTelemetry",
+            "-port",
+            str(port),
         ]
         super().__init__("dynamodb-local", argv, log_path=log_dir / "dynamodb.log")
         self.port = port

@@ -25,8 +25,16 @@ def _policy_problems(body: dict[str, Any]) -> list[str]:
 
 
 def _with_ids(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"id": rule.get("id") or new_id(), "name": rule["name"], "method": rule["method"],
-             "conditions": rule["conditions"], "action": rule["action"]} for rule in rules]
+    return [
+        {
+            "id": rule.get("id") or new_id(),
+            "name": rule["name"],
+            "method": rule["method"],
+            "conditions": rule["conditions"],
+            "action": rule["action"],
+        }
+        for rule in rules
+    ]
 
 
 class PrivyStore:
@@ -59,7 +67,9 @@ class PrivyStore:
         return quorum.id, user
 
     # -- wallets -----------------------------------------------------------------------------------
-    def create_wallet(self, body: dict[str, Any], *, user: str | None, idempotency_key: str | None) -> WalletRecord:
+    def create_wallet(
+        self, body: dict[str, Any], *, user: str | None, idempotency_key: str | None
+    ) -> WalletRecord:
         chain_type = body.get("chain_type")
         if chain_type not in CHAINS:
             raise invalid(f"chain_type {chain_type!r} is not supported by the emulator (ethereum, solana)")
@@ -67,7 +77,9 @@ class PrivyStore:
         if not isinstance(policy_ids, list) or len(policy_ids) > 1:
             raise invalid("policy_ids must be a list of at most one policy id")
         signers = body.get("additional_signers") or []
-        if not isinstance(signers, list) or not all(isinstance(s, dict) and s.get("signer_id") for s in signers):
+        if not isinstance(signers, list) or not all(
+            isinstance(s, dict) and s.get("signer_id") for s in signers
+        ):
             raise invalid("additional_signers must be a list of {'signer_id': ...}")
         with self.lock:
             for policy_id in policy_ids:
@@ -81,11 +93,18 @@ class PrivyStore:
                     raise invalid(f"additional signer {signer['signer_id']} is not a key quorum of this app")
             owner_id, owner_user = self._owner(body)
             wallet = WalletRecord.generate(
-                chain_type, policy_ids=list(policy_ids), owner_id=owner_id, owner_user=owner_user or user,
-                additional_signers=[{"signer_id": s["signer_id"], "override_policy_ids": s.get("override_policy_ids")}
-                                    for s in signers],
-                display_name=body.get("display_name"), external_id=body.get("external_id"),
-                idempotency_key=idempotency_key)
+                chain_type,
+                policy_ids=list(policy_ids),
+                owner_id=owner_id,
+                owner_user=owner_user or user,
+                additional_signers=[
+                    {"signer_id": s["signer_id"], "override_policy_ids": s.get("override_policy_ids")}
+                    for s in signers
+                ],
+                display_name=body.get("display_name"),
+                external_id=body.get("external_id"),
+                idempotency_key=idempotency_key,
+            )
             self.wallets[wallet.id] = wallet
         return wallet
 
@@ -96,12 +115,17 @@ class PrivyStore:
             raise not_found("wallet", wallet_id)
         return wallet
 
-    def find_wallets(self, *, chain_type: str | None = None, user_id: str | None = None,
-                     address: str | None = None) -> list[WalletRecord]:
+    def find_wallets(
+        self, *, chain_type: str | None = None, user_id: str | None = None, address: str | None = None
+    ) -> list[WalletRecord]:
         with self.lock:
-            return [w for w in self.wallets.values()
-                    if (not chain_type or w.chain_type == chain_type) and (not user_id or w.owner_user == user_id)
-                    and (not address or w.address.lower() == address.lower())]
+            return [
+                w
+                for w in self.wallets.values()
+                if (not chain_type or w.chain_type == chain_type)
+                and (not user_id or w.owner_user == user_id)
+                and (not address or w.address.lower() == address.lower())
+            ]
 
     # -- policies ----------------------------------------------------------------------------------
     def create_policy(self, body: dict[str, Any]) -> PolicyRecord:
@@ -110,8 +134,14 @@ class PrivyStore:
             raise invalid("invalid policy: " + "; ".join(problems))
         with self.lock:
             owner_id, _ = self._owner(body)
-            policy = PolicyRecord(new_id(), body["name"], body["chain_type"], _with_ids(body["rules"]),
-                                  owner_id=owner_id, version=body["version"])
+            policy = PolicyRecord(
+                new_id(),
+                body["name"],
+                body["chain_type"],
+                _with_ids(body["rules"]),
+                owner_id=owner_id,
+                version=body["version"],
+            )
             self.policies[policy.id] = policy
         return policy
 
@@ -152,8 +182,14 @@ class PrivyStore:
             unknown = [q for q in nested if q not in self.quorums]
             if unknown:
                 raise invalid(f"key quorums {unknown} do not exist")
-            quorum = KeyQuorumRecord(new_id(), keys, users, nested,
-                                     int(threshold) if threshold is not None else None, body.get("display_name"))
+            quorum = KeyQuorumRecord(
+                new_id(),
+                keys,
+                users,
+                nested,
+                int(threshold) if threshold is not None else None,
+                body.get("display_name"),
+            )
             self.quorums[quorum.id] = quorum
         return quorum
 
@@ -180,6 +216,10 @@ class PrivyStore:
     def counts(self) -> dict[str, int]:
         with self.lock:
             chains = [w.chain_type for w in self.wallets.values()]
-            return {"wallets": len(chains), "ethereum_wallets": chains.count("ethereum"),
-                    "solana_wallets": chains.count("solana"), "policies": len(self.policies),
-                    "key_quorums": len(self.quorums)}
+            return {
+                "wallets": len(chains),
+                "ethereum_wallets": chains.count("ethereum"),
+                "solana_wallets": chains.count("solana"),
+                "policies": len(self.policies),
+                "key_quorums": len(self.quorums),
+            }

@@ -7,6 +7,7 @@ import platform
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tests.bench import coldstart, stack_latency
 
@@ -15,7 +16,7 @@ OUT = Path(__file__).resolve().parents[2] / "bench-results"
 
 def main() -> int:
     started = time.perf_counter()
-    results = {
+    results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
         "coldstart_import": coldstart.run(),

@@ -22,8 +22,8 @@ spec = importlib.util.spec_from_file_location("handler", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 elapsed = time.perf_counter() - start
-print(json.dumps({"seconds": elapsed, "heavy": sorted(m for m in %r if m in sys.modules)}))
-""" % (HEAVY,)
+print(json.dumps({"seconds": elapsed, "heavy": sorted(m for m in HEAVY if m in sys.modules)}))
+""".replace("HEAVY", repr(HEAVY))
 
 DEPLOYED_ENV = {
     "AWS_REGION": "us-east-1",
@@ -48,8 +48,14 @@ def import_once(name: str) -> dict[str, object]:
     env.update(DEPLOYED_ENV)
     env["PYTHONPATH"] = str(ROOT / "layers" / "domain")
     handler = ROOT / "functions" / name / "handler.py"
-    out = subprocess.run([sys.executable, "-c", PROBE, str(handler)], env=env, capture_output=True, text=True,
-                         check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(handler)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

@@ -8,6 +8,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from local.ports import ephemeral_ports
@@ -46,34 +47,59 @@ def run(n: int = 200) -> dict[str, object]:
             served = ServedApp(PrivyEmulator(), 0, "privy").start()
         url = served.url if served else stack.url("privy")
         try:
-            client = PrivyAPI(app_id=stack.privy_app_id, app_secret=get_secrets().privy_app_secret,
-                              base_url=url, max_retries=0, timeout=10)
+            client = PrivyAPI(
+                app_id=stack.privy_app_id,
+                app_secret=get_secrets().privy_app_secret,
+                base_url=url,
+                max_retries=0,
+                timeout=10,
+            )
             policy_id = client.policies.create(**POLICY).id
             wallet = client.wallets.create(chain_type="ethereum", policy_ids=[policy_id])
             bare = PrivyWalletsService(client)
             breaker = SharedCircuitBreaker(f"bench-{uuid.uuid4().hex[:6]}")
-            signer = PrivyWalletSigner(f"did:privy:bench-{uuid.uuid4().hex[:6]}", wallet.id, wallet.address,
-                                       "ethereum", policy=POLICY, breaker=breaker, client=client,
-                                       settings=SigningSettings(max_usdc_daily=10**12), authorization_key="")
+            signer = PrivyWalletSigner(
+                f"did:privy:bench-{uuid.uuid4().hex[:6]}",
+                wallet.id,
+                wallet.address,
+                "ethereum",
+                policy=POLICY,
+                breaker=breaker,
+                client=client,
+                settings=SigningSettings(max_usdc_daily=Decimal(10**12)),
+                authorization_key="",
+            )
             typed, deposit = order_typed_data(), usdc_deposit(5_000_000)
             as_sent = jsonable({k: v for k, v in typed.items() if k != "primaryType"})
             typed_params = {"typed_data": {**as_sent, "primary_type": typed["primaryType"]}}
             results: dict[str, object] = {"n": n}
             for label, method, params, layered in (
-                ("typed_data", "eth_signTypedData_v4", typed_params,
-                 lambda: signer.sign_typed_data_v4(typed)),
-                ("usdc_deposit", "eth_signTransaction", {"transaction": deposit},
-                 lambda: signer.sign_eth_transaction(deposit)),
+                (
+                    "typed_data",
+                    "eth_signTypedData_v4",
+                    typed_params,
+                    lambda: signer.sign_typed_data_v4(typed),
+                ),
+                (
+                    "usdc_deposit",
+                    "eth_signTransaction",
+                    {"transaction": deposit},
+                    lambda: signer.sign_eth_transaction(deposit),
+                ),
             ):
                 body = {"method": method, "chain_type": "ethereum", "params": params}
+
                 def bare_call(b: dict[str, Any] = body) -> Any:
                     return bare.rpc(wallet.id, wallet_rpc_request_body=b)  # type: ignore[arg-type]
 
                 round_trip = _median_ms(bare_call, n)
                 with_layer = _median_ms(layered, n)
-                results[label] = {"bare_p50_ms": round(round_trip, 2), "signer_p50_ms": round(with_layer, 2),
-                                  "overhead_ms": round(with_layer - round_trip, 2),
-                                  "overhead_ratio": round((with_layer - round_trip) / round_trip, 2)}
+                results[label] = {
+                    "bare_p50_ms": round(round_trip, 2),
+                    "signer_p50_ms": round(with_layer, 2),
+                    "overhead_ms": round(with_layer - round_trip, 2),
+                    "overhead_ratio": round((with_layer - round_trip) / round_trip, 2),
+                }
             return results
         finally:
             if served is not None:

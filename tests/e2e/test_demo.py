@@ -17,8 +17,15 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     env = {**os.environ, "BASIS_LOCAL_STATE_DIR": str(tmp_path)}
     for variable, _ in PORTS.values():
         env[variable] = str(free_port())
-    result = subprocess.run([sys.executable, "-m", "local", "demo", "--speed", "120"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "local", "demo", "--speed", "120"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     out = result.stdout
     assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
     lines = [line for line in out.splitlines() if line.startswith("[")]

@@ -14,7 +14,14 @@ def api(stack: LocalStack, path: str, **kwargs: object) -> requests.Response:
 def test_health_reports_every_dependency(stack: LocalStack) -> None:
     answer = api(stack, "/health")
     report = answer.json()
-    assert set(report["dependencies"]) == {"dynamodb", "privy", "hyperliquid", "arbitrum_rpc", "solana_rpc", "asgard"}
+    assert set(report["dependencies"]) == {
+        "dynamodb",
+        "privy",
+        "hyperliquid",
+        "arbitrum_rpc",
+        "solana_rpc",
+        "asgard",
+    }
     assert report["dependencies"]["dynamodb"] == {**report["dependencies"]["dynamodb"], "ok": True}
     assert "basis-local-users ACTIVE" in report["dependencies"]["dynamodb"]["detail"]
     healthy = all(p["ok"] for p in report["dependencies"].values())

@@ -38,10 +38,18 @@ def test_deposit_then_withdraw_moves_real_tokens(stack: LocalStack) -> None:
     # A 4 USDC transfer is below the bridge minimum: lost, never credited (as on the real bridge).
     for amount in (4 * USDC, 50 * USDC):
         tx = usdc.functions.transfer(evm.bridge_address, amount).build_transaction(
-            {"from": wallet.address, "nonce": w3.eth.get_transaction_count(wallet.address),
-             "chainId": w3.eth.chain_id, "gas": 100_000, "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 1})
+            {
+                "from": wallet.address,
+                "nonce": w3.eth.get_transaction_count(wallet.address),
+                "chainId": w3.eth.chain_id,
+                "gas": 100_000,
+                "maxFeePerGas": 2 * 10**9,
+                "maxPriorityFeePerGas": 1,
+            }
+        )
         receipt = w3.eth.wait_for_transaction_receipt(
-            w3.eth.send_raw_transaction(wallet.sign_transaction(tx).raw_transaction))
+            w3.eth.send_raw_transaction(wallet.sign_transaction(tx).raw_transaction)
+        )
         assert receipt["status"] == 1
     wait_for(lambda: hl_balance() == 50.0)
     assert usdc_balance(evm, wallet.address) == 46 * USDC
@@ -51,4 +59,3 @@ def test_deposit_then_withdraw_moves_real_tokens(stack: LocalStack) -> None:
     assert answer["status"] == "ok", answer
     wait_for(lambda: usdc_balance(evm, wallet.address) == 46 * USDC + 19 * USDC)  # 20 minus the 1 USDC fee
     assert hl_balance() == 30.0
-

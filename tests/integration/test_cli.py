@@ -24,8 +24,15 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 
 def basis_local(env: dict[str, str], *args: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "local", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "local", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_up_detach_status_down_leaves_nothing_running(cli_env: dict[str, str], tmp_path: Path) -> None:

@@ -14,9 +14,11 @@ from local.stack import LocalStack
 
 def run(stack: LocalStack, user_id: str, transfer_id: str, name: str | None = None) -> dict[str, Any]:
     sfn = stack.client("stepfunctions")
-    started = sfn.start_execution(stateMachineArn=stack.resources.state_machines["deposit-saga"],
-                                  name=name or transfer_id,
-                                  input=json.dumps({"user_id": user_id, "transfer_id": transfer_id}))
+    started = sfn.start_execution(
+        stateMachineArn=stack.resources.state_machines["deposit-saga"],
+        name=name or transfer_id,
+        input=json.dumps({"user_id": user_id, "transfer_id": transfer_id}),
+    )
     deadline = time.monotonic() + 60
     while True:
         described = sfn.describe_execution(executionArn=started["executionArn"])

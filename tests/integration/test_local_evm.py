@@ -93,8 +93,13 @@ def test_deploy_is_idempotent_and_other_addresses_are_configurable(
     mint_usdc(deployment, user.address, 7 * USDC)
     assert deploy(anvil.rpc_url) == deployment
     assert usdc_balance(deployment, user.address) == 7 * USDC  # redeploy kept the balances
-    other = deploy(anvil.rpc_url, usdc_address="0x" + "11" * 20, bridge_address="0x" + "22" * 20,
-                   operator=GAS_FUNDER.address, dispute_period_seconds=60)
+    other = deploy(
+        anvil.rpc_url,
+        usdc_address="0x" + "11" * 20,
+        bridge_address="0x" + "22" * 20,
+        operator=GAS_FUNDER.address,
+        dispute_period_seconds=60,
+    )
     assert other.bridge(w3).functions.usdc().call() == Web3.to_checksum_address("0x" + "11" * 20)
     assert other.bridge(w3).functions.operator().call() == GAS_FUNDER.address
     assert other.usdc(w3).functions.decimals().call() == 6
@@ -107,33 +112,62 @@ def test_domain_separator_is_the_eip712_domain_of_this_chain_and_address(
     deployment: EvmDeployment, w3: Web3
 ) -> None:
     domain = {"name": "USD Coin", "version": "2", "chainId": 42161, "verifyingContract": USDC_ADDRESS}
-    expected = encode_typed_data(full_message={
-        "types": {"EIP712Domain": [
-            {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-            {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
-            "Empty": []},
-        "primaryType": "Empty", "domain": domain, "message": {}}).header
+    expected = encode_typed_data(
+        full_message={
+            "types": {
+                "EIP712Domain": [
+                    {"name": "name", "type": "string"},
+                    {"name": "version", "type": "string"},
+                    {"name": "chainId", "type": "uint256"},
+                    {"name": "verifyingContract", "type": "address"},
+                ],
+                "Empty": [],
+            },
+            "primaryType": "Empty",
+            "domain": domain,
+            "message": {},
+        }
+    ).header
     assert deployment.usdc(w3).functions.DOMAIN_SEPARATOR().call() == expected
 
 
-def permit_signature(deployment: EvmDeployment, holder: DevAccount, spender: str, value: int,
-                     nonce: int, deadline: int) -> tuple[int, bytes, bytes]:
-    signed = Account.sign_typed_data(holder.private_key, full_message={
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
-            "Permit": [
-                {"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"}],
+def permit_signature(
+    deployment: EvmDeployment, holder: DevAccount, spender: str, value: int, nonce: int, deadline: int
+) -> tuple[int, bytes, bytes]:
+    signed = Account.sign_typed_data(
+        holder.private_key,
+        full_message={
+            "types": {
+                "EIP712Domain": [
+                    {"name": "name", "type": "string"},
+                    {"name": "version", "type": "string"},
+                    {"name": "chainId", "type": "uint256"},
+                    {"name": "verifyingContract", "type": "address"},
+                ],
+                "Permit": [
+                    {"name": "owner", "type": "address"},
+                    {"name": "spender", "type": "address"},
+                    {"name": "value", "type": "uint256"},
+                    {"name": "nonce", "type": "uint256"},
+                    {"name": "deadline", "type": "uint256"},
+                ],
+            },
+            "primaryType": "Permit",
+            "domain": {
+                "name": "USD Coin",
+                "version": "2",
+                "chainId": deployment.chain_id,
+                "verifyingContract": deployment.usdc_address,
+            },
+            "message": {
+                "owner": holder.address,
+                "spender": spender,
+                "value": value,
+                "nonce": nonce,
+                "deadline": deadline,
+            },
         },
-        "primaryType": "Permit",
-        "domain": {"name": "USD Coin", "version": "2", "chainId": deployment.chain_id,
-                   "verifyingContract": deployment.usdc_address},
-        "message": {"owner": holder.address, "spender": spender, "value": value, "nonce": nonce,
-                    "deadline": deadline},
-    })
+    )
     return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
@@ -153,8 +187,12 @@ def test_permit_sets_allowance_once_and_rejects_replays_and_forgeries(
     with pytest.raises(ContractLogicError, match="invalid signature"):
         transact(w3, relayer, deployment.usdc_address, permit)  # replay: the nonce moved on
 
-    transact(w3, relayer, deployment.usdc_address,
-             usdc.encode_abi("transferFrom", args=[holder.address, relayer.address, 15 * USDC]))
+    transact(
+        w3,
+        relayer,
+        deployment.usdc_address,
+        usdc.encode_abi("transferFrom", args=[holder.address, relayer.address, 15 * USDC]),
+    )
     assert usdc_balance(deployment, relayer.address) == 15 * USDC
     assert usdc.functions.allowance(holder.address, relayer.address).call() == 5 * USDC
 
@@ -192,7 +230,9 @@ def test_deposit_is_a_plain_transfer_seen_in_the_logs(
     transact(w3, user, USDC_ADDRESS, usdc.encode_abi("transfer", args=[BRIDGE2_ADDRESS, 2 * USDC]))
     logs = usdc.events.Transfer().get_logs(from_block=start, argument_filters={"to": BRIDGE2_ADDRESS})
     assert [(log["args"]["from"], log["args"]["value"]) for log in logs] == [
-        (user.address, 10 * USDC), (user.address, 2 * USDC)]
+        (user.address, 10 * USDC),
+        (user.address, 2 * USDC),
+    ]
     assert all(log["address"] == USDC_ADDRESS for log in logs)
     # The bridge takes any amount; crediting (and ignoring < 5 USDC) is the Hyperliquid simulator's job.
     assert usdc_balance(deployment, BRIDGE2_ADDRESS) == before + 12 * USDC
@@ -200,22 +240,42 @@ def test_deposit_is_a_plain_transfer_seen_in_the_logs(
 
 
 def funded_bridge(anvil: Anvil, dispute_seconds: int, tag: str) -> EvmDeployment:
-    deployed = deploy(anvil.rpc_url, usdc_address="0x" + tag * 20, bridge_address="0x" + tag[::-1] * 20,
-                      dispute_period_seconds=dispute_seconds)
+    deployed = deploy(
+        anvil.rpc_url,
+        usdc_address="0x" + tag * 20,
+        bridge_address="0x" + tag[::-1] * 20,
+        dispute_period_seconds=dispute_seconds,
+    )
     mint_usdc(deployed, deployed.bridge_address, 1_000 * USDC)
     return deployed
 
 
-def request(w3: Web3, deployed: EvmDeployment, user: str, destination: str, usd: int, nonce: int,
-            sender: DevAccount = BRIDGE_OPERATOR) -> bytes:
+def request(
+    w3: Web3,
+    deployed: EvmDeployment,
+    user: str,
+    destination: str,
+    usd: int,
+    nonce: int,
+    sender: DevAccount = BRIDGE_OPERATOR,
+) -> bytes:
     bridge = deployed.bridge(w3)
-    transact(w3, sender, deployed.bridge_address,
-             bridge.encode_abi("requestWithdrawal", args=[user, destination, usd, nonce]))
+    transact(
+        w3,
+        sender,
+        deployed.bridge_address,
+        bridge.encode_abi("requestWithdrawal", args=[user, destination, usd, nonce]),
+    )
     return bytes(bridge.functions.withdrawalId(user, destination, usd, nonce).call())
 
 
-def finalize(w3: Web3, deployed: EvmDeployment, ids: list[bytes], sender: DevAccount = BRIDGE_OPERATOR,
-             gas: int | None = None) -> None:
+def finalize(
+    w3: Web3,
+    deployed: EvmDeployment,
+    ids: list[bytes],
+    sender: DevAccount = BRIDGE_OPERATOR,
+    gas: int | None = None,
+) -> None:
     data = deployed.bridge(w3).encode_abi("finalizeWithdrawals", args=[ids])
     transact(w3, sender, deployed.bridge_address, data, gas=gas)
 
@@ -236,9 +296,11 @@ def test_withdrawal_pays_out_after_the_real_dispute_delay(anvil: Anvil, w3: Web3
     requested = deployed.bridge(w3).events.RequestedWithdrawal().get_logs(from_block=start)
     finalized = deployed.bridge(w3).events.FinalizedWithdrawal().get_logs(from_block=start)
     assert [(e["args"]["id"], e["args"]["user"], e["args"]["usd"]) for e in requested] == [
-        (wid, user.address, 99 * USDC)]
+        (wid, user.address, 99 * USDC)
+    ]
     assert [(e["args"]["id"], e["args"]["destination"], e["args"]["nonce"]) for e in finalized] == [
-        (wid, destination.address, 1)]
+        (wid, destination.address, 1)
+    ]
 
 
 def test_finalize_before_the_dispute_period_reverts(anvil: Anvil, w3: Web3) -> None:
@@ -290,8 +352,12 @@ def test_only_the_operator_requests_and_finalizes(anvil: Anvil, w3: Web3) -> Non
         finalize(w3, deployed, [wid], sender=outsider)
     assert usdc_balance(deployed, outsider.address) == 0
     with pytest.raises(ContractLogicError, match="not the owner"):
-        transact(w3, outsider, deployed.bridge_address,
-                 deployed.bridge(w3).encode_abi("setOperator", args=[outsider.address]))
+        transact(
+            w3,
+            outsider,
+            deployed.bridge_address,
+            deployed.bridge(w3).encode_abi("setOperator", args=[outsider.address]),
+        )
     assert deployed.bridge(w3).functions.operator().call() == BRIDGE_OPERATOR.address
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import privy
 import pytest
+from privy.lib.request_options import PrivyRequestOptions
 
 from basis.ops.privy_setup import create
 from basis.ops.privy_verify import report, verify
@@ -29,9 +30,8 @@ def test_verification_matrix_passes_against_the_emulator(stack: LocalStack) -> N
     assert len(outcomes) == 15 and text.endswith("15 passed, 0 failed")
 
 
-def _options(key: str) -> object:
+def _options(key: str) -> PrivyRequestOptions:
     from privy.lib.authorization import AuthorizationContext
-    from privy.lib.request_options import PrivyRequestOptions
 
     return PrivyRequestOptions(authorization_context=AuthorizationContext(authorization_private_keys=[key]))
 
@@ -44,9 +44,11 @@ def test_policy_update_needs_the_quorums_authorization_signature(stack: LocalSta
     created = policies.create(**build_evm_policy(PolicySettings()), owner_id=stack.privy_ids.key_quorum_id)
     for options in (None, _options(generate_p256_key_pair().private_key)):  # unsigned, then a stranger's key
         with pytest.raises(privy.AuthenticationError):
-            policies.update(created.id, policy_update_params={"name": "hijacked"},
-                            request_options=options)  # type: ignore[arg-type]
+            policies.update(created.id, policy_update_params={"name": "hijacked"}, request_options=options)
     assert policies.get(created.id).name != "hijacked"
-    renamed = policies.update(created.id, policy_update_params={"name": "renamed by the platform"},
-                              request_options=_options(get_secrets().privy_authorization_key or ""))  # type: ignore[arg-type]
+    renamed = policies.update(
+        created.id,
+        policy_update_params={"name": "renamed by the platform"},
+        request_options=_options(get_secrets().privy_authorization_key or ""),
+    )
     assert renamed.name == "renamed by the platform"

@@ -37,16 +37,20 @@ class FakePrivy:
         self._by_key: dict[str, CreatedWallet] = {}
         self._lock = threading.Lock()
 
-    def create_wallet(self, chain_type: str, *, policy_id: str | None, owner_id: str | None,
-                      idempotency_key: str) -> CreatedWallet:
+    def create_wallet(
+        self, chain_type: str, *, policy_id: str | None, owner_id: str | None, idempotency_key: str
+    ) -> CreatedWallet:
         with self._lock:
-            self.calls.append({"chain": chain_type, "policy_id": policy_id, "owner_id": owner_id,
-                               "key": idempotency_key})
+            self.calls.append(
+                {"chain": chain_type, "policy_id": policy_id, "owner_id": owner_id, "key": idempotency_key}
+            )
             if chain_type in self.fail_on:
                 raise ProvisioningError("Privy answered 503", chain=chain_type, retriable=True)
             if idempotency_key not in self._by_key:
                 suffix = uuid.uuid4().hex
-                address = f"0x{suffix[:40].ljust(40, '0')}" if chain_type == "ethereum" else f"So1{suffix[:40]}"
+                address = (
+                    f"0x{suffix[:40].ljust(40, '0')}" if chain_type == "ethereum" else f"So1{suffix[:40]}"
+                )
                 self._by_key[idempotency_key] = CreatedWallet(f"w-{suffix[:16]}", address, chain_type)
             return self._by_key[idempotency_key]
 
@@ -56,7 +60,7 @@ class FakePrivy:
 
 def new_user(**wallets: str) -> str:
     user_id = f"did:privy:{uuid.uuid4().hex[:12]}"
-    User(user_id, **wallets).save()
+    User(user_id, **wallets).save()  # type: ignore[arg-type]
     return user_id
 
 
@@ -148,8 +152,12 @@ def test_evm_wallet_gets_the_evm_policy_and_the_key_quorum(stack: LocalStack) ->
     privy = FakePrivy()
     user_id = new_user()
     ProvisioningService(privy, IDS).ensure_wallets_for_user(user_id)
-    assert privy.calls[0] == {"chain": "ethereum", "policy_id": "pol-evm", "owner_id": "kq-1",
-                              "key": idempotency_key(user_id, "ethereum")}
+    assert privy.calls[0] == {
+        "chain": "ethereum",
+        "policy_id": "pol-evm",
+        "owner_id": "kq-1",
+        "key": idempotency_key(user_id, "ethereum"),
+    }
 
 
 def test_solana_wallet_gets_the_solana_policy(stack: LocalStack) -> None:
@@ -167,8 +175,11 @@ def test_solana_wallet_without_a_solana_policy(stack: LocalStack) -> None:
 
 # -- policy ids (seed 1.5) ------------------------------------------------------------------------
 def test_privy_ids_round_trip_through_ssm(stack: LocalStack) -> None:
-    original = stack.client("ssm").get_parameter(Name=parameter_name())["Parameter"]["Value"] \
-        if _has_parameter(stack) else None
+    original = (
+        stack.client("ssm").get_parameter(Name=parameter_name())["Parameter"]["Value"]
+        if _has_parameter(stack)
+        else None
+    )
     try:
         store_privy_ids(IDS)
         assert load_privy_ids() == IDS
@@ -177,7 +188,9 @@ def test_privy_ids_round_trip_through_ssm(stack: LocalStack) -> None:
             store_privy_ids(PrivyIds.model_validate_json(original))
 
 
-def test_missing_privy_ids_name_the_parameter_and_the_fix(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_privy_ids_name_the_parameter_and_the_fix(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("basis.privy_ids.parameter_name", lambda: "/basis/missing/privy")
     load_privy_ids.cache_clear()
     try:
@@ -193,8 +206,9 @@ def _has_parameter(stack: LocalStack) -> bool:
 
 
 # -- failures between Privy and the database ------------------------------------------------------
-def test_wallet_created_but_not_recorded_is_adopted_not_duplicated(stack: LocalStack,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wallet_created_but_not_recorded_is_adopted_not_duplicated(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     privy = FakePrivy()
     user_id = new_user()
     service = ProvisioningService(privy, IDS)
@@ -226,7 +240,7 @@ def test_a_wallet_id_owned_by_another_user_is_refused(stack: LocalStack) -> None
     stolen = User.get(first).evm_wallet_id
 
     class SameWallet(FakePrivy):
-        def create_wallet(self, chain_type: str, **kwargs: object) -> CreatedWallet:  # type: ignore[override]
+        def create_wallet(self, chain_type: str, **kwargs: object) -> CreatedWallet:
             return CreatedWallet(stolen, "0xdeadbeef", chain_type)
 
     second = new_user()

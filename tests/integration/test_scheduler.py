@@ -14,7 +14,7 @@ SCAN = next(s for s in SCHEDULES if s.name == "scan")
 
 def _drain(stack: LocalStack) -> list[dict]:
     sqs, url = stack.client("sqs"), stack.resources.queues["scan"]["url"]
-    bodies = []
+    bodies: list[dict[str, str]] = []
     while True:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
         if not got:

@@ -55,9 +55,11 @@ class Privy:
         return len(log["requests"])
 
     def fault(self, wallet_id: str, status: int, count: int) -> None:
-        requests.post(f"{self.url}/_local/faults", timeout=5,
-                      json={"path": f"/v1/wallets/{wallet_id}/rpc", "status": status, "count": count}
-                      ).raise_for_status()
+        requests.post(
+            f"{self.url}/_local/faults",
+            timeout=5,
+            json={"path": f"/v1/wallets/{wallet_id}/rpc", "status": status, "count": count},
+        ).raise_for_status()
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +76,13 @@ def privy(stack: LocalStack) -> Iterator[Privy]:
         emulator = PrivyEmulator()
         served = ServedApp(emulator, 0, "privy").start()
     url = served.url if served else stack.url("privy")
-    client = PrivyAPI(app_id=stack.privy_app_id, app_secret=get_secrets().privy_app_secret, base_url=url,
-                      max_retries=0, timeout=10)
+    client = PrivyAPI(
+        app_id=stack.privy_app_id,
+        app_secret=get_secrets().privy_app_secret,
+        base_url=url,
+        max_retries=0,
+        timeout=10,
+    )
     try:
         yield Privy(url, emulator, client)
     finally:
@@ -83,21 +90,41 @@ def privy(stack: LocalStack) -> Iterator[Privy]:
             served.stop()
 
 
-def make_signer(privy: Privy, *, policy: bool = True, breaker: SharedCircuitBreaker | None = None,
-                user: str | None = None, wallet: tuple[str, str] | None = None,
-                **settings: Any) -> PrivyWalletSigner:
+def make_signer(
+    privy: Privy,
+    *,
+    policy: bool = True,
+    breaker: SharedCircuitBreaker | None = None,
+    user: str | None = None,
+    wallet: tuple[str, str] | None = None,
+    **settings: Any,
+) -> PrivyWalletSigner:
     wallet_id, address = wallet or privy.wallet()
-    return PrivyWalletSigner(user or f"did:privy:{uuid.uuid4().hex[:10]}", wallet_id, address, "ethereum",
-                             policy=POLICY if policy else None,
-                             breaker=breaker or SharedCircuitBreaker(f"b-{uuid.uuid4().hex[:8]}"),
-                             settings=SigningSettings(**{**FAST, **settings}), client=privy.client,
-                             authorization_key="", sleep=lambda s: None)
+    return PrivyWalletSigner(
+        user or f"did:privy:{uuid.uuid4().hex[:10]}",
+        wallet_id,
+        address,
+        "ethereum",
+        policy=POLICY if policy else None,
+        breaker=breaker or SharedCircuitBreaker(f"b-{uuid.uuid4().hex[:8]}"),
+        settings=SigningSettings(**{**FAST, **settings}),
+        client=privy.client,
+        authorization_key="",
+        sleep=lambda s: None,
+    )
 
 
 def eth_transfer(value: int) -> dict[str, Any]:
-    return {"to": "0x1111111111111111111111111111111111111111", "value": hex(value), "chain_id": 42161,
-            "nonce": 0, "gas_limit": hex(21000), "max_fee_per_gas": hex(10**8),
-            "max_priority_fee_per_gas": hex(0), "type": 2}
+    return {
+        "to": "0x1111111111111111111111111111111111111111",
+        "value": hex(value),
+        "chain_id": 42161,
+        "nonce": 0,
+        "gas_limit": hex(21000),
+        "max_fee_per_gas": hex(10**8),
+        "max_priority_fee_per_gas": hex(0),
+        "type": 2,
+    }
 
 
 def usdc_deposit(amount_base: int) -> dict[str, Any]:
@@ -106,17 +133,31 @@ def usdc_deposit(amount_base: int) -> dict[str, Any]:
 
     selector = keccak(text="transfer(address,uint256)")[:4]
     data = selector + encode(["address", "uint256"], [BRIDGE, amount_base])
-    return {"to": USDC, "data": "0x" + data.hex(), "value": "0x0", "chain_id": 42161, "nonce": 0,
-            "gas_limit": hex(100_000), "max_fee_per_gas": hex(10**8), "max_priority_fee_per_gas": hex(0),
-            "type": 2}
+    return {
+        "to": USDC,
+        "data": "0x" + data.hex(),
+        "value": "0x0",
+        "chain_id": 42161,
+        "nonce": 0,
+        "gas_limit": hex(100_000),
+        "max_fee_per_gas": hex(10**8),
+        "max_priority_fee_per_gas": hex(0),
+        "type": 2,
+    }
 
 
 GTC = {"limit": {"tif": "Gtc"}}
 
 
 def order_action() -> dict[str, Any]:
-    request = {"coin": "ETH", "is_buy": False, "sz": 0.1, "limit_px": 3400.0, "order_type": GTC,
-               "reduce_only": False}
+    request = {
+        "coin": "ETH",
+        "is_buy": False,
+        "sz": 0.1,
+        "limit_px": 3400.0,
+        "order_type": GTC,
+        "reduce_only": False,
+    }
     wire = signing.order_request_to_order_wire(request, 1)
     return signing.order_wires_to_order_action([wire], None, "na")
 
@@ -177,13 +218,13 @@ def test_five_consecutive_failures_open_the_breaker_for_every_signer(privy: Priv
 def test_cap_refusal_makes_no_privy_call_and_the_ledger_and_health_count_it(privy: Privy) -> None:
     user = f"did:privy:cap-{uuid.uuid4().hex[:8]}"
     signer = make_signer(privy, user=user, max_usdc_daily=Decimal(10))
-    before = wallet_health(signer.breaker)["signing"]["last_24h"]
+    before = wallet_health(SharedCircuitBreaker())["signing"]["last_24h"]
     assert signer.sign_eth_transaction(usdc_deposit(6_000_000)).startswith("0x")
     with pytest.raises(SpendCapExceededError) as refused:
         signer.sign_eth_transaction(usdc_deposit(6_000_000))
     assert (refused.value.asset, refused.value.used, refused.value.cap) == ("USDC", 6_000_000, 10_000_000)
     assert privy.rpc_calls(signer.wallet_id) == 1
-    after = wallet_health(signer.breaker)["signing"]["last_24h"]
+    after = wallet_health(SharedCircuitBreaker())["signing"]["last_24h"]
     assert after["cap_exceeded"] - before["cap_exceeded"] >= 1 and after["success"] - before["success"] >= 1
     from basis.models import SigningRecord
 
@@ -192,7 +233,8 @@ def test_cap_refusal_makes_no_privy_call_and_the_ledger_and_health_count_it(priv
 
 
 def test_hyperliquid_signatures_via_privy_equal_the_sdk_and_the_simulator_accepts_the_order(
-        privy: Privy, stack: LocalStack) -> None:
+    privy: Privy, stack: LocalStack
+) -> None:
     signer = make_signer(privy)
     key = eth_account.Account.from_key(privy.emulator.private_key_of(signer.wallet_id))
     assert key.address.lower() == str(signer.wallet_address).lower()
@@ -203,13 +245,14 @@ def test_hyperliquid_signatures_via_privy_equal_the_sdk_and_the_simulator_accept
     assert exchange.sign_l1_action(order, nonce) == sdk_signature
     withdraw = {"destination": key.address, "amount": "7", "time": nonce, "type": "withdraw3"}
     expected = signing.sign_withdraw_from_bridge_action(key, dict(withdraw), False)
-    data = user_signed_typed_data(withdraw, signing.WITHDRAW_SIGN_TYPES, "HyperliquidTransaction:Withdraw",
-                                  is_mainnet=False)
+    data = user_signed_typed_data(
+        withdraw, signing.WITHDRAW_SIGN_TYPES, "HyperliquidTransaction:Withdraw", is_mainnet=False
+    )
     assert split_signature(signer.sign_typed_data_v4(data)) == expected
 
-    requests.post(f"{stack.url('hyperliquid')}/_local/credit", json={"user": key.address, "usdc": "1000"},
-                  timeout=5).raise_for_status()
+    requests.post(
+        f"{stack.url('hyperliquid')}/_local/credit", json={"user": key.address, "usdc": "1000"}, timeout=5
+    ).raise_for_status()
     answer = exchange.order("ETH", False, 0.01, 3400.0, GTC)
     assert answer["status"] == "ok", answer
     assert "error" not in answer["response"]["data"]["statuses"][0], answer
-

@@ -19,7 +19,9 @@ def new_user() -> str:
     return f"did:privy:{uuid.uuid4().hex[:12]}"
 
 
-def call(stack: LocalStack, method: str, path: str, user_id: str | None = None, **kwargs: Any) -> requests.Response:
+def call(
+    stack: LocalStack, method: str, path: str, user_id: str | None = None, **kwargs: Any
+) -> requests.Response:
     headers = {"Authorization": f"Bearer {stack.privy.issue_token(user_id)}"} if user_id else {}
     return requests.request(method, f"{stack.url('api')}/api/v1{path}", headers=headers, timeout=30, **kwargs)
 
@@ -49,8 +51,13 @@ def test_sign_in_answers_at_once_and_wallets_appear_in_the_background(stack: Loc
     answer = call(stack, "POST", "/auth/sync", user_id, json={"email": "alice@example.com"})
     assert answer.status_code == 200
     body = answer.json()
-    assert body == {"user_id": user_id, "created": True, "wallets_provisioning": True,
-                    "server_evm_address": None, "server_solana_address": None}
+    assert body == {
+        "user_id": user_id,
+        "created": True,
+        "wallets_provisioning": True,
+        "server_evm_address": None,
+        "server_solana_address": None,
+    }
     wallets = wait_for(lambda: ready_wallets(stack, user_id))
     at_privy = wallets_at_privy(stack)
     evm, sol = at_privy[wallets["evm_wallet_id"]], at_privy[wallets["solana_wallet_id"]]
@@ -85,8 +92,11 @@ def test_fifty_concurrent_sign_ins_make_one_user_and_one_wallet_per_chain(stack:
 
 def test_sign_in_survives_privy_being_down_and_wallets_appear_when_it_recovers(stack: LocalStack) -> None:
     privy = stack.url("privy")
-    requests.post(f"{privy}/_local/faults", json={"path": "/v1/wallets", "method": "POST", "status": 503,
-                                                  "count": 10_000}, timeout=10)
+    requests.post(
+        f"{privy}/_local/faults",
+        json={"path": "/v1/wallets", "method": "POST", "status": 503, "count": 10_000},
+        timeout=10,
+    )
     try:
         user_id = new_user()
         answer = call(stack, "POST", "/auth/sync", user_id)
@@ -94,8 +104,11 @@ def test_sign_in_survives_privy_being_down_and_wallets_appear_when_it_recovers(s
 
         def failed_creates() -> int:
             log = requests.get(f"{privy}/_local/requests", params={"path": "/v1/wallets"}, timeout=10).json()
-            return sum(1 for r in log["requests"] if r["method"] == "POST" and r["status"] == 503
-                       and r["path"] == "/v1/wallets")
+            return sum(
+                1
+                for r in log["requests"]
+                if r["method"] == "POST" and r["status"] == 503 and r["path"] == "/v1/wallets"
+            )
 
         seen = failed_creates()
         wait_for(lambda: failed_creates() >= seen + 1)  # the consumer tried and got 503
@@ -120,10 +133,12 @@ def test_tokens_that_are_not_for_this_app_are_refused(stack: LocalStack) -> None
     from local.privy.keys import TokenIssuer
 
     foreign = TokenIssuer("another-app").issue(new_user())
-    answer = requests.post(f"{stack.url('api')}/api/v1/auth/sync", headers={"Authorization": f"Bearer {foreign}"},
-                           timeout=30)
+    answer = requests.post(
+        f"{stack.url('api')}/api/v1/auth/sync", headers={"Authorization": f"Bearer {foreign}"}, timeout=30
+    )
     assert answer.status_code == 401
     expired = stack.privy.issue_token(new_user(), ttl_seconds=-10)
-    answer = requests.post(f"{stack.url('api')}/api/v1/auth/sync", headers={"Authorization": f"Bearer {expired}"},
-                           timeout=30)
+    answer = requests.post(
+        f"{stack.url('api')}/api/v1/auth/sync", headers={"Authorization": f"Bearer {expired}"}, timeout=30
+    )
     assert answer.status_code == 401

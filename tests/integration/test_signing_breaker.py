@@ -28,8 +28,13 @@ class Clock:
 
 
 def breaker(clock: Clock | None = None, name: str | None = None) -> SharedCircuitBreaker:
-    return SharedCircuitBreaker(name or f"breaker-{uuid.uuid4().hex[:8]}", threshold=5, cooldown=60,
-                                probe_seconds=30, clock=clock or Clock())
+    return SharedCircuitBreaker(
+        name or f"breaker-{uuid.uuid4().hex[:8]}",
+        threshold=5,
+        cooldown=60,
+        probe_seconds=30,
+        clock=clock or Clock(),
+    )
 
 
 def test_trips_after_five_consecutive_failures_and_rejects_for_the_cooldown(stack: LocalStack) -> None:
@@ -92,7 +97,9 @@ def test_probe_success_closes_and_probe_failure_reopens(stack: LocalStack) -> No
     b.before_call()
 
 
-def test_concurrent_failures_are_all_counted_and_trip_once(stack: LocalStack, caplog: pytest.LogCaptureFixture) -> None:
+def test_concurrent_failures_are_all_counted_and_trip_once(
+    stack: LocalStack, caplog: pytest.LogCaptureFixture
+) -> None:
     b = breaker()
     with ThreadPoolExecutor(max_workers=20) as pool:
         list(pool.map(lambda _: b.record_failure(), range(20)))
@@ -110,7 +117,9 @@ def test_another_process_sees_the_same_breaker(stack: LocalStack) -> None:
         "[b.record_failure() for _ in range(5)]\n"
     )
     env = {**os.environ, **stack.environment()}
-    subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, timeout=60, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, check=True, timeout=60, capture_output=True
+    )
     here = SharedCircuitBreaker(name)
     assert here.state().state == OPEN
     with pytest.raises(CircuitOpenError):

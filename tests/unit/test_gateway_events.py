@@ -2,6 +2,7 @@
 
 import base64
 import json
+from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
@@ -11,13 +12,17 @@ from werkzeug.wrappers import Request
 from local.gateway import LocalGateway, _allowed, _is_public, authorizer_event, proxy_event
 
 
-def request(method: str, path: str, **kwargs: object) -> Request:
-    return Request(EnvironBuilder(method=method, path=path, base_url="http://127.0.0.1:3000", **kwargs).get_environ())
+def request(method: str, path: str, **kwargs: Any) -> Request:
+    return Request(
+        EnvironBuilder(method=method, path=path, base_url="http://127.0.0.1:3000", **kwargs).get_environ()
+    )
 
 
 def test_proxy_event_is_a_valid_rest_api_event_with_query_and_json_body() -> None:
-    event = proxy_event(request("POST", "/api/v1/auth/sync", query_string="a=1&a=2", json={"x": 1}),
-                        {"user_id": "did:privy:a"})
+    event = proxy_event(
+        request("POST", "/api/v1/auth/sync", query_string="a=1&a=2", json={"x": 1}),
+        {"user_id": "did:privy:a"},
+    )
     model = parse(event, model=APIGatewayProxyEventModel)
     assert model.httpMethod == "POST" and model.pathParameters == {"proxy": "auth/sync"}
     assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
@@ -26,8 +31,9 @@ def test_proxy_event_is_a_valid_rest_api_event_with_query_and_json_body() -> Non
 
 
 def test_binary_bodies_are_base64_encoded() -> None:
-    event = proxy_event(request("PUT", "/api/v1/blob", data=b"\x00\xff", content_type="application/octet-stream"),
-                        None)
+    event = proxy_event(
+        request("PUT", "/api/v1/blob", data=b"\x00\xff", content_type="application/octet-stream"), None
+    )
     assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == b"\x00\xff"
 
 
@@ -46,8 +52,14 @@ def test_policy_needs_an_allow_and_no_deny() -> None:
 
 
 def test_proxy_response_becomes_http_with_multi_value_headers() -> None:
-    response = LocalGateway._to_http({"statusCode": 201, "body": base64.b64encode(b"hi").decode(),
-                                      "isBase64Encoded": True, "headers": {"X-One": "1"},
-                                      "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}})
+    response = LocalGateway._to_http(
+        {
+            "statusCode": 201,
+            "body": base64.b64encode(b"hi").decode(),
+            "isBase64Encoded": True,
+            "headers": {"X-One": "1"},
+            "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        }
+    )
     assert response.status_code == 201 and response.get_data() == b"hi"
     assert response.headers["X-One"] == "1" and response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]

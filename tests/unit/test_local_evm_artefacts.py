@@ -19,7 +19,8 @@ from local.chains.evm_artefacts import load_artefact
 def test_artefact_records_the_current_source(name: str) -> None:
     artefact = load_artefact(name)
     assert artefact["sourceSha256"] == source_sha256(name), (
-        f"{name}.sol changed since its artefact was built: run `python -m local.chains.compile`")
+        f"{name}.sol changed since its artefact was built: run `python -m local.chains.compile`"
+    )
     assert artefact["compiler"]["solc"] == SOLC_VERSION
     assert artefact["compiler"]["settings"]["evmVersion"] == "cancun"
     assert artefact["deployedBytecode"].startswith("0x6080")
@@ -34,4 +35,5 @@ def test_recompiling_yields_the_committed_artefacts_byte_for_byte() -> None:
     assert sorted(rendered) == sorted(CONTRACTS)
     for name, text in rendered.items():
         assert text == artefact_path(name).read_text(), (
-            f"{name}.json is stale: run `python -m local.chains.compile` and commit the result")
+            f"{name}.json is stale: run `python -m local.chains.compile` and commit the result"
+        )

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel, EventBridgeModel, SqsModel
+from aws_lambda_powertools.utilities.parser.models import (
+    APIGatewayProxyEventModel,
+    EventBridgeModel,
+    SqsModel,
+)
 
 from basis.deposit_saga import StepInput
 from basis.wallet_requests import WalletsRequested
@@ -37,7 +41,7 @@ def test_schedule_event_parses_as_eventbridge() -> None:
 
 def test_sqs_event_carries_a_wallets_requested_eventbridge_event() -> None:
     event = parse(load("sqs_wallets_requested"), model=SqsModel)
-    inner = json.loads(event.Records[0].body)
+    inner = json.loads(str(event.Records[0].body))
     assert WalletsRequested.model_validate(inner["detail"]).user_id == "did:privy:alice"
 
 

@@ -38,7 +38,11 @@ def _bearer(header: str | None) -> str:
 def verify_privy_token(token: str, verification_key: str, app_id: str) -> Principal:
     try:
         claims = jwt.decode(
-            token, verification_key, algorithms=["ES256"], audience=app_id, issuer=PRIVY_ISSUER,
+            token,
+            verification_key,
+            algorithms=["ES256"],
+            audience=app_id,
+            issuer=PRIVY_ISSUER,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
     except jwt.PyJWTError as exc:
@@ -56,8 +60,13 @@ def issue_service_token(secret: str, user_id: str, *, role: str = "user", ttl: i
 
 def verify_service_token(token: str, secret: str) -> Principal:
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=SERVICE_ISSUER,
-                            options={"require": ["exp", "iat", "iss", "sub"]})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=["HS256"],
+            issuer=SERVICE_ISSUER,
+            options={"require": ["exp", "iat", "iss", "sub"]},
+        )
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid service token: {exc}") from exc
     if int(claims["exp"]) - int(claims["iat"]) > SERVICE_TOKEN_MAX_TTL:

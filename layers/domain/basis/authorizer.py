@@ -38,8 +38,9 @@ def policy_for(principal: Principal, method_arn: str) -> dict[str, Any]:
         "principalId": principal.user_id,
         "policyDocument": {
             "Version": "2012-10-17",
-            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow",
-                           "Resource": _api_wildcard(method_arn)}],
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _api_wildcard(method_arn)}
+            ],
         },
         "context": {"user_id": principal.user_id, "kind": principal.kind, "role": principal.role},
     }

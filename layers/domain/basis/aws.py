@@ -12,4 +12,4 @@ def client(service: str) -> Any:
 
     settings = get_settings()
     endpoint = str(settings.aws_endpoint_url).rstrip("/") if settings.aws_endpoint_url else None
-    return boto3.client(service, region_name=settings.aws_region, endpoint_url=endpoint)
+    return boto3.client(service, region_name=settings.aws_region, endpoint_url=endpoint)  # type: ignore[call-overload]

@@ -45,36 +45,50 @@ def _load(user_id: str, transfer_id: str) -> Transfer:
 
 
 def _advance(transfer: Transfer, stage: str, error: str | None = None) -> None:
-    transfer.update(actions=[
-        Transfer.stage.set(stage),
-        Transfer.updated_at.set(utcnow()),
-        Transfer.error.set(error) if error else Transfer.error.remove(),
-    ])
+    transfer.update(
+        actions=[
+            Transfer.stage.set(stage),
+            Transfer.updated_at.set(utcnow()),
+            Transfer.error.set(error) if error else Transfer.error.remove(),
+        ]
+    )
 
 
 def validate(step: StepInput, settings: SagaSettings) -> dict[str, object]:
     transfer = _load(step.user_id, step.transfer_id)
     if transfer.stage != "initiated":  # a retry after the stage already moved: same answer
-        return {"valid": transfer.stage != "rejected", "reason": transfer.error or "", "stage": transfer.stage}
+        return {
+            "valid": transfer.stage != "rejected",
+            "reason": transfer.error or "",
+            "stage": transfer.stage,
+        }
     amount = Decimal(str(transfer.amount_usdc))
     reason = ""
     if transfer.kind != "deposit":
         reason = f"transfer is a {transfer.kind}, not a deposit"
     elif amount < MIN_BRIDGE_DEPOSIT_USDC:
-        reason = f"{amount} USDC is under the bridge minimum of {MIN_BRIDGE_DEPOSIT_USDC} USDC (it would be lost)"
+        reason = (
+            f"{amount} USDC is under the bridge minimum of {MIN_BRIDGE_DEPOSIT_USDC} USDC (it would be lost)"
+        )
     elif amount > settings.max_auto_bridge_usdc:
-        reason = f"{amount} USDC exceeds the per-deposit cap of {settings.max_auto_bridge_usdc} USDC; split it"
+        reason = (
+            f"{amount} USDC exceeds the per-deposit cap of {settings.max_auto_bridge_usdc} USDC; split it"
+        )
     stage = "rejected" if reason else "validated"
     _advance(transfer, stage, reason or None)
-    logger.info("deposit validated", extra={"user_id": step.user_id, "transfer_id": step.transfer_id,
-                                              "stage": stage, "reason": reason})
+    logger.info(
+        "deposit validated",
+        extra={"user_id": step.user_id, "transfer_id": step.transfer_id, "stage": stage, "reason": reason},
+    )
     return {"valid": not reason, "reason": reason, "stage": stage}
 
 
 def fail(step: StepInput) -> dict[str, object]:
     detail = ((step.error or {}).get("Cause") or (step.error or {}).get("Error") or "saga failed")[:500]
-    logger.error("deposit saga failed", extra={"user_id": step.user_id, "transfer_id": step.transfer_id,
-                                               "error": detail})
+    logger.error(
+        "deposit saga failed",
+        extra={"user_id": step.user_id, "transfer_id": step.transfer_id, "error": detail},
+    )
     try:
         transfer = _load(step.user_id, step.transfer_id)
     except UnknownTransferError:

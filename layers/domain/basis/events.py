@@ -30,10 +30,16 @@ class PublishError(Exception):
 
 def publish(source_and_type: tuple[str, str], detail: dict[str, object]) -> str:
     source, detail_type = source_and_type
-    answer = client("events").put_events(Entries=[{
-        "Source": source, "DetailType": detail_type, "Detail": json.dumps(detail),
-        "EventBusName": _settings().event_bus_name,
-    }])
+    answer = client("events").put_events(
+        Entries=[
+            {
+                "Source": source,
+                "DetailType": detail_type,
+                "Detail": json.dumps(detail),
+                "EventBusName": _settings().event_bus_name,
+            }
+        ]
+    )
     entry = answer["Entries"][0]
     if answer.get("FailedEntryCount") or "EventId" not in entry:
         raise PublishError(f"event {detail_type} not accepted: {entry.get('ErrorMessage', entry)}")

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -80,8 +81,9 @@ class UserNotFound(Exception):
 
 
 class WalletCreator(Protocol):
-    def create_wallet(self, chain_type: str, *, policy_id: str | None, owner_id: str | None,
-                      idempotency_key: str) -> CreatedWallet: ...
+    def create_wallet(
+        self, chain_type: str, *, policy_id: str | None, owner_id: str | None, idempotency_key: str
+    ) -> CreatedWallet: ...
 
 
 def idempotency_key(user_id: str, chain: str) -> str:
@@ -96,11 +98,11 @@ def get_user_wallets(user_id: str) -> ServerWallets | None:
         return None
 
 
-def _id_attr(chain: str):  # type: ignore[no-untyped-def]
+def _id_attr(chain: str) -> UnicodeAttribute:
     return User.evm_wallet_id if chain == "ethereum" else User.solana_wallet_id
 
 
-def _address_attr(chain: str):  # type: ignore[no-untyped-def]
+def _address_attr(chain: str) -> UnicodeAttribute:
     return User.evm_address if chain == "ethereum" else User.solana_address
 
 
@@ -142,22 +144,36 @@ class ProvisioningService:
             self._record(user_id, wallet)
             created.append(chain)
         final = get_user_wallets(user_id) or ServerWallets()
-        logger.info("server wallets ready", extra={"user_id": user_id, "created_chains": created,
-                                                   "evm_address": final.evm_address,
-                                                   "solana_address": final.solana_address})
+        logger.info(
+            "server wallets ready",
+            extra={
+                "user_id": user_id,
+                "created_chains": created,
+                "evm_address": final.evm_address,
+                "solana_address": final.solana_address,
+            },
+        )
         return ProvisioningResult("ready", final, created)
 
     def _policy_id(self, chain: str) -> str | None:
         policy_id = self.ids.evm_policy_id if chain == "ethereum" else self.ids.solana_policy_id
         if policy_id is None:
-            logger.warning("no policy configured for chain: wallet created without one", extra={"chain": chain})
+            logger.warning(
+                "no policy configured for chain: wallet created without one", extra={"chain": chain}
+            )
         return policy_id
 
     def _create(self, user_id: str, chain: str) -> CreatedWallet:
-        wallet = self.creator.create_wallet(chain, policy_id=self._policy_id(chain), owner_id=self.ids.key_quorum_id,
-                                            idempotency_key=idempotency_key(user_id, chain))
-        logger.info("wallet created at Privy", extra={"user_id": user_id, "chain": chain, "wallet_id": wallet.id,
-                                                       "address": wallet.address})
+        wallet = self.creator.create_wallet(
+            chain,
+            policy_id=self._policy_id(chain),
+            owner_id=self.ids.key_quorum_id,
+            idempotency_key=idempotency_key(user_id, chain),
+        )
+        logger.info(
+            "wallet created at Privy",
+            extra={"user_id": user_id, "chain": chain, "wallet_id": wallet.id, "address": wallet.address},
+        )
         return wallet
 
     def _adopt_orphan(self, user_id: str, chain: str) -> CreatedWallet | None:
@@ -166,8 +182,10 @@ class ProvisioningService:
         except DoesNotExist:
             return None
         data = json.loads(orphan.data or "{}")
-        logger.warning("adopting orphaned wallet", extra={"user_id": user_id, "chain": chain,
-                                                          "wallet_id": data.get("id")})
+        logger.warning(
+            "adopting orphaned wallet",
+            extra={"user_id": user_id, "chain": chain, "wallet_id": data.get("id")},
+        )
         return CreatedWallet(id=data["id"], address=data["address"], chain_type=chain)
 
     def _record(self, user_id: str, wallet: CreatedWallet) -> None:
@@ -178,20 +196,27 @@ class ProvisioningService:
             if self._already_recorded(user_id, wallet):
                 return
             self._save_orphan(user_id, wallet)
-            raise ProvisioningError(f"could not record {chain} wallet {wallet.id}: {exc}", chain=chain,
-                                    retriable=True) from exc
+            raise ProvisioningError(
+                f"could not record {chain} wallet {wallet.id}: {exc}", chain=chain, retriable=True
+            ) from exc
 
     def _write(self, user_id: str, wallet: CreatedWallet) -> None:
         chain = wallet.chain_type
         with TransactWrite(connection=connection()) as tx:
-            tx.update(User(user_id), actions=[
-                _id_attr(chain).set(wallet.id),
-                _address_attr(chain).set(wallet.address),
-                User.updated_at.set(utcnow()),
-            ], condition=User.user_id.exists() & _id_attr(chain).does_not_exist())
+            tx.update(
+                User(user_id),
+                actions=[
+                    _id_attr(chain).set(wallet.id),
+                    _address_attr(chain).set(wallet.address),
+                    User.updated_at.set(utcnow()),
+                ],
+                condition=User.user_id.exists() & _id_attr(chain).does_not_exist(),
+            )
             tx.save(Claim(f"wallet#{wallet.id}", owner=user_id), condition=Claim.claim.does_not_exist())
-            tx.save(Claim(f"address#{chain}#{wallet.address.lower()}", owner=user_id),
-                    condition=Claim.claim.does_not_exist())
+            tx.save(
+                Claim(f"address#{chain}#{wallet.address.lower()}", owner=user_id),
+                condition=Claim.claim.does_not_exist(),
+            )
             tx.delete(Claim(_orphan_key(user_id, chain)))
 
     def _already_recorded(self, user_id: str, wallet: CreatedWallet) -> bool:
@@ -203,8 +228,10 @@ class ProvisioningService:
             except DoesNotExist:
                 guard_owner = None
             if guard_owner not in (None, user_id):
-                logger.critical("wallet id already belongs to another user", extra={
-                    "user_id": user_id, "wallet_id": wallet.id, "other_user": guard_owner})
+                logger.critical(
+                    "wallet id already belongs to another user",
+                    extra={"user_id": user_id, "wallet_id": wallet.id, "other_user": guard_owner},
+                )
         return recorded
 
     def _save_orphan(self, user_id: str, wallet: CreatedWallet) -> None:
@@ -213,4 +240,6 @@ class ProvisioningService:
             Claim(_orphan_key(user_id, wallet.chain_type), owner=user_id, data=data).save()
             logger.error("wallet recorded as orphan", extra={"user_id": user_id, "wallet_id": wallet.id})
         except PutError:  # the idempotency key still returns this wallet on the next attempt
-            logger.exception("orphan could not be recorded", extra={"user_id": user_id, "wallet_id": wallet.id})
+            logger.exception(
+                "orphan could not be recorded", extra={"user_id": user_id, "wallet_id": wallet.id}
+            )

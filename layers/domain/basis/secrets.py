@@ -14,6 +14,8 @@ class Secrets(BaseModel):
     privy_app_secret: str = Field(min_length=1)
     internal_jwt_secret: str = Field(min_length=32)
     privy_authorization_key: str | None = None
+    # The platform account that tops up server wallets with ETH for gas (venues.gas.GasFunder).
+    gas_funder_private_key: str | None = None
 
     def __repr__(self) -> str:  # never print secret values
         return "Secrets(<redacted>)"

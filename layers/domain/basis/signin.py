@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pynamodb.expressions.update import Action
+
 from basis import events, leases
 from basis.models import User
 from basis.models.base import utcnow
@@ -49,7 +51,11 @@ def request_wallets(user_id: str) -> bool:
 def sync(user_id: str, email: str | None = None) -> SignIn:
     now = utcnow()
     user = User(user_id)
-    actions = [User.last_sign_in_at.set(now), User.updated_at.set(now), User.created_at.set(User.created_at | now)]
+    actions: list[Action] = [
+        User.last_sign_in_at.set(now),
+        User.updated_at.set(now),
+        User.created_at.set(User.created_at | now),
+    ]
     if email is not None:
         actions.append(User.email.set(email))
     user.update(actions=actions)

@@ -18,8 +18,10 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -59,9 +61,9 @@ def _window(now: float) -> set[str]:
     return {(current - timedelta(hours=h)).strftime("%Y%m%d%H") for h in range(WINDOW_HOURS + 1)}
 
 
-def _d(value: object) -> dict:  # type: ignore[type-arg]
+def _d(value: Any) -> dict[str, Any]:
     """A map attribute as a plain dict (loaded items hold MapAttribute, changed ones a dict)."""
-    return dict(value.as_dict() if hasattr(value, "as_dict") else value)  # type: ignore[call-overload]
+    return dict(value.as_dict() if hasattr(value, "as_dict") else value)
 
 
 def _load(user_id: str, asset: str) -> SpendWindow:
@@ -82,20 +84,22 @@ def usage(user_id: str, asset: str, now: float | None = None) -> Usage:
     now = now or time.time()
     window = _load(user_id, asset)
     _prune(window, now)
-    return Usage(committed=int(sum(_d(window.hourly).values())),
-                 reserved=int(sum(r["amount"] for r in _d(window.reservations).values())))
+    return Usage(
+        committed=int(sum(_d(window.hourly).values())),
+        reserved=int(sum(r["amount"] for r in _d(window.reservations).values())),
+    )
 
 
-def _mutate(user_id: str, asset: str, change) -> object:  # type: ignore[no-untyped-def]
+def _mutate(user_id: str, asset: str, change: Callable[[SpendWindow, float], None]) -> None:
     """Apply ``change(window, now)`` with optimistic concurrency; retries on a version conflict."""
     for attempt in range(MAX_ATTEMPTS):
         window = _load(user_id, asset)
         now = time.time()
         _prune(window, now)
-        result = change(window, now)
+        change(window, now)
         try:
             window.save()
-            return result
+            return
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -110,7 +114,8 @@ def reserve(user_id: str, asset: str, amount: int, cap: int, lease_seconds: int 
 
     def change(window: SpendWindow, now: float) -> None:
         used = int(sum(_d(window.hourly).values())) + int(
-            sum(r["amount"] for r in _d(window.reservations).values()))
+            sum(r["amount"] for r in _d(window.reservations).values())
+        )
         if used + amount > cap:
             raise CapExceededError(asset, used, amount, cap)
         reservations = _d(window.reservations)

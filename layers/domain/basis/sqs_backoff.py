@@ -26,8 +26,11 @@ def delay_redelivery(record: SQSRecord, base: int = 5, cap: int = 300) -> int:
     receives = int(record.attributes.approximate_receive_count or 1)
     delay = retry_delay(receives, base, cap)
     try:
-        client("sqs").change_message_visibility(QueueUrl=_queue_url(record.event_source_arn),
-                                                ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay)
+        client("sqs").change_message_visibility(
+            QueueUrl=_queue_url(record.event_source_arn),
+            ReceiptHandle=record.receipt_handle,
+            VisibilityTimeout=delay,
+        )
     except Exception:  # the queue's own visibility timeout still brings the message back
         logger.exception("could not set the retry delay", extra={"message_id": record.message_id})
     return delay

@@ -40,10 +40,14 @@ def handle(event: dict[str, Any]) -> str:
         return "dropped"
     except ProvisioningError as exc:
         if not exc.retriable:
-            logger.error("provisioning failed for good", extra={"user_id": request.user_id, "chain": exc.chain,
-                                                                 "error": str(exc)})
+            logger.error(
+                "provisioning failed for good",
+                extra={"user_id": request.user_id, "chain": exc.chain, "error": str(exc)},
+            )
             return "failed"
-        logger.warning("provisioning failed, will retry", extra={"user_id": request.user_id, "chain": exc.chain,
-                                                                  "error": str(exc)})
+        logger.warning(
+            "provisioning failed, will retry",
+            extra={"user_id": request.user_id, "chain": exc.chain, "error": str(exc)},
+        )
         raise
     return result.status

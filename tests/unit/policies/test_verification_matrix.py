@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from solders.keypair import Keypair
 
-from basis.ops.policy_matrix import matrix
+from basis.ops.policy_matrix import Case, matrix
 from basis.policies.evaluator import evaluate
 from basis.policies.rules import build_evm_policy, build_solana_policy
 from basis.policies.settings import PolicySettings
@@ -17,13 +17,19 @@ CASES = matrix(SETTINGS, Keypair().pubkey())
 
 
 def test_the_matrix_covers_both_chains_and_both_answers() -> None:
-    assert {(c.chain, c.allowed) for c in CASES} == {("ethereum", True), ("ethereum", False),
-                                                      ("solana", True), ("solana", False)}
-    assert all(c.method in {"eth_signTransaction", "eth_signTypedData_v4", "personal_sign", "signTransaction"}
-               for c in CASES), "verification must never broadcast"
+    assert {(c.chain, c.allowed) for c in CASES} == {
+        ("ethereum", True),
+        ("ethereum", False),
+        ("solana", True),
+        ("solana", False),
+    }
+    assert all(
+        c.method in {"eth_signTransaction", "eth_signTypedData_v4", "personal_sign", "signTransaction"}
+        for c in CASES
+    ), "verification must never broadcast"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_verification_matrix(case) -> None:  # type: ignore[no-untyped-def]
+def test_verification_matrix(case: Case) -> None:
     decision = evaluate(POLICIES[case.chain], case.method, case.params)
     assert decision.allowed is case.allowed, decision.reason

@@ -26,22 +26,25 @@ def status_error(status: int, body: Any) -> privy.APIStatusError:
     return privy.APIStatusError(f"Error code: {status}", response=response, body=body)
 
 
-@pytest.mark.parametrize(("exc", "kind"), [
-    (status_error(400, {"error": "Policy violation", "code": "policy_violation"}), "policy_denied"),
-    (status_error(403, {"error": "Request denied: policy_violation"}), "policy_denied"),
-    (status_error(400, {"error": {"code": "policy_violation", "message": "denied"}}), "policy_denied"),
-    (status_error(500, {"error": "policy violation"}), "transient"),  # a 5xx is never a denial
-    (status_error(503, {"error": "unavailable"}), "transient"),
-    (status_error(502, None), "transient"),
-    (status_error(429, {"error": "rate limited"}), "transient"),
-    (status_error(408, {"error": "timeout"}), "transient"),
-    (privy.APITimeoutError(request=httpx.Request("POST", URL)), "transient"),
-    (privy.APIConnectionError(request=httpx.Request("POST", URL)), "transient"),
-    (status_error(400, {"error": "invalid params"}), "permanent"),
-    (status_error(404, {"error": "wallet not found"}), "permanent"),
-    (status_error(401, {"error": "bad app secret"}), "permanent"),
-    (ValueError("boom"), "permanent"),
-])
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (status_error(400, {"error": "Policy violation", "code": "policy_violation"}), "policy_denied"),
+        (status_error(403, {"error": "Request denied: policy_violation"}), "policy_denied"),
+        (status_error(400, {"error": {"code": "policy_violation", "message": "denied"}}), "policy_denied"),
+        (status_error(500, {"error": "policy violation"}), "transient"),  # a 5xx is never a denial
+        (status_error(503, {"error": "unavailable"}), "transient"),
+        (status_error(502, None), "transient"),
+        (status_error(429, {"error": "rate limited"}), "transient"),
+        (status_error(408, {"error": "timeout"}), "transient"),
+        (privy.APITimeoutError(request=httpx.Request("POST", URL)), "transient"),
+        (privy.APIConnectionError(request=httpx.Request("POST", URL)), "transient"),
+        (status_error(400, {"error": "invalid params"}), "permanent"),
+        (status_error(404, {"error": "wallet not found"}), "permanent"),
+        (status_error(401, {"error": "bad app secret"}), "permanent"),
+        (ValueError("boom"), "permanent"),
+    ],
+)
 def test_classification(exc: BaseException, kind: str) -> None:
     assert classify(exc).kind == kind
 
@@ -88,8 +91,14 @@ class ScriptedWallets:
         self.bodies: list[dict[str, Any]] = []
         self.idempotency_keys: list[str | None] = []
 
-    def rpc(self, wallet_id: str, *, wallet_rpc_request_body: dict[str, Any], idempotency_key: str | None,
-            request_options: Any) -> Any:
+    def rpc(
+        self,
+        wallet_id: str,
+        *,
+        wallet_rpc_request_body: Any,
+        idempotency_key: str | None = None,
+        request_options: Any = None,
+    ) -> Any:
         self.bodies.append(wallet_rpc_request_body)
         self.idempotency_keys.append(idempotency_key)
         step = self.script.pop(0)
@@ -105,14 +114,22 @@ def events(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return recorded
 
 
-def rig(*script: BaseException | str, breaker: FakeBreaker | None = None,
-        **settings: Any) -> tuple[PrivyWalletSigner, ScriptedWallets, FakeBreaker, list[float]]:
+def rig(
+    *script: BaseException | str, breaker: FakeBreaker | None = None, **settings: Any
+) -> tuple[PrivyWalletSigner, ScriptedWallets, FakeBreaker, list[float]]:
     wallets, fake_breaker = ScriptedWallets(*script), breaker or FakeBreaker()
     sleeps: list[float] = []
     signer = PrivyWalletSigner(
-        "did:privy:u1", "w1", "0xabc", "ethereum", breaker=fake_breaker,
-        settings=SigningSettings(retry_jitter=0, **settings), wallet_service=wallets,
-        authorization_key="", sleep=sleeps.append)
+        "did:privy:u1",
+        "w1",
+        "0xabc",
+        "ethereum",
+        breaker=fake_breaker,
+        settings=SigningSettings(retry_jitter=0, **settings),
+        wallet_service=wallets,
+        authorization_key="",
+        sleep=sleeps.append,
+    )
     return signer, wallets, fake_breaker, sleeps
 
 
@@ -131,8 +148,9 @@ def test_two_503s_then_success_waits_1s_then_2s_with_one_idempotency_key(events:
 
 
 def test_retries_exhausted_raise_a_retriable_signing_error(events: list[Any]) -> None:
-    signer, wallets, breaker, sleeps = rig(*[status_error(429, {})] * 4, retry_attempts=4,
-                                           retry_base_delay=0.5, retry_max_delay=1.0)
+    signer, wallets, breaker, sleeps = rig(
+        *[status_error(429, {})] * 4, retry_attempts=4, retry_base_delay=0.5, retry_max_delay=1.0
+    )
     with pytest.raises(SigningError) as caught:
         signer.sign_typed_data_v4(ORDER)
     assert caught.value.retriable and caught.value.status == 429

@@ -45,14 +45,36 @@ class NoBreaker:
 def privy_signer(monkeypatch: Any) -> tuple[PrivyWalletSigner, KeyHoldingWallets]:
     monkeypatch.setattr(signer_module.telemetry, "record", lambda event: None)
     wallets = KeyHoldingWallets()
-    signer = PrivyWalletSigner("did:privy:u1", "w1", KEY.address, "ethereum", breaker=NoBreaker(),
-                               settings=SigningSettings(), wallet_service=wallets, authorization_key="")
+    signer = PrivyWalletSigner(
+        "did:privy:u1",
+        "w1",
+        KEY.address,
+        "ethereum",
+        breaker=NoBreaker(),
+        settings=SigningSettings(),
+        wallet_service=wallets,
+        authorization_key="",
+    )
     return signer, wallets
 
 
-ORDER_ACTION = signing.order_wires_to_order_action([signing.order_request_to_order_wire(
-    {"coin": "ETH", "is_buy": False, "sz": 0.5, "limit_px": 3000.0, "order_type": {"limit": {"tif": "Gtc"}},
-     "reduce_only": False}, 1)], None, "na")
+ORDER_ACTION = signing.order_wires_to_order_action(
+    [
+        signing.order_request_to_order_wire(
+            {
+                "coin": "ETH",
+                "is_buy": False,
+                "sz": 0.5,
+                "limit_px": 3000.0,
+                "order_type": {"limit": {"tif": "Gtc"}},
+                "reduce_only": False,
+            },
+            1,
+        )
+    ],
+    None,
+    "na",
+)
 
 
 def test_l1_order_signature_via_privy_equals_the_sdk_local_signature(monkeypatch: Any) -> None:
@@ -72,8 +94,9 @@ def test_withdraw3_signature_via_privy_equals_the_sdk_local_signature(monkeypatc
     action = {"destination": KEY.address, "amount": "12.5", "time": 1_700_000_000_456, "type": "withdraw3"}
     expected = signing.sign_withdraw_from_bridge_action(KEY, dict(action), True)
     mine = dict(action)
-    data = user_signed_typed_data(mine, signing.WITHDRAW_SIGN_TYPES, "HyperliquidTransaction:Withdraw",
-                                  is_mainnet=True)
+    data = user_signed_typed_data(
+        mine, signing.WITHDRAW_SIGN_TYPES, "HyperliquidTransaction:Withdraw", is_mainnet=True
+    )
     assert split_signature(signer.sign_typed_data_v4(data)) == expected
     assert mine["signatureChainId"] == "0x66eee" and mine["hyperliquidChain"] == "Mainnet"
 

@@ -41,8 +41,9 @@ def test_other_contracts_plain_eth_and_typed_data_move_no_capped_asset() -> None
 
 
 def test_solana_sums_sol_and_spl_per_asset_across_instructions() -> None:
-    params = solana_tx(compute_limit(), sol_transfer(1_500), sol_transfer(500), transfer_checked(10),
-                       token_transfer(32))
+    params = solana_tx(
+        compute_limit(), sol_transfer(1_500), sol_transfer(500), transfer_checked(10), token_transfer(32)
+    )
     assert evm("signTransaction", params) == {"SOL": 2_000, "SPL": 42}
     assert evm("signAndSendTransaction", solana_tx(transfer_checked(9))) == {"SPL": 9}
 

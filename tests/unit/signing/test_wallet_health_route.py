@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.api.app import create_app
+
+NO_CONTEXT = cast(LambdaContext, None)  # the resolver does not read it
 
 EVENT = Path(__file__).resolve().parents[3] / "events" / "api_wallets_server.json"
 
@@ -22,13 +25,16 @@ def event(context: dict[str, str] | None) -> dict[str, Any]:
     return base
 
 
-@pytest.mark.parametrize(("context", "status"), [
-    ({"user_id": "did:privy:alice", "kind": "user", "role": "user"}, 403),
-    ({"user_id": "did:privy:svc", "kind": "service", "role": "user"}, 403),
-    (None, 401),
-])
+@pytest.mark.parametrize(
+    ("context", "status"),
+    [
+        ({"user_id": "did:privy:alice", "kind": "user", "role": "user"}, 403),
+        ({"user_id": "did:privy:svc", "kind": "service", "role": "user"}, 403),
+        (None, 401),
+    ],
+)
 def test_non_admin_callers_are_refused(context: dict[str, str] | None, status: int) -> None:
-    answer = create_app().resolve(event(context), None)
+    answer = create_app().resolve(event(context), NO_CONTEXT)
     assert answer["statusCode"] == status, answer
 
 

@@ -28,9 +28,14 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.not_found
     def not_found(exc: NotFoundError) -> Response[dict[str, str]]:
-        logger.info("no route", extra={"path": app.current_event.path, "method": app.current_event.http_method})
-        return Response(status_code=404, content_type="application/json",
-                        body={"error": "not_found", "path": app.current_event.path})
+        logger.info(
+            "no route", extra={"path": app.current_event.path, "method": app.current_event.http_method}
+        )
+        return Response(
+            status_code=404,
+            content_type="application/json",
+            body={"error": "not_found", "path": app.current_event.path},
+        )
 
     app.enable_swagger(path=f"{API_PREFIX}/docs", title=TITLE, version=VERSION)
     return app

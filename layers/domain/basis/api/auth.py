@@ -19,16 +19,21 @@ router = APIGatewayRouter()
 def sync(body: SyncRequest | None = None) -> SyncResponse:
     principal = current_principal(router.current_event)
     result = signin.sync(principal.user_id, email=str(body.email) if body and body.email else None)
-    return SyncResponse(user_id=principal.user_id, created=result.created,
-                        wallets_provisioning=result.wallets_provisioning,
-                        **ServerAddresses.of(result.wallets).model_dump())
+    return SyncResponse(
+        user_id=principal.user_id,
+        created=result.created,
+        wallets_provisioning=result.wallets_provisioning,
+        **ServerAddresses.of(result.wallets).model_dump(),
+    )
 
 
 @router.get("/auth/check", summary="Is the token valid, and the caller's server addresses")
 def check() -> CheckResponse:
     principal = current_principal(router.current_event)
     wallets = get_user_wallets(principal.user_id) or ServerWallets()
-    return CheckResponse(authenticated=True, user_id=principal.user_id, **ServerAddresses.of(wallets).model_dump())
+    return CheckResponse(
+        authenticated=True, user_id=principal.user_id, **ServerAddresses.of(wallets).model_dump()
+    )
 
 
 @router.get("/auth/me", summary="The signed-in user's profile and server addresses")
@@ -38,6 +43,12 @@ def me() -> MeResponse:
         user = User.get(principal.user_id)
     except DoesNotExist as exc:
         raise NotFoundError("user not found: sign in first (POST /api/v1/auth/sync)") from exc
-    return MeResponse(user_id=user.user_id, email=user.email, created_at=user.created_at,
-                      last_sign_in_at=user.last_sign_in_at, paused=user.paused_at is not None,
-                      paused_reason=user.paused_reason, **ServerAddresses.of(ServerWallets.of(user)).model_dump())
+    return MeResponse(
+        user_id=user.user_id,
+        email=user.email,
+        created_at=user.created_at,
+        last_sign_in_at=user.last_sign_in_at,
+        paused=user.paused_at is not None,
+        paused_reason=user.paused_reason,
+        **ServerAddresses.of(ServerWallets.of(user)).model_dump(),
+    )

@@ -24,12 +24,22 @@ class HealthReport(BaseModel):
     dependencies: dict[str, DependencyHealth]
 
 
-@router.get("/health", summary="Reachability of every dependency", responses={
-    200: {"description": "every dependency answered", "content": {"application/json": {"model": HealthReport}}},
-    503: {"description": "at least one dependency did not answer",
-          "content": {"application/json": {"model": HealthReport}}},
-})
+@router.get(
+    "/health",
+    summary="Reachability of every dependency",
+    responses={
+        200: {
+            "description": "every dependency answered",
+            "content": {"application/json": {"model": HealthReport}},
+        },
+        503: {
+            "description": "at least one dependency did not answer",
+            "content": {"application/json": {"model": HealthReport}},
+        },
+    },
+)
 def health() -> Response[HealthReport]:
     report = HealthReport.model_validate(health_service.check(get_settings()))
-    return Response(status_code=200 if report.status == "ok" else 503,
-                    content_type="application/json", body=report)
+    return Response(
+        status_code=200 if report.status == "ok" else 503, content_type="application/json", body=report
+    )

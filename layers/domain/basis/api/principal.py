@@ -13,5 +13,6 @@ def current_principal(event: APIGatewayProxyEvent) -> Principal:
     user_id = context.get("user_id")
     if not user_id:
         raise UnauthorizedError("no authenticated caller")
-    return Principal(user_id=str(user_id), kind=str(context.get("kind", "user")),
-                     role=str(context.get("role", "user")))
+    return Principal(
+        user_id=str(user_id), kind=str(context.get("kind", "user")), role=str(context.get("role", "user"))
+    )

@@ -10,8 +10,12 @@ from basis.provisioning import ServerWallets
 
 
 class SyncRequest(BaseModel):
-    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                              description="the user's email, if Privy knows it")
+    email: str | None = Field(
+        None,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="the user's email, if Privy knows it",
+    )
 
 
 class ServerAddresses(BaseModel):

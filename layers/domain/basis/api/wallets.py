@@ -21,6 +21,10 @@ def server_wallets() -> ServerWalletsResponse:
         raise NotFoundError("user not found: sign in first (POST /api/v1/auth/sync)")
     if not wallets.complete:
         signin.request_wallets(principal.user_id)
-    return ServerWalletsResponse(ready=wallets.complete, evm_wallet_id=wallets.evm_wallet_id,
-                                 evm_address=wallets.evm_address, solana_wallet_id=wallets.solana_wallet_id,
-                                 solana_address=wallets.solana_address)
+    return ServerWalletsResponse(
+        ready=wallets.complete,
+        evm_wallet_id=wallets.evm_wallet_id,
+        evm_address=wallets.evm_address,
+        solana_wallet_id=wallets.solana_wallet_id,
+        solana_address=wallets.solana_address,
+    )

@@ -28,6 +28,7 @@ class BaseModel(Model):
         billing_mode = "PAY_PER_REQUEST"
         table_name = "unbound"
         region = "us-east-1"
+        host: str | None = None
 
     created_at = UTCDateTimeAttribute(default=utcnow)
 
@@ -42,10 +43,14 @@ def bind_models(settings: Settings, models: tuple[type[BaseModel], ...] | None =
     from basis.models import ALL_MODELS
 
     BaseModel.Meta.region = settings.aws_region
-    BaseModel.Meta.host = str(settings.dynamodb_endpoint_url).rstrip("/") if settings.dynamodb_endpoint_url else None
+    BaseModel.Meta.host = (
+        str(settings.dynamodb_endpoint_url).rstrip("/") if settings.dynamodb_endpoint_url else None
+    )
     for model in models or ALL_MODELS:
         model.Meta.table_name = settings.table_name(model.table_suffix)
         model.Meta.region = settings.aws_region
-        model.Meta.host = str(settings.dynamodb_endpoint_url).rstrip("/") if settings.dynamodb_endpoint_url else None
+        model.Meta.host = (
+            str(settings.dynamodb_endpoint_url).rstrip("/") if settings.dynamodb_endpoint_url else None
+        )
         # Drop any connection PynamoDB cached for the previous binding.
         model._connection = None

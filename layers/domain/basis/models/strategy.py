@@ -36,7 +36,7 @@ class StrategyConfig(BaseModel):
     user_id = UnicodeAttribute(hash_key=True)
     enabled = BooleanAttribute(default=False)
     enabled_flag = UnicodeAttribute(null=True)  # "1" when enabled: keeps the index sparse
-    assets = ListAttribute(of=UnicodeAttribute, default=lambda: ["SOL"])  # type: ignore[arg-type]
+    assets = ListAttribute(of=UnicodeAttribute, default=lambda: ["SOL"])
     min_carry_apy = NumberAttribute(default=15)
     min_funding_rate_8hr = NumberAttribute(default=0.005)
     max_funding_volatility = NumberAttribute(default=50)

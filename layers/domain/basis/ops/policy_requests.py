@@ -99,7 +99,9 @@ def hl_user_action_typed_data(action: str, mainnet: bool = False) -> dict[str, A
     return _privy_typed_data(user_signed_payload(primary, types, message))
 
 
-def transfer_checked(amount: int, signer: Pubkey, decimals: int = 6, program: Pubkey = TOKEN_PROGRAM) -> Instruction:
+def transfer_checked(
+    amount: int, signer: Pubkey, decimals: int = 6, program: Pubkey = TOKEN_PROGRAM
+) -> Instruction:
     source, destination = Keypair().pubkey(), Keypair().pubkey()
     data = bytes([12]) + amount.to_bytes(8, "little") + bytes([decimals])
     accounts = [

@@ -29,8 +29,11 @@ from basis.privy_ids import PrivyIds, load_privy_ids, store_privy_ids
 def authorization_public_key(private_key_b64: str) -> str:
     """Base64 DER SPKI public key of a base64 DER PKCS#8 P-256 private key (the SDK's format)."""
     key = serialization.load_der_private_key(base64.b64decode(private_key_b64), password=None)
-    return base64.b64encode(key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+    return base64.b64encode(
+        key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    ).decode()
 
 
 def _existing(client: Any) -> PrivyIds | None:
@@ -49,14 +52,23 @@ def _existing(client: Any) -> PrivyIds | None:
     return ids
 
 
-def create(client: Any, authorization_key: str, stage: str, *, force: bool = False,
-           settings: PolicySettings | None = None) -> tuple[PrivyIds, bool]:
+def create(
+    client: Any,
+    authorization_key: str,
+    stage: str,
+    *,
+    force: bool = False,
+    settings: PolicySettings | None = None,
+) -> tuple[PrivyIds, bool]:
     """Returns (ids, created). ``client`` is a privy-client ``PrivyAPI``."""
     if not force and (ids := _existing(client)):
         return ids, False
     settings = settings or PolicySettings()
-    quorum = client.key_quorums.create(public_keys=[authorization_public_key(authorization_key)],
-                                       authorization_threshold=1, display_name=f"basis-{stage}-platform")
+    quorum = client.key_quorums.create(
+        public_keys=[authorization_public_key(authorization_key)],
+        authorization_threshold=1,
+        display_name=f"basis-{stage}-platform",
+    )
     evm = client.policies.create(**build_evm_policy(settings), owner_id=quorum.id)
     solana = client.policies.create(**build_solana_policy(settings), owner_id=quorum.id)
     ids = PrivyIds(evm_policy_id=evm.id, solana_policy_id=solana.id, key_quorum_id=quorum.id)
@@ -84,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     key = get_secrets().privy_authorization_key
     if not key:
-        print("the secret has no privy_authorization_key: generate a P-256 key and store it first",
-              file=sys.stderr)
+        print(
+            "the secret has no privy_authorization_key: generate a P-256 key and store it first",
+            file=sys.stderr,
+        )
         return 2
     if args.command == "verify":
         from basis.ops.privy_verify import report, verify

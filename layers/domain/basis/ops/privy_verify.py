@@ -36,8 +36,9 @@ def _wallet(client: Any, chain: str, ids: PrivyIds, stage: str) -> Any:
     return client.wallets.create(privy_idempotency_key=f"basis-{stage}-verify-{chain}-{policy_id}", **params)
 
 
-def verify(client: Any, ids: PrivyIds, authorization_key: str, stage: str,
-           settings: PolicySettings | None = None) -> list[Outcome]:
+def verify(
+    client: Any, ids: PrivyIds, authorization_key: str, stage: str, settings: PolicySettings | None = None
+) -> list[Outcome]:
     import privy
     from privy.lib.authorization import AuthorizationContext
     from privy.lib.request_options import PrivyRequestOptions
@@ -48,18 +49,24 @@ def verify(client: Any, ids: PrivyIds, authorization_key: str, stage: str,
 
     settings = settings or PolicySettings()
     wallets = {chain: _wallet(client, chain, ids, stage) for chain in ("ethereum", "solana")}
-    policies = {"ethereum": client.policies.get(ids.evm_policy_id).model_dump(),
-                "solana": client.policies.get(ids.solana_policy_id).model_dump() if ids.solana_policy_id else {}}
+    policies = {
+        "ethereum": client.policies.get(ids.evm_policy_id).model_dump(),
+        "solana": client.policies.get(ids.solana_policy_id).model_dump() if ids.solana_policy_id else {},
+    }
     service = PrivyWalletsService(client)
-    options = PrivyRequestOptions(authorization_context=AuthorizationContext(
-        authorization_private_keys=[authorization_key]))
+    options = PrivyRequestOptions(
+        authorization_context=AuthorizationContext(authorization_private_keys=[authorization_key])
+    )
     outcomes = []
     for case in matrix(settings, Pubkey.from_string(wallets["solana"].address)):
         predicted = evaluate(policies[case.chain], case.method, case.params)
         body = {"method": case.method, "params": case.params, "chain_type": case.chain}
         try:
-            service.rpc(wallets[case.chain].id, wallet_rpc_request_body=body,  # type: ignore[arg-type]
-                        request_options=options)
+            service.rpc(
+                wallets[case.chain].id,
+                wallet_rpc_request_body=body,  # type: ignore[arg-type]
+                request_options=options,
+            )
             allowed: bool | None = True
             detail = "signed"
         except privy.APIStatusError as exc:
@@ -75,8 +82,10 @@ def report(outcomes: list[Outcome]) -> str:
 
     lines = [f"{'case':<46} {'expected':<8} {'privy':<6} {'local':<6} result"]
     for o in outcomes:
-        lines.append(f"{o.case.name:<46} {word(o.case.allowed):<8} {word(o.privy_allowed):<6} "
-                     f"{word(o.predicted_allowed):<6} {'PASS' if o.passed else 'FAIL: ' + o.detail}")
+        lines.append(
+            f"{o.case.name:<46} {word(o.case.allowed):<8} {word(o.privy_allowed):<6} "
+            f"{word(o.predicted_allowed):<6} {'PASS' if o.passed else 'FAIL: ' + o.detail}"
+        )
     passed = sum(o.passed for o in outcomes)
     lines.append(f"{passed} passed, {len(outcomes) - passed} failed")
     return "\n".join(lines)

@@ -22,8 +22,15 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
 
 class SharedCircuitBreaker:
-    def __init__(self, name: str = "signing-breaker", *, threshold: int = 5, cooldown: float = 60.0,
-                 probe_seconds: float = 30.0, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        name: str = "signing-breaker",
+        *,
+        threshold: int = 5,
+        cooldown: float = 60.0,
+        probe_seconds: float = 30.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.name = name
         self.threshold = threshold
         self.cooldown = cooldown
@@ -56,19 +63,26 @@ class SharedCircuitBreaker:
     def record_success(self) -> None:
         flag = self.state()
         if flag.state != CLOSED or flag.counter:
-            ControlFlag(self.name).update(actions=[
-                ControlFlag.state.set(CLOSED), ControlFlag.counter.set(0), ControlFlag.until.remove()])
+            ControlFlag(self.name).update(
+                actions=[
+                    ControlFlag.state.set(CLOSED),
+                    ControlFlag.counter.set(0),
+                    ControlFlag.until.remove(),
+                ]
+            )
             if flag.state != CLOSED:
                 logger.warning("signing circuit closed", extra={"breaker": self.name})
 
     def record_failure(self) -> None:
         counted = ControlFlag(self.name)
-        counted.update(actions=[ControlFlag.counter.add(1),
-                                ControlFlag.state.set(ControlFlag.state | CLOSED)])
+        counted.update(
+            actions=[ControlFlag.counter.add(1), ControlFlag.state.set(ControlFlag.state | CLOSED)]
+        )
         now = self.clock()
         if counted.state == HALF_OPEN:
-            self._open(from_state=HALF_OPEN, now=now, failures=int(counted.counter),
-                       event="probe failed: re-opened")
+            self._open(
+                from_state=HALF_OPEN, now=now, failures=int(counted.counter), event="probe failed: re-opened"
+            )
         elif counted.state == CLOSED and counted.counter >= self.threshold:
             self._open(from_state=CLOSED, now=now, failures=int(counted.counter), event="tripped")
 
@@ -80,5 +94,7 @@ class SharedCircuitBreaker:
             )
         except UpdateError:
             return  # another container made this transition (and logged it)
-        logger.critical(f"signing circuit {event}: all signing paused", extra={
-            "breaker": self.name, "consecutive_failures": failures, "paused_seconds": self.cooldown})
+        logger.critical(
+            f"signing circuit {event}: all signing paused",
+            extra={"breaker": self.name, "consecutive_failures": failures, "paused_seconds": self.cooldown},
+        )

@@ -16,8 +16,9 @@ class PolicyDeniedError(SigningError):
     """The wallet's policy forbids the request (never retried). ``reason`` is what Privy (or the
     local preflight) said; ``explanation`` names the rule that decided, from the local evaluator."""
 
-    def __init__(self, reason: str, *, explanation: str, rule: str | None = None,
-                 preflight: bool = False) -> None:
+    def __init__(
+        self, reason: str, *, explanation: str, rule: str | None = None, preflight: bool = False
+    ) -> None:
         super().__init__(f"policy denied: {reason}", retriable=False, status=403)
         self.reason = reason
         self.explanation = explanation
@@ -38,6 +39,7 @@ class SpendCapExceededError(SigningError):
     Amounts are base units. Not retriable now: the cap frees up as older spends leave the window."""
 
     def __init__(self, asset: str, *, used: int, amount: int, cap: int) -> None:
-        super().__init__(f"{asset} daily cap: {used} used + {amount} requested > {cap} (base units)",
-                         retriable=False)
+        super().__init__(
+            f"{asset} daily cap: {used} used + {amount} requested > {cap} (base units)", retriable=False
+        )
         self.asset, self.used, self.amount, self.cap = asset, used, amount, cap

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from basis.models import SigningRecord, User
 from basis.signing.breaker import SharedCircuitBreaker
@@ -25,21 +26,29 @@ def _counts(records: list[SigningRecord]) -> dict[str, int]:
     return {result: counted.get(result, 0) for result in RESULTS} | {"total": len(records)}
 
 
-def wallet_health(breaker: SharedCircuitBreaker) -> dict[str, object]:
+def wallet_health(breaker: SharedCircuitBreaker) -> dict[str, Any]:
     now = datetime.now(UTC)
     day = _records_since(now - timedelta(hours=24))
     hour_ago = (now - timedelta(hours=1)).isoformat()
     last_hour = [r for r in day if r.at_id >= hour_ago]
     state = breaker.state()
     users = [
-        {"user_id": u.user_id, "evm_wallet_id": u.evm_wallet_id, "evm_address": u.evm_address,
-         "solana_wallet_id": u.solana_wallet_id, "solana_address": u.solana_address}
+        {
+            "user_id": u.user_id,
+            "evm_wallet_id": u.evm_wallet_id,
+            "evm_address": u.evm_address,
+            "solana_wallet_id": u.solana_wallet_id,
+            "solana_address": u.solana_address,
+        }
         for u in User.scan(User.evm_wallet_id.exists() | User.solana_wallet_id.exists())
     ]
     return {
         "users": users,
         "signing": {"last_1h": _counts(last_hour), "last_24h": _counts(day)},
         "policy_violations_24h": sum(1 for r in day if r.result == "policy_denied"),
-        "circuit_breaker": {"state": state.state, "consecutive_failures": int(state.counter or 0),
-                            "open_until": state.until},
+        "circuit_breaker": {
+            "state": state.state,
+            "consecutive_failures": int(state.counter or 0),
+            "open_until": state.until,
+        },
     }

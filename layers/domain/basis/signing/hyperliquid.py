@@ -31,15 +31,22 @@ if TYPE_CHECKING:
 SIGNATURE_CHAIN_ID = "0x66eee"  # what the SDK stamps on every user-signed action
 
 
-def l1_typed_data(action: dict[str, Any], nonce: int, *, is_mainnet: bool, vault_address: str | None = None,
-                  expires_after: int | None = None) -> dict[str, Any]:
+def l1_typed_data(
+    action: dict[str, Any],
+    nonce: int,
+    *,
+    is_mainnet: bool,
+    vault_address: str | None = None,
+    expires_after: int | None = None,
+) -> dict[str, Any]:
     """The EIP-712 message the SDK's ``sign_l1_action`` signs for this action."""
     connection_id = signing.action_hash(action, vault_address, nonce, expires_after)
     return signing.l1_payload(signing.construct_phantom_agent(connection_id, is_mainnet))
 
 
-def user_signed_typed_data(action: dict[str, Any], payload_types: list[dict[str, str]], primary_type: str, *,
-                           is_mainnet: bool) -> dict[str, Any]:
+def user_signed_typed_data(
+    action: dict[str, Any], payload_types: list[dict[str, str]], primary_type: str, *, is_mainnet: bool
+) -> dict[str, Any]:
     """The EIP-712 message the SDK's ``sign_user_signed_action`` signs; stamps the action's
     ``signatureChainId`` and ``hyperliquidChain`` exactly as the SDK does (in place)."""
     action["signatureChainId"] = SIGNATURE_CHAIN_ID
@@ -59,9 +66,16 @@ def split_signature(signature_hex: str) -> dict[str, Any]:
 class PrivyHyperliquidExchange(API):
     """The subset of ``hyperliquid.exchange.Exchange`` the product uses, signing through Privy."""
 
-    def __init__(self, signer: PrivyWalletSigner, base_url: str, *, is_mainnet: bool | None = None,
-                 timeout: float = 10.0, info: Info | None = None,
-                 clock: Callable[[], int] = signing.get_timestamp_ms) -> None:
+    def __init__(
+        self,
+        signer: PrivyWalletSigner,
+        base_url: str,
+        *,
+        is_mainnet: bool | None = None,
+        timeout: float = 10.0,
+        info: Info | None = None,
+        clock: Callable[[], int] = signing.get_timestamp_ms,
+    ) -> None:
         super().__init__(base_url, timeout)
         if signer.chain != "ethereum":
             raise ValueError("Hyperliquid signs with the user's EVM wallet")
@@ -85,22 +99,42 @@ class PrivyHyperliquidExchange(API):
         data = l1_typed_data(action, nonce, is_mainnet=self.is_mainnet, expires_after=self.expires_after)
         return split_signature(self.signer.sign_typed_data_v4(data, action=f"hyperliquid:{action['type']}"))
 
-    def sign_user_signed_action(self, action: dict[str, Any], payload_types: list[dict[str, str]],
-                                primary_type: str) -> dict[str, Any]:
+    def sign_user_signed_action(
+        self, action: dict[str, Any], payload_types: list[dict[str, str]], primary_type: str
+    ) -> dict[str, Any]:
         data = user_signed_typed_data(action, payload_types, primary_type, is_mainnet=self.is_mainnet)
         return split_signature(self.signer.sign_typed_data_v4(data, action=f"hyperliquid:{action['type']}"))
 
     def _post_action(self, action: dict[str, Any], signature: dict[str, Any], nonce: int) -> Any:
         user_signed = action["type"] in ("usdClassTransfer", "withdraw3")
-        payload = {"action": action, "nonce": nonce, "signature": signature, "vaultAddress": None,
-                   "expiresAfter": None if user_signed else self.expires_after}
+        payload = {
+            "action": action,
+            "nonce": nonce,
+            "signature": signature,
+            "vaultAddress": None,
+            "expiresAfter": None if user_signed else self.expires_after,
+        }
         return self.post("/exchange", payload)
 
     # -- L1 actions ------------------------------------------------------------------------------
-    def order(self, name: str, is_buy: bool, sz: float, limit_px: float, order_type: dict[str, Any],
-              reduce_only: bool = False, cloid: Cloid | None = None) -> Any:
-        request: dict[str, Any] = {"coin": name, "is_buy": is_buy, "sz": sz, "limit_px": limit_px,
-                                   "order_type": order_type, "reduce_only": reduce_only}
+    def order(
+        self,
+        name: str,
+        is_buy: bool,
+        sz: float,
+        limit_px: float,
+        order_type: dict[str, Any],
+        reduce_only: bool = False,
+        cloid: Cloid | None = None,
+    ) -> Any:
+        request: dict[str, Any] = {
+            "coin": name,
+            "is_buy": is_buy,
+            "sz": sz,
+            "limit_px": limit_px,
+            "order_type": order_type,
+            "reduce_only": reduce_only,
+        }
         if cloid:
             request["cloid"] = cloid
         wire = signing.order_request_to_order_wire(request, self.info.name_to_asset(name))
@@ -114,8 +148,12 @@ class PrivyHyperliquidExchange(API):
         return self._post_action(action, self.sign_l1_action(action, nonce), nonce)
 
     def update_leverage(self, leverage: int, name: str, is_cross: bool = True) -> Any:
-        action = {"type": "updateLeverage", "asset": self.info.name_to_asset(name), "isCross": is_cross,
-                  "leverage": leverage}
+        action = {
+            "type": "updateLeverage",
+            "asset": self.info.name_to_asset(name),
+            "isCross": is_cross,
+            "leverage": leverage,
+        }
         nonce = self._clock()
         return self._post_action(action, self.sign_l1_action(action, nonce), nonce)
 
@@ -124,13 +162,15 @@ class PrivyHyperliquidExchange(API):
         """``withdraw3``: USDC from Hyperliquid to ``destination`` on Arbitrum (1 USDC fee)."""
         nonce = self._clock()
         action = {"destination": destination, "amount": str(amount), "time": nonce, "type": "withdraw3"}
-        signature = self.sign_user_signed_action(action, signing.WITHDRAW_SIGN_TYPES,
-                                                 "HyperliquidTransaction:Withdraw")
+        signature = self.sign_user_signed_action(
+            action, signing.WITHDRAW_SIGN_TYPES, "HyperliquidTransaction:Withdraw"
+        )
         return self._post_action(action, signature, nonce)
 
     def usd_class_transfer(self, amount: float | str, to_perp: bool) -> Any:
         nonce = self._clock()
         action = {"type": "usdClassTransfer", "amount": str(amount), "toPerp": to_perp, "nonce": nonce}
-        signature = self.sign_user_signed_action(action, signing.USD_CLASS_TRANSFER_SIGN_TYPES,
-                                                 "HyperliquidTransaction:UsdClassTransfer")
+        signature = self.sign_user_signed_action(
+            action, signing.USD_CLASS_TRANSFER_SIGN_TYPES, "HyperliquidTransaction:UsdClassTransfer"
+        )
         return self._post_action(action, signature, nonce)

@@ -21,7 +21,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from basis import spend_caps
 from basis.signing import telemetry
@@ -33,9 +33,27 @@ from basis.signing.spend import spend_of
 
 if TYPE_CHECKING:
     from privy import PrivyAPI
-    from privy.lib.wallets import PrivyWalletsService
 
 CHAINS = ("ethereum", "solana")
+
+
+class Breaker(Protocol):
+    def before_call(self) -> None: ...
+    def record_success(self) -> None: ...
+    def record_failure(self) -> None: ...
+
+
+class RpcService(Protocol):
+    """What the signer needs of privy-client's wallet service (``PrivyWalletsService``)."""
+
+    def rpc(
+        self,
+        wallet_id: str,
+        *,
+        wallet_rpc_request_body: Any,
+        idempotency_key: str | None = None,
+        request_options: Any = None,
+    ) -> Any: ...
 
 
 def jsonable(value: Any) -> Any:
@@ -58,11 +76,11 @@ class PrivyWalletSigner:
         chain: str,
         *,
         policy: dict[str, Any] | None = None,
-        breaker: SharedCircuitBreaker | None = None,
+        breaker: Breaker | None = None,
         settings: SigningSettings | None = None,
         client: PrivyAPI | None = None,
         authorization_key: str | None = None,
-        wallet_service: PrivyWalletsService | None = None,
+        wallet_service: RpcService | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
@@ -97,37 +115,55 @@ class PrivyWalletSigner:
         result = self._call_rpc("eth_signTransaction", {"transaction": transaction}, action=action)
         return str(result.signed_transaction)
 
-    def send_eth_transaction(self, transaction: dict[str, Any], *, caip2: str | None = None,
-                             action: str | None = None) -> str:
+    def send_eth_transaction(
+        self, transaction: dict[str, Any], *, caip2: str | None = None, action: str | None = None
+    ) -> str:
         """Signs and broadcasts through Privy; returns the transaction hash."""
-        result = self._call_rpc("eth_sendTransaction", {"transaction": transaction}, action=action,
-                                caip2=caip2 or self.settings.arbitrum_caip2)
+        result = self._call_rpc(
+            "eth_sendTransaction",
+            {"transaction": transaction},
+            action=action,
+            caip2=caip2 or self.settings.arbitrum_caip2,
+        )
         return str(result.hash)
 
     def sign_solana_transaction(self, transaction_b64: str, *, action: str | None = None) -> str:
         """The signed transaction, base64; nothing is broadcast."""
-        result = self._call_rpc("signTransaction", {"transaction": transaction_b64, "encoding": "base64"},
-                                action=action)
+        result = self._call_rpc(
+            "signTransaction", {"transaction": transaction_b64, "encoding": "base64"}, action=action
+        )
         return str(result.signed_transaction)
 
-    def sign_and_send_solana_transaction(self, transaction_b64: str, *, caip2: str | None = None,
-                                         action: str | None = None) -> str:
+    def sign_and_send_solana_transaction(
+        self, transaction_b64: str, *, caip2: str | None = None, action: str | None = None
+    ) -> str:
         """Signs and broadcasts through Privy; returns the transaction signature (hash)."""
         params = {"transaction": transaction_b64, "encoding": "base64"}
-        result = self._call_rpc("signAndSendTransaction", params, action=action,
-                                caip2=caip2 or self.settings.solana_caip2)
+        result = self._call_rpc(
+            "signAndSendTransaction", params, action=action, caip2=caip2 or self.settings.solana_caip2
+        )
         return str(result.hash)
 
     # -- the one path every request takes ------------------------------------------------------
-    def _call_rpc(self, method: str, params: dict[str, Any], *, action: str | None,
-                  caip2: str | None = None) -> Any:
+    def _call_rpc(
+        self, method: str, params: dict[str, Any], *, action: str | None, caip2: str | None = None
+    ) -> Any:
         started = time.perf_counter()
 
         def done(result: str, error: str | None = None) -> None:
-            telemetry.record(telemetry.SigningEvent(
-                user_id=self.user_id, wallet_id=self.wallet_id, wallet_address=self.wallet_address,
-                chain=self.chain, method=method, action=action, result=result,
-                duration_ms=(time.perf_counter() - started) * 1000, error=error))
+            telemetry.record(
+                telemetry.SigningEvent(
+                    user_id=self.user_id,
+                    wallet_id=self.wallet_id,
+                    wallet_address=self.wallet_address,
+                    chain=self.chain,
+                    method=method,
+                    action=action,
+                    result=result,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                    error=error,
+                )
+            )
 
         if self.policy is not None:
             from basis.policies.evaluator import evaluate
@@ -135,8 +171,9 @@ class PrivyWalletSigner:
             decision = evaluate(self.policy, method, params)
             if not decision.allowed:
                 done("policy_denied", f"preflight: {decision.reason}")
-                raise PolicyDeniedError(decision.reason, explanation=decision.reason, rule=decision.rule,
-                                        preflight=True)
+                raise PolicyDeniedError(
+                    decision.reason, explanation=decision.reason, rule=decision.rule, preflight=True
+                )
         try:
             held = self._reserve(spend_of(method, params, usdc_address=self.settings.arbitrum_usdc_address))
         except SpendCapExceededError as exc:
@@ -151,8 +188,9 @@ class PrivyWalletSigner:
         done("success")
         return data
 
-    def _attempts(self, method: str, params: dict[str, Any], caip2: str | None,
-                  done: Callable[..., None]) -> Any:
+    def _attempts(
+        self, method: str, params: dict[str, Any], caip2: str | None, done: Callable[..., None]
+    ) -> Any:
         body: dict[str, Any] = {"method": method, "chain_type": self.chain, "params": params}
         if caip2:
             body["caip2"] = caip2
@@ -168,8 +206,11 @@ class PrivyWalletSigner:
                 raise
             try:
                 response = self._wallets().rpc(
-                    self.wallet_id, wallet_rpc_request_body=body,  # type: ignore[arg-type]
-                    idempotency_key=idempotency_key, request_options=self._request_options())
+                    self.wallet_id,
+                    wallet_rpc_request_body=body,
+                    idempotency_key=idempotency_key,
+                    request_options=self._request_options(),
+                )
             except Exception as exc:  # classified below; anything unknown is permanent
                 failure = classify(exc)
                 if failure.counts_for_breaker:
@@ -190,7 +231,7 @@ class PrivyWalletSigner:
         raise SigningError(message, retriable=True, status=failure.status)
 
     # -- collaborators -------------------------------------------------------------------------
-    def _wallets(self) -> PrivyWalletsService:
+    def _wallets(self) -> RpcService:
         """The SDK's wallet service (it signs each request with the authorization key) over our
         ``PrivyAPI`` client, whose SDK-level retries are off: retrying is this class's job."""
         if self._wallet_service is None:
@@ -225,8 +266,9 @@ class PrivyWalletSigner:
 
         decision = evaluate(self.policy, method, params)
         if decision.allowed:
-            return (f"the local policy copy allows this ({decision.reason}); the policy at Privy "
-                    "differs from it"), None
+            return (
+                f"the local policy copy allows this ({decision.reason}); the policy at Privy differs from it"
+            ), None
         return decision.reason, decision.rule
 
     def _reserve(self, spend: dict[str, int]) -> list[tuple[str, str, int]]:
@@ -235,8 +277,13 @@ class PrivyWalletSigner:
         try:
             for asset, amount in sorted(spend.items()):
                 try:
-                    reservation = spend_caps.reserve(self.user_id, asset, amount, caps[asset],
-                                                     lease_seconds=self.settings.cap_lease_seconds)
+                    reservation = spend_caps.reserve(
+                        self.user_id,
+                        asset,
+                        amount,
+                        caps[asset],
+                        lease_seconds=self.settings.cap_lease_seconds,
+                    )
                 except spend_caps.CapExceededError as exc:
                     raise SpendCapExceededError(asset, used=exc.used, amount=exc.amount, cap=exc.cap) from exc
                 held.append((asset, reservation, amount))

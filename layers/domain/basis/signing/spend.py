@@ -25,11 +25,20 @@ SYSTEM_PROGRAM = "11111111111111111111111111111111"
 _SYSTEM_TRANSFER_TAGS = (2, 11)  # Transfer, TransferWithSeed: lamports is the u64 after the tag
 
 _ERC20_ABI: list[dict[str, Any]] = [
-    {"type": "function", "name": "transfer",
-     "inputs": [{"name": "to", "type": "address"}, {"name": "amount", "type": "uint256"}]},
-    {"type": "function", "name": "transferFrom",
-     "inputs": [{"name": "from", "type": "address"}, {"name": "to", "type": "address"},
-                {"name": "amount", "type": "uint256"}]},
+    {
+        "type": "function",
+        "name": "transfer",
+        "inputs": [{"name": "to", "type": "address"}, {"name": "amount", "type": "uint256"}],
+    },
+    {
+        "type": "function",
+        "name": "transferFrom",
+        "inputs": [
+            {"name": "from", "type": "address"},
+            {"name": "to", "type": "address"},
+            {"name": "amount", "type": "uint256"},
+        ],
+    },
 ]
 
 

@@ -49,16 +49,28 @@ def record(event: SigningEvent) -> None:
         logger.warning("signing request refused", extra=fields)
     else:
         logger.error("signing request failed", extra=fields)
-    with single_metric(name="SigningRequests", unit=MetricUnit.Count, value=1, namespace=NAMESPACE,
-                       default_dimensions={"result": event.result, "chain": event.chain}) as metric:
+    with single_metric(
+        name="SigningRequests",
+        unit=MetricUnit.Count,
+        value=1,
+        namespace=NAMESPACE,
+        default_dimensions={"result": event.result, "chain": event.chain},
+    ) as metric:
         metric.add_metadata("method", event.method)
     now = datetime.now(UTC)
     try:
         SigningRecord(
-            bucket_of(now), f"{now.isoformat()}#{uuid.uuid4().hex[:12]}", user_id=event.user_id,
-            wallet_id=event.wallet_id, wallet_address=event.wallet_address, chain=event.chain,
-            method=event.method, action=event.action, result=event.result,
-            duration_ms=round(event.duration_ms, 1), error=(event.error or None) and event.error[:500],
+            bucket_of(now),
+            f"{now.isoformat()}#{uuid.uuid4().hex[:12]}",
+            user_id=event.user_id,
+            wallet_id=event.wallet_id,
+            wallet_address=event.wallet_address,
+            chain=event.chain,
+            method=event.method,
+            action=event.action,
+            result=event.result,
+            duration_ms=round(event.duration_ms, 1),
+            error=(event.error or None) and event.error[:500],
             ttl=int(time.time()) + LEDGER_TTL_SECONDS,
         ).save()
     except PutError:  # telemetry must never fail a signature that already happened

@@ -90,9 +90,17 @@ def transfer_calldata(to: str, amount_base_units: int) -> str:
 
 
 class ArbitrumClient:
-    def __init__(self, rpc_url: str, signer: PrivyWalletSigner, usdc_address: str, bridge_address: str, *,
-                 policy_settings: PolicySettings | None = None, max_auto_bridge_usdc: Decimal | None = None,
-                 timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        rpc_url: str,
+        signer: PrivyWalletSigner,
+        usdc_address: str,
+        bridge_address: str,
+        *,
+        policy_settings: PolicySettings | None = None,
+        max_auto_bridge_usdc: Decimal | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         if signer.chain != "ethereum" or not signer.wallet_address:
             raise ValueError("ArbitrumClient needs an ethereum signer with its wallet address")
         self.rpc_url = rpc_url
@@ -101,8 +109,11 @@ class ArbitrumClient:
         self.usdc_address = usdc_address
         self.bridge_address = bridge_address
         self.policy_settings = policy_settings or PolicySettings()
-        self.max_auto_bridge_usdc = (max_auto_bridge_usdc if max_auto_bridge_usdc is not None
-                                     else get_venue_settings().max_auto_bridge_usdc)
+        self.max_auto_bridge_usdc = (
+            max_auto_bridge_usdc
+            if max_auto_bridge_usdc is not None
+            else get_venue_settings().max_auto_bridge_usdc
+        )
         self.timeout = timeout
         self._web3: Web3 | None = None
 
@@ -126,7 +137,8 @@ class ArbitrumClient:
 
     def usdc_balance_base_units(self, address: str | None = None) -> int:
         owner = (address or self.address).lower().removeprefix("0x").rjust(64, "0")
-        raw = self.w3.eth.call({"to": self._checksum(self.usdc_address), "data": "0x" + BALANCE_OF_SELECTOR + owner})
+        call: Any = {"to": self._checksum(self.usdc_address), "data": "0x" + BALANCE_OF_SELECTOR + owner}
+        raw = self.w3.eth.call(call)
         return int.from_bytes(bytes(raw), "big")
 
     def usdc_balance(self, address: str | None = None) -> Decimal:
@@ -137,8 +149,10 @@ class ArbitrumClient:
         """Base units of an acceptable deposit, or ``AmountError`` (nothing is signed)."""
         units = require_bridge_deposit(amount_usdc, self.policy_settings)
         if Decimal(units).scaleb(-USDC_DECIMALS) > self.max_auto_bridge_usdc:
-            raise AmountError(f"deposit of {amount_usdc} USDC is over MAX_AUTO_BRIDGE_USDC "
-                              f"({self.max_auto_bridge_usdc} USDC): split it into smaller deposits")
+            raise AmountError(
+                f"deposit of {amount_usdc} USDC is over MAX_AUTO_BRIDGE_USDC "
+                f"({self.max_auto_bridge_usdc} USDC): split it into smaller deposits"
+            )
         return units
 
     def deposit_to_bridge(self, amount_usdc: Decimal | int | str) -> BridgeDeposit:
@@ -146,21 +160,34 @@ class ArbitrumClient:
         units = self.check_deposit(amount_usdc)
         held = self.usdc_balance_base_units()
         if held < units:
-            raise InsufficientFunds(f"wallet holds {Decimal(held).scaleb(-USDC_DECIMALS)} USDC, "
-                                    f"cannot deposit {amount_usdc}")
+            raise InsufficientFunds(
+                f"wallet holds {Decimal(held).scaleb(-USDC_DECIMALS)} USDC, cannot deposit {amount_usdc}"
+            )
         data = transfer_calldata(self.bridge_address, units)
         w3 = self.w3
         sender, usdc = self._checksum(self.address), self._checksum(self.usdc_address)
-        gas = int(Decimal(w3.eth.estimate_gas({"from": sender, "to": usdc, "data": data})) * GAS_HEADROOM)
+        probe: Any = {"from": sender, "to": usdc, "data": data}
+        gas = int(Decimal(w3.eth.estimate_gas(probe)) * GAS_HEADROOM)
         base_fee = int(w3.eth.get_block("latest")["baseFeePerGas"])
         tip = int(w3.eth.max_priority_fee)
         max_fee = 2 * base_fee + tip
         if self.eth_balance_wei() < gas * max_fee:
-            raise InsufficientFunds(f"wallet needs {Decimal(gas * max_fee).scaleb(-ETH_DECIMALS)} ETH for gas")
+            raise InsufficientFunds(
+                f"wallet needs {Decimal(gas * max_fee).scaleb(-ETH_DECIMALS)} ETH for gas"
+            )
         nonce = int(w3.eth.get_transaction_count(sender, "pending"))
         chain_id = int(w3.eth.chain_id)
-        tx = {"to": usdc, "data": data, "value": "0x0", "chain_id": chain_id, "nonce": nonce, "type": 2,
-              "gas_limit": hex(gas), "max_fee_per_gas": hex(max_fee), "max_priority_fee_per_gas": hex(tip)}
+        tx = {
+            "to": usdc,
+            "data": data,
+            "value": "0x0",
+            "chain_id": chain_id,
+            "nonce": nonce,
+            "type": 2,
+            "gas_limit": hex(gas),
+            "max_fee_per_gas": hex(max_fee),
+            "max_priority_fee_per_gas": hex(tip),
+        }
         tx_hash = self.signer.send_eth_transaction(tx, caip2=f"eip155:{chain_id}", action="bridge_deposit")
         return BridgeDeposit(tx_hash, Decimal(units).scaleb(-USDC_DECIMALS), units, nonce, gas, max_fee)
 
@@ -168,5 +195,10 @@ class ArbitrumClient:
         from hexbytes import HexBytes
 
         raw = self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=timeout, poll_latency=poll)
-        return Receipt(tx_hash, int(raw["status"]) == 1, int(raw["blockNumber"]), int(raw["gasUsed"]),
-                       int(raw.get("effectiveGasPrice", 0)))
+        return Receipt(
+            tx_hash,
+            int(raw["status"]) == 1,
+            int(raw["blockNumber"]),
+            int(raw["gasUsed"]),
+            int(raw.get("effectiveGasPrice", 0)),
+        )

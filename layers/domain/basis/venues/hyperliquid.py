@@ -67,7 +67,9 @@ def market_price(mark: Decimal, sz_decimals: int, *, is_buy: bool, slippage: Dec
     return significant.quantize(Decimal(1).scaleb(-(6 - sz_decimals)), rounding=ROUND_HALF_EVEN).normalize()
 
 
-def order_size(size: Decimal | None, usd_notional: Decimal | None, mark: Decimal, sz_decimals: int) -> Decimal:
+def order_size(
+    size: Decimal | None, usd_notional: Decimal | None, mark: Decimal, sz_decimals: int
+) -> Decimal:
     """Exactly one of ``size`` (coin units) or ``usd_notional`` (at ``mark``), rounded down to the
     asset's size decimals; refuses a size that rounds to zero."""
     if (size is None) == (usd_notional is None):
@@ -80,8 +82,16 @@ def order_size(size: Decimal | None, usd_notional: Decimal | None, mark: Decimal
 
 
 class HyperliquidTrader:
-    def __init__(self, base_url: str, exchange: PrivyHyperliquidExchange | None, address: str, *,
-                 timeout: float = 10.0, slippage: Decimal = DEFAULT_SLIPPAGE, session: Any = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        exchange: PrivyHyperliquidExchange | None,
+        address: str,
+        *,
+        timeout: float = 10.0,
+        slippage: Decimal = DEFAULT_SLIPPAGE,
+        session: Any = None,
+    ) -> None:
         import requests
 
         self.base_url = base_url.rstrip("/")
@@ -181,8 +191,14 @@ class HyperliquidTrader:
         (result,) = parse_order_response(answer)
         return result
 
-    def open_short(self, coin: str, *, size: Decimal | None = None, usd_notional: Decimal | None = None,
-                   leverage: int | None = None) -> OrderResult:
+    def open_short(
+        self,
+        coin: str,
+        *,
+        size: Decimal | None = None,
+        usd_notional: Decimal | None = None,
+        leverage: int | None = None,
+    ) -> OrderResult:
         """Sell ``size`` (or ``usd_notional`` worth at the mark) as an IOC market order."""
         meta = self.asset(coin)
         sz = order_size(size, usd_notional, self.mark_price(coin), meta.sz_decimals)

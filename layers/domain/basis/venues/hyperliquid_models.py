@@ -171,8 +171,16 @@ class HyperliquidActionError(RuntimeError):
 def parse_meta(payload: Any) -> list[AssetMeta]:
     try:
         universe = payload["universe"]
-        return [AssetMeta(str(a["name"]), i, int(a["szDecimals"]), int(a["maxLeverage"]),
-                          bool(a.get("isDelisted", False))) for i, a in enumerate(universe)]
+        return [
+            AssetMeta(
+                str(a["name"]),
+                i,
+                int(a["szDecimals"]),
+                int(a["maxLeverage"]),
+                bool(a.get("isDelisted", False)),
+            )
+            for i, a in enumerate(universe)
+        ]
     except (KeyError, TypeError, ValueError) as exc:
         raise HyperliquidResponseError(f"meta: {exc!r}") from exc
 
@@ -187,9 +195,14 @@ def parse_meta_and_asset_ctxs(payload: Any) -> tuple[list[AssetMeta], dict[str, 
     out = {}
     for meta, ctx in zip(metas, ctxs, strict=True):
         out[meta.name] = AssetContext(
-            meta.name, dec(ctx.get("funding"), "funding"), dec(ctx.get("markPx"), "markPx"),
-            dec(ctx.get("oraclePx"), "oraclePx"), _opt_dec(ctx.get("midPx"), "midPx"),
-            dec(ctx.get("openInterest"), "openInterest"), _opt_dec(ctx.get("premium"), "premium"))
+            meta.name,
+            dec(ctx.get("funding"), "funding"),
+            dec(ctx.get("markPx"), "markPx"),
+            dec(ctx.get("oraclePx"), "oraclePx"),
+            _opt_dec(ctx.get("midPx"), "midPx"),
+            dec(ctx.get("openInterest"), "openInterest"),
+            _opt_dec(ctx.get("premium"), "premium"),
+        )
     return metas, out
 
 
@@ -197,8 +210,15 @@ def parse_funding_history(payload: Any) -> list[FundingRate]:
     if not isinstance(payload, list):
         raise HyperliquidResponseError("fundingHistory: expected a list")
     try:
-        rows = [FundingRate(str(r["coin"]), dec(r["fundingRate"], "fundingRate"), int(r["time"]),
-                            _opt_dec(r.get("premium"), "premium")) for r in payload]
+        rows = [
+            FundingRate(
+                str(r["coin"]),
+                dec(r["fundingRate"], "fundingRate"),
+                int(r["time"]),
+                _opt_dec(r.get("premium"), "premium"),
+            )
+            for r in payload
+        ]
     except (KeyError, TypeError, ValueError) as exc:
         raise HyperliquidResponseError(f"fundingHistory: {exc!r}") from exc
     return sorted(rows, key=lambda r: r.time_ms)
@@ -215,8 +235,15 @@ def parse_predicted_fundings(payload: Any, coin: str) -> list[PredictedFunding]:
         for venue, info in entry[1] or []:
             if info is None:  # the venue has no prediction for this coin
                 continue
-            out.append(PredictedFunding(coin, str(venue), dec(info.get("fundingRate"), "fundingRate"),
-                                        int(info["nextFundingTime"]), int(info.get("fundingIntervalHours") or 1)))
+            out.append(
+                PredictedFunding(
+                    coin,
+                    str(venue),
+                    dec(info.get("fundingRate"), "fundingRate"),
+                    int(info["nextFundingTime"]),
+                    int(info.get("fundingIntervalHours") or 1),
+                )
+            )
     return out
 
 
@@ -225,13 +252,18 @@ def _parse_position(raw: dict[str, Any]) -> Position:
     leverage = p.get("leverage") or {}
     funding = p.get("cumFunding") or {}
     return Position(
-        coin=str(p["coin"]), szi=dec(p["szi"], "szi"), entry_px=_opt_dec(p.get("entryPx"), "entryPx"),
+        coin=str(p["coin"]),
+        szi=dec(p["szi"], "szi"),
+        entry_px=_opt_dec(p.get("entryPx"), "entryPx"),
         position_value=dec(p["positionValue"], "positionValue"),
-        unrealized_pnl=dec(p["unrealizedPnl"], "unrealizedPnl"), margin_used=dec(p["marginUsed"], "marginUsed"),
-        leverage_type=str(leverage.get("type", "cross")), leverage=int(leverage.get("value", 1)),
+        unrealized_pnl=dec(p["unrealizedPnl"], "unrealizedPnl"),
+        margin_used=dec(p["marginUsed"], "marginUsed"),
+        leverage_type=str(leverage.get("type", "cross")),
+        leverage=int(leverage.get("value", 1)),
         liquidation_px=_opt_dec(p.get("liquidationPx"), "liquidationPx"),
         funding_since_open=dec(funding.get("sinceOpen", 0), "cumFunding.sinceOpen"),
-        funding_all_time=dec(funding.get("allTime", 0), "cumFunding.allTime"))
+        funding_all_time=dec(funding.get("allTime", 0), "cumFunding.allTime"),
+    )
 
 
 def parse_clearinghouse_state(payload: Any) -> AccountState:
@@ -248,7 +280,8 @@ def parse_clearinghouse_state(payload: Any) -> AccountState:
             withdrawable=None if withdrawable in (None, "") else dec(withdrawable, "withdrawable"),
             maintenance_margin_used=_opt_dec(maintenance, "crossMaintenanceMarginUsed"),
             positions=tuple(_parse_position(a) for a in payload.get("assetPositions") or []),
-            time_ms=int(payload["time"]) if payload.get("time") is not None else None)
+            time_ms=int(payload["time"]) if payload.get("time") is not None else None,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, HyperliquidResponseError):
             raise
@@ -259,9 +292,21 @@ def parse_user_fills(payload: Any) -> list[UserFill]:
     if not isinstance(payload, list):
         raise HyperliquidResponseError("userFills: expected a list")
     try:
-        return [UserFill(str(f["coin"]), dec(f["px"], "px"), dec(f["sz"], "sz"), str(f["side"]), str(f.get("dir", "")),
-                         dec(f.get("closedPnl", 0), "closedPnl"), dec(f.get("fee", 0), "fee"), int(f["oid"]),
-                         int(f.get("tid", 0)), int(f["time"])) for f in payload]
+        return [
+            UserFill(
+                str(f["coin"]),
+                dec(f["px"], "px"),
+                dec(f["sz"], "sz"),
+                str(f["side"]),
+                str(f.get("dir", "")),
+                dec(f.get("closedPnl", 0), "closedPnl"),
+                dec(f.get("fee", 0), "fee"),
+                int(f["oid"]),
+                int(f.get("tid", 0)),
+                int(f["time"]),
+            )
+            for f in payload
+        ]
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, HyperliquidResponseError):
             raise
@@ -292,7 +337,9 @@ def parse_order_response(payload: Any) -> list[OrderResult]:
             raise HyperliquidActionError(str(status["error"]))
         if "filled" in status:
             f = status["filled"]
-            out.append(OrderResult("filled", int(f["oid"]), dec(f["totalSz"], "totalSz"), dec(f["avgPx"], "avgPx")))
+            out.append(
+                OrderResult("filled", int(f["oid"]), dec(f["totalSz"], "totalSz"), dec(f["avgPx"], "avgPx"))
+            )
         elif "resting" in status:
             out.append(OrderResult("resting", int(status["resting"]["oid"])))
         else:
