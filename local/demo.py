@@ -23,7 +23,7 @@ class Timeline:
         self.start = time.perf_counter()
 
     def say(self, step: str, detail: str = "") -> None:
-        print(f"[{time.perf_counter() - self.start:7.2f}s] {step:<26} {detail}", flush=True)
+        print(f"[{time.perf_counter() - self.start:7.2f}s] {step:<26} {detail}".rstrip(), flush=True)
 
 
 class DemoTarget:

@@ -90,7 +90,9 @@ class Position:
         return max(0, self.value(price) - self.debt)
 
     def liquidation_price(self) -> Decimal:
-        return Decimal(self.debt) * LAMPORTS_PER_USDC_UNIT / (Decimal(self.size) * self.terms.maintenance_weight)
+        return (
+            Decimal(self.debt) * LAMPORTS_PER_USDC_UNIT / (Decimal(self.size) * self.terms.maintenance_weight)
+        )
 
     def health_factor(self, price: Decimal) -> Decimal:
         """Percent the price can fall before liquidation (Asgard's ``healthFactor``), 2 dp."""
@@ -103,7 +105,9 @@ class Position:
         """Position value over debt (>1 is solvent)."""
         if self.debt == 0:
             return Decimal("Infinity")
-        return (Decimal(self.value(price)) / Decimal(self.debt)).quantize(Decimal("0.0001"), rounding=ROUND_FLOOR)
+        return (Decimal(self.value(price)) / Decimal(self.debt)).quantize(
+            Decimal("0.0001"), rounding=ROUND_FLOOR
+        )
 
     def liquidatable(self, price: Decimal) -> bool:
         return Decimal(self.value(price)) * self.terms.maintenance_weight <= self.debt
@@ -122,13 +126,24 @@ class Position:
         numbers the risk engine reads (amounts as strings, base units in ``*Native``)."""
         active = self.state == ACTIVE
         return {
-            "id": self.id, "ownerAddress": self.owner, "positionPda": self.pda, "protocol": self.protocol,
-            "protocolName": PROTOCOLS[self.protocol], "direction": 0, "state": self.state,
-            "status": STATUS[self.state], "tokenATokenMint": SOL_MINT, "tokenBTokenMint": USDC_MINT,
-            "leverage": str(self.leverage), "tokenAEntryPriceUSD": str(self.entry_price),
-            "tokenBEntryPriceUSD": "1", "tokenAPriceUSD": str(price),
-            "collateralAmountNative": str(self.collateral), "tokenAAmountNative": str(self.size),
-            "tokenBAmountNative": str(self.debt), "interestAccruedNative": str(self.interest),
+            "id": self.id,
+            "ownerAddress": self.owner,
+            "positionPda": self.pda,
+            "protocol": self.protocol,
+            "protocolName": PROTOCOLS[self.protocol],
+            "direction": 0,
+            "state": self.state,
+            "status": STATUS[self.state],
+            "tokenATokenMint": SOL_MINT,
+            "tokenBTokenMint": USDC_MINT,
+            "leverage": str(self.leverage),
+            "tokenAEntryPriceUSD": str(self.entry_price),
+            "tokenBEntryPriceUSD": "1",
+            "tokenAPriceUSD": str(price),
+            "collateralAmountNative": str(self.collateral),
+            "tokenAAmountNative": str(self.size),
+            "tokenBAmountNative": str(self.debt),
+            "interestAccruedNative": str(self.interest),
             "tokenAAmountUICurrent": str(Decimal(self.size).scaleb(-9)),
             "tokenBAmountUICurrent": str(Decimal(self.debt).scaleb(-6)),
             "valueNative": str(self.value(price)) if active else None,
@@ -136,8 +151,10 @@ class Position:
             "healthFactor": float(self.health_factor(price)) if active else None,
             "collateralRatio": str(self.collateral_ratio(price)) if active else None,
             "liquidationPriceUSD": str(self.liquidation_price().quantize(Decimal("0.0001"))),
-            "openTxHash": self.open_tx, "openedAt": self.opened_at,
-            "closeTxHash": self.close_tx, "closedAt": self.closed_at,
+            "openTxHash": self.open_tx,
+            "openedAt": self.opened_at,
+            "closeTxHash": self.close_tx,
+            "closedAt": self.closed_at,
             "equityWithdrawnNative": None if self.equity_withdrawn is None else str(self.equity_withdrawn),
             "liquidationEvents": list(self.liquidation_events),
         }

@@ -69,8 +69,14 @@ def _bank(protocol: int, token: str) -> str:
 class AsgardSimulator(LocalService):
     name = "asgard"
 
-    def __init__(self, solana: Any, *, sol_price: float = 150.0, program_id: str | None = None,
-                 liquidity_usdc: int = 10_000_000) -> None:
+    def __init__(
+        self,
+        solana: Any,
+        *,
+        sol_price: float = 150.0,
+        program_id: str | None = None,
+        liquidity_usdc: int = 10_000_000,
+    ) -> None:
         super().__init__()
         self.solana = solana
         self.price = Decimal(str(sol_price))
@@ -88,15 +94,22 @@ class AsgardSimulator(LocalService):
         self._book = threading.RLock()
         self._next_id = 1
         routes = {
-            "/": (["GET"], self._root), "/markets": (["GET"], self._markets),
-            "/create-position": (["POST"], self._create), "/create-position-simulate": (["POST"], self._simulate),
+            "/": (["GET"], self._root),
+            "/markets": (["GET"], self._markets),
+            "/create-position": (["POST"], self._create),
+            "/create-position-simulate": (["POST"], self._simulate),
             "/submit-create-position-tx": (["POST"], self._submit_create),
-            "/close-position": (["POST"], self._close), "/close-position-simulate": (["POST"], self._close_simulate),
+            "/close-position": (["POST"], self._close),
+            "/close-position-simulate": (["POST"], self._close_simulate),
             "/submit-close-position-tx": (["POST"], self._submit_close),
-            "/positions": (["GET", "POST"], self._list), "/positions/open": (["POST"], self._list_open),
-            "/positions/closed": (["POST"], self._list_closed), "/positions/by-pda": (["POST"], self._by_pda),
-            "/positions/<pda>": (["GET"], self._one), "/refresh-positions": (["POST"], self._refresh),
-            "/_local/price": (["GET", "POST"], self._price), "/_local/accrue": (["POST"], self._accrue),
+            "/positions": (["GET", "POST"], self._list),
+            "/positions/open": (["POST"], self._list_open),
+            "/positions/closed": (["POST"], self._list_closed),
+            "/positions/by-pda": (["POST"], self._by_pda),
+            "/positions/<pda>": (["GET"], self._one),
+            "/refresh-positions": (["POST"], self._refresh),
+            "/_local/price": (["GET", "POST"], self._price),
+            "/_local/accrue": (["POST"], self._accrue),
         }
         for rule, (methods, handler) in routes.items():
             self.route(rule, methods)(self._guarded(handler))
@@ -122,13 +135,22 @@ class AsgardSimulator(LocalService):
             if position.state == ACTIVE and position.liquidatable(self.price):
                 position.state = LIQUIDATED
                 position.closed_at = now_iso()
-                position.liquidation_events.append({"price": str(self.price), "debtNative": str(position.debt),
-                                                    "valueNative": str(position.value(self.price)),
-                                                    "at": position.closed_at})
+                position.liquidation_events.append(
+                    {
+                        "price": str(self.price),
+                        "debtNative": str(position.debt),
+                        "valueNative": str(position.value(self.price)),
+                        "at": position.closed_at,
+                    }
+                )
 
     def health_details(self) -> dict[str, Any]:
-        return {"sol_price": str(self.price), "program_id": self.program_id, "vault": str(self.vault.pubkey()),
-                "positions": len(self.positions)}
+        return {
+            "sol_price": str(self.price),
+            "program_id": self.program_id,
+            "vault": str(self.vault.pubkey()),
+            "positions": len(self.positions),
+        }
 
     # -- plumbing ----------------------------------------------------------------------------------
     @staticmethod
@@ -199,20 +221,40 @@ class AsgardSimulator(LocalService):
         sources = []
         for protocol, terms in self.terms.items():
             bank_a, bank_b = self.banks[protocol]
-            sources.append({
-                "lendingProtocol": protocol, "isActive": True, "marketKey": f"{PROTOCOLS[protocol]} Main Market",
-                "tokenABank": bank_a, "tokenBBank": bank_b, "longMaxLeverage": float(terms.max_leverage),
-                "shortMaxLeverage": 0, "tokenAMaxDepositCapacity": "1000000000000000",
-                "tokenAMaxBorrowCapacity": "0", "tokenBMaxDepositCapacity": "100000000000000",
-                "tokenBMaxBorrowCapacity": "10000000000000", "tokenALendingApyRate": 0.0,
-                "tokenABorrowingApyRate": 0.0, "tokenBLendingApyRate": float(terms.lending_apy),
-                "tokenBBorrowingApyRate": float(terms.borrow_apy), "tokenAOracle": {"priceUSD": str(self.price)},
-                "tokenBOracle": {"priceUSD": "1"}, "tokenARewardAPY": [], "tokenBRewardAPY": [],
-                "maintenanceWeight": str(terms.maintenance_weight), "programId": self.program_id,
-            })
-        strategy = {"name": "SOL/USDC", "description": "Leveraged SOL against borrowed USDC",
-                    "tokenAMint": SOL_MINT, "tokenBMint": USDC_MINT, "market": ["MARGIN"], "tag": ["TRADING"],
-                    "liquiditySources": sources}
+            sources.append(
+                {
+                    "lendingProtocol": protocol,
+                    "isActive": True,
+                    "marketKey": f"{PROTOCOLS[protocol]} Main Market",
+                    "tokenABank": bank_a,
+                    "tokenBBank": bank_b,
+                    "longMaxLeverage": float(terms.max_leverage),
+                    "shortMaxLeverage": 0,
+                    "tokenAMaxDepositCapacity": "1000000000000000",
+                    "tokenAMaxBorrowCapacity": "0",
+                    "tokenBMaxDepositCapacity": "100000000000000",
+                    "tokenBMaxBorrowCapacity": "10000000000000",
+                    "tokenALendingApyRate": 0.0,
+                    "tokenABorrowingApyRate": 0.0,
+                    "tokenBLendingApyRate": float(terms.lending_apy),
+                    "tokenBBorrowingApyRate": float(terms.borrow_apy),
+                    "tokenAOracle": {"priceUSD": str(self.price)},
+                    "tokenBOracle": {"priceUSD": "1"},
+                    "tokenARewardAPY": [],
+                    "tokenBRewardAPY": [],
+                    "maintenanceWeight": str(terms.maintenance_weight),
+                    "programId": self.program_id,
+                }
+            )
+        strategy = {
+            "name": "SOL/USDC",
+            "description": "Leveraged SOL against borrowed USDC",
+            "tokenAMint": SOL_MINT,
+            "tokenBMint": USDC_MINT,
+            "market": ["MARGIN"],
+            "tag": ["TRADING"],
+            "liquiditySources": sources,
+        }
         return {"strategies": {"SOL/USDC": strategy}, "totalStrategies": 1}
 
     # -- open --------------------------------------------------------------------------------------
@@ -242,14 +284,23 @@ class AsgardSimulator(LocalService):
         protocol, leverage, amount, owner = self._trade_request(body)
         with self._book:
             price = self.price
-            pda = str(Pubkey(hashlib.sha256(f"asgard/{owner}/{self._next_id}/{time.time_ns()}".encode()).digest()))
+            pda = str(
+                Pubkey(hashlib.sha256(f"asgard/{owner}/{self._next_id}/{time.time_ns()}".encode()).digest())
+            )
             size, debt = opening(amount, leverage, price)
-            position = Position(0, pda, str(owner), protocol, leverage, amount, size, debt, price,
-                                self.terms[protocol])
-        preview = {**body, "positionPDA": pda, "tokenAPriceUSD": str(price), "tokenAAmountNative": str(size),
-                   "tokenBAmountNative": str(debt), "healthFactor": float(position.health_factor(price)),
-                   "collateralRatio": str(position.collateral_ratio(price)),
-                   "liquidationPriceUSD": str(position.liquidation_price().quantize(Decimal("0.0001")))}
+            position = Position(
+                0, pda, str(owner), protocol, leverage, amount, size, debt, price, self.terms[protocol]
+            )
+        preview = {
+            **body,
+            "positionPDA": pda,
+            "tokenAPriceUSD": str(price),
+            "tokenAAmountNative": str(size),
+            "tokenBAmountNative": str(debt),
+            "healthFactor": float(position.health_factor(price)),
+            "collateralRatio": str(position.collateral_ratio(price)),
+            "liquidationPriceUSD": str(position.liquidation_price().quantize(Decimal("0.0001"))),
+        }
         return preview, position
 
     def _simulate(self, request: Request) -> dict[str, Any]:
@@ -262,12 +313,23 @@ class AsgardSimulator(LocalService):
         if not sources:
             raise BadRequest("the wallet holds less USDC than collateralAmountNative")
         blockhash, _ = self.rpc.latest_blockhash()
-        message = txs.open_message(owner, Pubkey.from_string(sources[0].address), self.vault_token,
-                                   Pubkey.from_string(USDC_MINT), position.collateral, USDC_DECIMALS,
-                                   position.pda, Hash.from_string(blockhash))
+        message = txs.open_message(
+            owner,
+            Pubkey.from_string(sources[0].address),
+            self.vault_token,
+            Pubkey.from_string(USDC_MINT),
+            position.collateral,
+            USDC_DECIMALS,
+            position.pda,
+            Hash.from_string(blockhash),
+        )
         with self._book:
-            self._pending[("open", position.pda)] = (bytes(message), time.monotonic() + PENDING_SECONDS,
-                                                     position, position.collateral)
+            self._pending[("open", position.pda)] = (
+                bytes(message),
+                time.monotonic() + PENDING_SECONDS,
+                position,
+                position.collateral,
+            )
         return {**preview, "signedTxs": [txs.partially_signed(message)]}
 
     def _submit_create(self, request: Request) -> dict[str, Any]:
@@ -278,8 +340,13 @@ class AsgardSimulator(LocalService):
             signature = self._land(tx)
             received = self._vault_balance() - before
             if received != amount:
-                log.error("asgard: open %s landed (%s) but the vault received %s, not %s",
-                          position.pda, signature, received, amount)
+                log.error(
+                    "asgard: open %s landed (%s) but the vault received %s, not %s",
+                    position.pda,
+                    signature,
+                    received,
+                    amount,
+                )
                 raise BadRequest(f"the vault received {received} base units, not {amount}", 500)
             position.id, self._next_id = self._next_id, self._next_id + 1
             position.open_tx, position.opened_at = signature, now_iso()
@@ -301,9 +368,14 @@ class AsgardSimulator(LocalService):
         body = self._body(request)
         with self._book:
             position = self._close_request(body)
-            return {**body, "equityWithdrawnNative": str(position.equity(self.price)),
-                    "equityWithdrawnMint": USDC_MINT, "longTokenPriceUSD": str(self.price),
-                    "shortTokenPriceUSD": "1", "position": position.record(self.price)}
+            return {
+                **body,
+                "equityWithdrawnNative": str(position.equity(self.price)),
+                "equityWithdrawnMint": USDC_MINT,
+                "longTokenPriceUSD": str(self.price),
+                "shortTokenPriceUSD": "1",
+                "position": position.record(self.price),
+            }
 
     def _close(self, request: Request) -> dict[str, Any]:
         body = self._body(request)
@@ -313,20 +385,39 @@ class AsgardSimulator(LocalService):
         accounts = self.rpc.token_accounts(position.owner)
         destination = Pubkey.from_string(accounts[0].address) if accounts else None
         blockhash, _ = self.rpc.latest_blockhash()
-        message = txs.close_message(Pubkey.from_string(position.owner), self.vault.pubkey(), self.vault_token,
-                                    destination, Pubkey.from_string(USDC_MINT), equity, USDC_DECIMALS,
-                                    position.pda, Hash.from_string(blockhash))
+        message = txs.close_message(
+            Pubkey.from_string(position.owner),
+            self.vault.pubkey(),
+            self.vault_token,
+            destination,
+            Pubkey.from_string(USDC_MINT),
+            equity,
+            USDC_DECIMALS,
+            position.pda,
+            Hash.from_string(blockhash),
+        )
         signers = (self.vault,) if equity > 0 else ()
         with self._book:
-            self._pending[("close", position.pda)] = (bytes(message), time.monotonic() + PENDING_SECONDS,
-                                                      position, equity)
-        return {**body, "equityWithdrawnNative": str(equity), "equityWithdrawnMint": USDC_MINT,
-                "longTokenPriceUSD": str(price), "shortTokenPriceUSD": "1",
-                "signedTxs": [txs.partially_signed(message, *signers)]}
+            self._pending[("close", position.pda)] = (
+                bytes(message),
+                time.monotonic() + PENDING_SECONDS,
+                position,
+                equity,
+            )
+        return {
+            **body,
+            "equityWithdrawnNative": str(equity),
+            "equityWithdrawnMint": USDC_MINT,
+            "longTokenPriceUSD": str(price),
+            "shortTokenPriceUSD": "1",
+            "signedTxs": [txs.partially_signed(message, *signers)],
+        }
 
     def _submit_close(self, request: Request) -> dict[str, Any]:
         body = self._body(request)
-        tx, position, equity = self._pending_take("close", str(body.get("positionPDA")), body.get("signedTxs"))
+        tx, position, equity = self._pending_take(
+            "close", str(body.get("positionPDA")), body.get("signedTxs")
+        )
         with self._book:
             if position.state != ACTIVE:
                 raise BadRequest(f"the position is {position.record(self.price)['status']}", 409)
@@ -334,20 +425,36 @@ class AsgardSimulator(LocalService):
             signature = self._land(tx)
             paid = before - self._vault_balance()
             if paid != equity:
-                log.error("asgard: close %s landed (%s) but the vault paid %s, not %s",
-                          position.pda, signature, paid, equity)
+                log.error(
+                    "asgard: close %s landed (%s) but the vault paid %s, not %s",
+                    position.pda,
+                    signature,
+                    paid,
+                    equity,
+                )
             position.state, position.close_tx, position.closed_at = CLOSED, signature, now_iso()
             position.equity_withdrawn = paid
-            return {"success": True, "txHash": signature, "equityWithdrawnNative": str(paid),
-                    "equityWithdrawnMint": USDC_MINT, "position": position.record(self.price)}
+            return {
+                "success": True,
+                "txHash": signature,
+                "equityWithdrawnNative": str(paid),
+                "equityWithdrawnMint": USDC_MINT,
+                "position": position.record(self.price),
+            }
 
     # -- queries -----------------------------------------------------------------------------------
     def _owned(self, owner: str, states: tuple[int, ...]) -> list[dict[str, Any]]:
         with self._book:
-            return [p.record(self.price) for p in self.positions.values() if p.owner == owner and p.state in states]
+            return [
+                p.record(self.price)
+                for p in self.positions.values()
+                if p.owner == owner and p.state in states
+            ]
 
     def _list(self, request: Request) -> Any:
-        owner = request.args.get("owner") if request.method == "GET" else self._body(request).get("walletPubkey")
+        owner = (
+            request.args.get("owner") if request.method == "GET" else self._body(request).get("walletPubkey")
+        )
         if not owner:
             raise BadRequest("walletPubkey (POST body) or ?owner= (GET) is required")
         return self._owned(str(owner), (ACTIVE, CLOSED, LIQUIDATED))
@@ -376,22 +483,37 @@ class AsgardSimulator(LocalService):
                 bank_a, bank_b = self.banks[position.protocol]
                 active = position.state == ACTIVE
                 balances = [
-                    {bank_a: {"mint": SOL_MINT, "assetsQt": float(Decimal(position.size).scaleb(-9)) if active else 0,
-                              "liabsQt": 0, "assetsUsd": float(Decimal(position.value(self.price)).scaleb(-6))}},
-                    {bank_b: {"mint": USDC_MINT, "assetsQt": 0,
-                              "liabsQt": float(Decimal(position.debt).scaleb(-6)) if active else 0}},
+                    {
+                        bank_a: {
+                            "mint": SOL_MINT,
+                            "assetsQt": float(Decimal(position.size).scaleb(-9)) if active else 0,
+                            "liabsQt": 0,
+                            "assetsUsd": float(Decimal(position.value(self.price)).scaleb(-6)),
+                        }
+                    },
+                    {
+                        bank_b: {
+                            "mint": USDC_MINT,
+                            "assetsQt": 0,
+                            "liabsQt": float(Decimal(position.debt).scaleb(-6)) if active else 0,
+                        }
+                    },
                 ]
                 answer[position.pda] = {
-                    "accountAddress": position.pda, "authority": position.owner,
-                    "summary": {"healthFactor": float(position.health_factor(self.price)) if active else 0,
-                                "booksAndBalances": {"balances": balances}},
-                    "liquidationEvents": list(position.liquidation_events)}
+                    "accountAddress": position.pda,
+                    "authority": position.owner,
+                    "summary": {
+                        "healthFactor": float(position.health_factor(self.price)) if active else 0,
+                        "booksAndBalances": {"balances": balances},
+                    },
+                    "liquidationEvents": list(position.liquidation_events),
+                }
         return {"positions": answer}
 
     def _price(self, request: Request) -> Any:
         if request.method == "POST":
             try:
-                self.set_price(self._body(request).get("price"))
+                self.set_price(str(self._body(request).get("price")))
             except (ValueError, InvalidOperation) as exc:
                 raise BadRequest(str(exc)) from exc
         return {"price": str(self.price)}

@@ -23,14 +23,31 @@ def memo(text: str) -> Instruction:
     return Instruction(MEMO_PROGRAM, text.encode(), [])
 
 
-def open_message(owner: Pubkey, source: Pubkey, vault_token: Pubkey, mint: Pubkey, amount: int, decimals: int,
-                 pda: str, blockhash: Hash) -> Message:
+def open_message(
+    owner: Pubkey,
+    source: Pubkey,
+    vault_token: Pubkey,
+    mint: Pubkey,
+    amount: int,
+    decimals: int,
+    pda: str,
+    blockhash: Hash,
+) -> Message:
     transfer = spl.transfer_checked(source, mint, vault_token, owner, amount, decimals)
     return Message.new_with_blockhash([transfer, memo(f"asgard:open:{pda}")], owner, blockhash)
 
 
-def close_message(owner: Pubkey, vault: Pubkey, vault_token: Pubkey, destination: Pubkey | None, mint: Pubkey,
-                  amount: int, decimals: int, pda: str, blockhash: Hash) -> Message:
+def close_message(
+    owner: Pubkey,
+    vault: Pubkey,
+    vault_token: Pubkey,
+    destination: Pubkey | None,
+    mint: Pubkey,
+    amount: int,
+    decimals: int,
+    pda: str,
+    blockhash: Hash,
+) -> Message:
     """``destination`` None: the owner has no token account for ``mint``; its ATA is created."""
     instructions = []
     if amount > 0:

@@ -28,7 +28,7 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     )
     out = result.stdout
     assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
-    lines = [line for line in out.splitlines() if line.startswith("[")]
+    lines = [line.rstrip() for line in out.splitlines() if line.startswith("[")]
     journey = "\n".join(lines)
     assert "local stack started" in journey
     assert "GET /api/v1/health" in journey and "HTTP 200 status=ok" in journey

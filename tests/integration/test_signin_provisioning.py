@@ -130,7 +130,7 @@ def test_me_before_sign_in_is_404_and_bad_input_changes_nothing(stack: LocalStac
 
 
 def test_tokens_that_are_not_for_this_app_are_refused(stack: LocalStack) -> None:
-    from local.privy.keys import TokenIssuer
+    from local.privy.tokens import TokenIssuer
 
     foreign = TokenIssuer("another-app").issue(new_user())
     answer = requests.post(

@@ -151,7 +151,6 @@ def test_gas_funder_tops_up_once_per_window_under_concurrency(stack: LocalStack)
         results = list(pool.map(lambda _: GasFunder(evm.rpc_url, GAS_FUNDER.private_key)
                                 .fund_if_needed(user_id, address), range(6)))
     statuses = sorted(r.status for r in results)
-    print("STATUSES", statuses)
     assert statuses.count("funded") == 1, statuses
     assert set(statuses) <= {"funded", "already_funded", "sufficient"}
     funder = GasFunder(evm.rpc_url, GAS_FUNDER.private_key)

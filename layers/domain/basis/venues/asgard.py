@@ -67,13 +67,20 @@ class AsgardPosition:
         """A ``margin_positions`` record (Asgard's documented fields; the others when present)."""
         state = int(record["state"])
         return cls(
-            pda=str(record["positionPda"]), owner=str(record["ownerAddress"]), protocol=int(record["protocol"]),
-            state=state, status=str(record.get("status") or ("active" if state == 0 else f"state {state}")),
-            leverage=Decimal(str(record["leverage"])), entry_price=Decimal(str(record["tokenAEntryPriceUSD"])),
+            pda=str(record["positionPda"]),
+            owner=str(record["ownerAddress"]),
+            protocol=int(record["protocol"]),
+            state=state,
+            status=str(record.get("status") or ("active" if state == 0 else f"state {state}")),
+            leverage=Decimal(str(record["leverage"])),
+            entry_price=Decimal(str(record["tokenAEntryPriceUSD"])),
             mark_price=_decimal(record.get("tokenAPriceUSD")),
-            collateral=_int(record.get("collateralAmountNative")), size_lamports=_int(record.get("tokenAAmountNative")),
-            debt=_int(record.get("tokenBAmountNative")), health_factor=_decimal(record.get("healthFactor")),
-            open_tx=record.get("openTxHash"), close_tx=record.get("closeTxHash"),
+            collateral=_int(record.get("collateralAmountNative")),
+            size_lamports=_int(record.get("tokenAAmountNative")),
+            debt=_int(record.get("tokenBAmountNative")),
+            health_factor=_decimal(record.get("healthFactor")),
+            open_tx=record.get("openTxHash"),
+            close_tx=record.get("closeTxHash"),
         )
 
 
@@ -94,7 +101,9 @@ class PositionHealth:
             for book in balance.values():
                 assets += Decimal(str(book.get("assetsQt") or 0)) if book.get("mint") != USDC_MINT else 0
                 liabs += Decimal(str(book.get("liabsQt") or 0)) if book.get("mint") == USDC_MINT else 0
-        return cls(pda, Decimal(str(summary["healthFactor"])), assets, liabs, bool(entry.get("liquidationEvents")))
+        return cls(
+            pda, Decimal(str(summary["healthFactor"])), assets, liabs, bool(entry.get("liquidationEvents"))
+        )
 
 
 @dataclass(frozen=True)
@@ -106,9 +115,18 @@ class CloseResult:
 
 
 class AsgardPositionManager:
-    def __init__(self, api_url: str, signer: PrivyWalletSigner, solana: SolanaClient, *,
-                 protocol: int = MARGINFI, slippage_bps: int = 50, api_key: str | None = None,
-                 timeout: float = 20.0, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        signer: PrivyWalletSigner,
+        solana: SolanaClient,
+        *,
+        protocol: int = MARGINFI,
+        slippage_bps: int = 50,
+        api_key: str | None = None,
+        timeout: float = 20.0,
+        session: requests.Session | None = None,
+    ) -> None:
         if signer.chain != "solana" or not signer.wallet_address:
             raise ValueError("AsgardPositionManager needs the user's Solana wallet signer (with its address)")
         self.api_url = api_url.rstrip("/")
@@ -136,8 +154,10 @@ class AsgardPositionManager:
             body = None
         if response.status_code >= 400:
             detail = body.get("error") if isinstance(body, dict) else response.text[:200]
-            raise AsgardError(f"Asgard {response.request.path_url}: HTTP {response.status_code}: {detail}",
-                              response.status_code)
+            raise AsgardError(
+                f"Asgard {response.request.path_url}: HTTP {response.status_code}: {detail}",
+                response.status_code,
+            )
         return body
 
     def _sign_all(self, built: dict[str, Any], action: str) -> dict[str, Any]:
@@ -155,32 +175,54 @@ class AsgardPositionManager:
                 continue
             for source in strategy.get("liquiditySources", []):
                 if source.get("lendingProtocol") == self.protocol and source.get("isActive"):
-                    return {**source, "tokenAMint": strategy["tokenAMint"], "tokenBMint": strategy["tokenBMint"]}
+                    return {
+                        **source,
+                        "tokenAMint": strategy["tokenAMint"],
+                        "tokenBMint": strategy["tokenBMint"],
+                    }
         raise AsgardError(f"no active SOL/USDC market for lending protocol {self.protocol}")
 
     # -- positions ---------------------------------------------------------------------------------
-    def open_long(self, collateral_usdc: Decimal | int | str, leverage: Decimal | int | str) -> AsgardPosition:
+    def open_long(
+        self, collateral_usdc: Decimal | int | str, leverage: Decimal | int | str
+    ) -> AsgardPosition:
         amount = Decimal(str(collateral_usdc)).scaleb(6)
         if amount != amount.to_integral_value() or amount <= 0:
             raise ValueError("collateral_usdc must be positive with at most 6 decimals")
         market = self.market()
         request = {
-            "protocol": self.protocol, "tokenABank": market["tokenABank"], "tokenBBank": market["tokenBBank"],
-            "direction": LONG, "collateralType": COLLATERAL_SHORT_TOKEN, "collateralAmountNative": int(amount),
-            "collateralMint": USDC_MINT, "collateralUnitPrice": 1.0, "leverage": float(leverage),
-            "jitoTipLamport": 0, "slippageBps": self.slippage_bps, "walletPubkey": self.wallet,
+            "protocol": self.protocol,
+            "tokenABank": market["tokenABank"],
+            "tokenBBank": market["tokenBBank"],
+            "direction": LONG,
+            "collateralType": COLLATERAL_SHORT_TOKEN,
+            "collateralAmountNative": int(amount),
+            "collateralMint": USDC_MINT,
+            "collateralUnitPrice": 1.0,
+            "leverage": float(leverage),
+            "jitoTipLamport": 0,
+            "slippageBps": self.slippage_bps,
+            "walletPubkey": self.wallet,
             "useDirectRoute": True,
         }
         built = self._post("/create-position", request)
         record = self._post("/submit-create-position-tx", self._sign_all(built, "asgard_open_long"))
         position = AsgardPosition.parse(record)
-        log.info("asgard: opened %s (%s USDC x%s) in %s", position.pda, collateral_usdc, leverage, position.open_tx)
+        log.info(
+            "asgard: opened %s (%s USDC x%s) in %s", position.pda, collateral_usdc, leverage, position.open_tx
+        )
         return position
 
     def close(self, position_pda: str) -> CloseResult:
-        request = {"protocol": self.protocol, "walletPubkey": self.wallet, "positionPDA": position_pda,
-                   "collateralType": COLLATERAL_SHORT_TOKEN, "jitoTipLamport": 0,
-                   "slippageBps": self.slippage_bps, "useDirectRoute": True}
+        request = {
+            "protocol": self.protocol,
+            "walletPubkey": self.wallet,
+            "positionPDA": position_pda,
+            "collateralType": COLLATERAL_SHORT_TOKEN,
+            "jitoTipLamport": 0,
+            "slippageBps": self.slippage_bps,
+            "useDirectRoute": True,
+        }
         built = self._post("/close-position", request)
         signed = self._sign_all(built, "asgard_close")
         before = self.solana.usdc_balance(self.wallet)
@@ -188,13 +230,20 @@ class AsgardPositionManager:
         proceeds = self.solana.usdc_balance(self.wallet) - before
         reported = int(answer.get("equityWithdrawnNative") or 0)
         if proceeds != reported:
-            log.warning("asgard: close %s reported %s USDC base units, the wallet gained %s",
-                        position_pda, reported, proceeds)
-        return CloseResult(AsgardPosition.parse(answer["position"]), str(answer["txHash"]), proceeds, reported)
+            log.warning(
+                "asgard: close %s reported %s USDC base units, the wallet gained %s",
+                position_pda,
+                reported,
+                proceeds,
+            )
+        return CloseResult(
+            AsgardPosition.parse(answer["position"]), str(answer["txHash"]), proceeds, reported
+        )
 
     def health(self, position_pda: str) -> PositionHealth:
-        answer = self._post("/refresh-positions",
-                            {"positionPDAs": [{"protocol": self.protocol, "positionPDA": position_pda}]})
+        answer = self._post(
+            "/refresh-positions", {"positionPDAs": [{"protocol": self.protocol, "positionPDA": position_pda}]}
+        )
         entry = answer["positions"].get(position_pda)
         if entry is None:
             raise AsgardError(f"Asgard has no position {position_pda}", 404)

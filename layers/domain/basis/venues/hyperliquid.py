@@ -61,9 +61,8 @@ def market_price(mark: Decimal, sz_decimals: int, *, is_buy: bool, slippage: Dec
     px = mark * (1 + slippage) if is_buy else mark * (1 - slippage)
     if px <= 0:
         raise ValueError("price must be positive")
+    # 5 significant figures even for prices >= 100000 (integers would also pass; the SDK rounds them).
     significant = px.quantize(Decimal(1).scaleb(px.adjusted() - 4), rounding=ROUND_HALF_EVEN)
-    if px.adjusted() >= 4:  # integers are always valid prices
-        significant = px.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     return significant.quantize(Decimal(1).scaleb(-(6 - sz_decimals)), rounding=ROUND_HALF_EVEN).normalize()
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 HOURS_PER_YEAR = 24 * 365
+CEX_INTERVAL_HOURS = 8  # Binance/Bybit settle every 8 h unless the answer says otherwise
 
 
 class HyperliquidResponseError(ValueError):
@@ -225,7 +226,8 @@ def parse_funding_history(payload: Any) -> list[FundingRate]:
 
 
 def parse_predicted_fundings(payload: Any, coin: str) -> list[PredictedFunding]:
-    """``[[coin, [[venue, {fundingRate, nextFundingTime, fundingIntervalHours?}] | [venue, null]]]]``."""
+    """``[[coin, [[venue, {fundingRate, nextFundingTime, fundingIntervalHours?}] | [venue, null]]]]``;
+    ``fundingRate`` is per interval (Hyperliquid: 1 h; the CEX venues: ``fundingIntervalHours``)."""
     if not isinstance(payload, list):
         raise HyperliquidResponseError("predictedFundings: expected a list")
     out = []
@@ -241,7 +243,7 @@ def parse_predicted_fundings(payload: Any, coin: str) -> list[PredictedFunding]:
                     str(venue),
                     dec(info.get("fundingRate"), "fundingRate"),
                     int(info["nextFundingTime"]),
-                    int(info.get("fundingIntervalHours") or 1),
+                    int(info.get("fundingIntervalHours") or (1 if venue == "HlPerp" else CEX_INTERVAL_HOURS)),
                 )
             )
     return out

@@ -44,7 +44,9 @@ def parse_token_accounts(result: dict[str, Any]) -> list[TokenBalance]:
     for item in result.get("value") or []:
         info = item["account"]["data"]["parsed"]["info"]
         amount = info["tokenAmount"]
-        accounts.append(TokenBalance(item["pubkey"], info["mint"], int(amount["amount"]), int(amount["decimals"])))
+        accounts.append(
+            TokenBalance(item["pubkey"], info["mint"], int(amount["amount"]), int(amount["decimals"]))
+        )
     return accounts
 
 
@@ -57,8 +59,12 @@ class SolanaClient:
 
     # -- transport -------------------------------------------------------------------------------
     def _http(self, body: dict[str, Any]) -> dict[str, Any]:
-        request = urllib.request.Request(self.rpc_url, data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
+        request = urllib.request.Request(  # noqa: S310 - the configured RPC URL
+            self.rpc_url,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - configured URL
                 answer: dict[str, Any] = json.loads(response.read())
@@ -69,7 +75,9 @@ class SolanaClient:
         return answer
 
     def call(self, method: str, params: list[Any] | None = None) -> Any:
-        answer = self._transport({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params or []})
+        answer = self._transport(
+            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params or []}
+        )
         if answer.get("error"):
             error = answer["error"]
             raise SolanaRpcError(int(error.get("code", -32000)), str(error.get("message")), error.get("data"))
@@ -80,8 +88,10 @@ class SolanaClient:
         return int(self.call("getBalance", [address, {"commitment": "confirmed"}])["value"])
 
     def token_accounts(self, owner: str, mint: str = USDC_MINT) -> list[TokenBalance]:
-        result = self.call("getTokenAccountsByOwner",
-                           [owner, {"mint": mint}, {"encoding": "jsonParsed", "commitment": "confirmed"}])
+        result = self.call(
+            "getTokenAccountsByOwner",
+            [owner, {"mint": mint}, {"encoding": "jsonParsed", "commitment": "confirmed"}],
+        )
         return parse_token_accounts(result)
 
     def usdc_balance(self, owner: str, mint: str = USDC_MINT) -> int:
@@ -99,15 +109,23 @@ class SolanaClient:
 
     # -- writes ----------------------------------------------------------------------------------
     def simulate(self, transaction_b64: str) -> dict[str, Any]:
-        value: dict[str, Any] = self.call("simulateTransaction", [transaction_b64, {"encoding": "base64"}])["value"]
+        value: dict[str, Any] = self.call("simulateTransaction", [transaction_b64, {"encoding": "base64"}])[
+            "value"
+        ]
         return value
 
     def send_transaction(self, transaction_b64: str, *, skip_preflight: bool = False) -> str:
         options = {"encoding": "base64", "skipPreflight": skip_preflight, "preflightCommitment": "confirmed"}
         return str(self.call("sendTransaction", [transaction_b64, options]))
 
-    def confirm(self, signature: str, *, timeout: float = 30.0, poll: float = 0.2,
-                sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+    def confirm(
+        self,
+        signature: str,
+        *,
+        timeout: float = 30.0,
+        poll: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> dict[str, Any]:
         """Waits until ``signature`` is confirmed; raises ``TransactionFailedError`` if it failed
         on chain and ``TimeoutError`` if it is not seen within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
