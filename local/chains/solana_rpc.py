@@ -198,6 +198,8 @@ class SolanaRpc(LocalService):
         if not isinstance(selector, dict) or len(selector) != 1 or not {"mint", "programId"} & set(selector):
             raise invalid_params('Invalid params: expected {"mint": ...} or {"programId": ...}')
         wanted = _pubkey(list(selector.values()))
+        if "mint" in selector and self.ledger.decimals(wanted) is None:
+            raise invalid_params("Invalid param: could not find mint")
         encoding = _encoding(_config(params, 2), None)
         found = []
         for key, account in self.ledger.token_accounts(owner):

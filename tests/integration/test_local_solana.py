@@ -164,6 +164,8 @@ def test_spl_transfer_checked_between_associated_accounts(chain: tuple[SolanaRpc
     post = {b["owner"]: b["uiTokenAmount"]["amount"] for b in meta["postTokenBalances"]}
     assert post == {str(sender.pubkey()): "69500000", str(receiver): "30500000"}
     assert [b["owner"] for b in meta["preTokenBalances"]] == [str(sender.pubkey())]  # destination was new
+    unknown = call(url, "getTokenAccountsByOwner", str(receiver), {"mint": str(receiver)})
+    assert unknown["error"] == {"code": -32602, "message": "Invalid param: could not find mint"}
     other = call(url, "getTokenAccountBalance", str(receiver))
     assert other["error"]["code"] == -32602  # a wallet is not a token account
 

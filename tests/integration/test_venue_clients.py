@@ -52,32 +52,40 @@ def signed_in_user(stack: LocalStack) -> str:
 
 
 def privy_rpc_calls(stack: LocalStack, wallet_id: str) -> int:
-    log = requests.get(f"{stack.url('privy')}/_local/requests", params={"path": f"/v1/wallets/{wallet_id}/rpc"},
-                       timeout=10).json()
+    log = requests.get(
+        f"{stack.url('privy')}/_local/requests", params={"path": f"/v1/wallets/{wallet_id}/rpc"}, timeout=10
+    ).json()
     return len(log["requests"])
 
 
 @pytest.fixture(scope="module")
 def context(stack: LocalStack) -> Iterator[UserTradingContext]:
     user_id = signed_in_user(stack)
-    yield UserTradingContext.from_user_id(user_id, breaker=SharedCircuitBreaker(f"venues-{uuid.uuid4().hex[:8]}"),
-                                          signing_settings=FAST)
+    yield UserTradingContext.from_user_id(
+        user_id, breaker=SharedCircuitBreaker(f"venues-{uuid.uuid4().hex[:8]}"), signing_settings=FAST
+    )
 
 
 def test_context_reads_wallet_ids_from_the_users_row(stack: LocalStack, context: UserTradingContext) -> None:
-    wallets = {w["id"]: w for w in requests.get(f"{stack.url('privy')}/_local/wallets", timeout=10).json()["wallets"]}
+    wallets = {
+        w["id"]: w for w in requests.get(f"{stack.url('privy')}/_local/wallets", timeout=10).json()["wallets"]
+    }
     assert context.evm_wallet_id is not None and context.solana_wallet_id is not None
     assert wallets[context.evm_wallet_id]["address"] == context.evm_address
     assert wallets[context.solana_wallet_id]["address"] == context.solana_address
     signer = context.evm_signer()
     assert (signer.wallet_id, signer.wallet_address, signer.user_id) == (
-        context.evm_wallet_id, context.evm_address, context.user_id)
+        context.evm_wallet_id,
+        context.evm_address,
+        context.user_id,
+    )
     assert context.get_hl_trader().address == context.evm_address
     assert context.get_arbitrum_client().signer is signer
 
 
-def test_deposit_trade_funding_withdraw_reconciles_to_the_cent(stack: LocalStack,
-                                                               context: UserTradingContext) -> None:
+def test_deposit_trade_funding_withdraw_reconciles_to_the_cent(
+    stack: LocalStack, context: UserTradingContext
+) -> None:
     evm, sim = stack.evm, stack.hyperliquid
     address = str(context.evm_address)
     arbitrum, trader = context.get_arbitrum_client(), context.get_hl_trader()
@@ -102,23 +110,32 @@ def test_deposit_trade_funding_withdraw_reconciles_to_the_cent(stack: LocalStack
     assert credited and trader.get_withdrawable_balance() == Decimal(100)
 
     # A 1 SOL short at mark 150, 8 hours of funding at +0.01 %/h (shorts receive), then close.
+    sol = sim.state.markets["SOL"]
+    saved = (sol.mark, list(sol.funding_path), sol.funding_step)
     sim.set_mark("SOL", Decimal(150))
     sim.set_funding_path("SOL", [Decimal("0.0001")])
-    opened = trader.open_short("SOL", size=Decimal(1), leverage=5)
-    assert (opened.status, opened.filled_sz, opened.avg_px) == ("filled", Decimal(1), Decimal("149.92"))
-    short = trader.position("SOL")
-    assert short is not None and short.szi == Decimal(-1) and short.leverage == 5
-    assert trader.get_withdrawable_balance() < Decimal(100) - Decimal(30)  # margin is held
-    sim.accrue_funding(8)
-    assert trader.position("SOL").funding_since_open == Decimal("-0.12")  # type: ignore[union-attr]
-    closed = trader.close_short("SOL")
-    assert closed is not None and closed.avg_px == Decimal("150.08") and trader.position("SOL") is None
+    try:
+        opened = trader.open_short("SOL", size=Decimal(1), leverage=5)
+        assert (opened.status, opened.filled_sz, opened.avg_px) == ("filled", Decimal(1), Decimal("149.92"))
+        short = trader.position("SOL")
+        assert short is not None and short.szi == Decimal(-1) and short.leverage == 5
+        assert trader.get_withdrawable_balance() < Decimal(100) - Decimal(30)  # margin is held
+        sim.accrue_funding(8)
+        assert trader.position("SOL").funding_since_open == Decimal("-0.12")  # type: ignore[union-attr]
+        closed = trader.close_short("SOL")
+        assert closed is not None and closed.avg_px == Decimal("150.08") and trader.position("SOL") is None
+    finally:  # the simulator is shared by the session: leave SOL as it was
+        sim.set_mark("SOL", saved[0])
+        sim.set_funding_path("SOL", saved[1])
+        sol.funding_step = saved[2]
 
     fills = [f for f in trader.fills() if f.coin == "SOL"]
     fees = sum((f.fee for f in fills), Decimal(0))
     pnl = sum((f.closed_pnl for f in fills), Decimal(0))
-    funding = sum((Decimal(r["delta"]["usdc"]) for r in trader.info({"type": "userFunding", "user": address})),
-                  Decimal(0))
+    funding = sum(
+        (Decimal(r["delta"]["usdc"]) for r in trader.info({"type": "userFunding", "user": address})),
+        Decimal(0),
+    )
     assert (fees, pnl, funding) == (Decimal("0.135"), Decimal("-0.16"), Decimal("0.12"))
     hl_balance = trader.get_withdrawable_balance()
     assert hl_balance == Decimal(100) - fees + pnl + funding == Decimal("99.825")
@@ -133,7 +150,9 @@ def test_deposit_trade_funding_withdraw_reconciles_to_the_cent(stack: LocalStack
     assert arbitrum.eth_balance_wei() == 5 * 10**15 - receipt.fee_wei
 
 
-def test_deposits_over_the_caps_are_refused_before_signing(stack: LocalStack, context: UserTradingContext) -> None:
+def test_deposits_over_the_caps_are_refused_before_signing(
+    stack: LocalStack, context: UserTradingContext
+) -> None:
     arbitrum = context.get_arbitrum_client()
     calls = privy_rpc_calls(stack, str(context.evm_wallet_id))
     with pytest.raises(AmountError, match="per-transaction cap"):
@@ -148,8 +167,12 @@ def test_gas_funder_tops_up_once_per_window_under_concurrency(stack: LocalStack)
     user_id, address = f"did:privy:gas-{uuid.uuid4().hex[:8]}", Account.create().address
     funder_before = GasFunder(evm.rpc_url, GAS_FUNDER.private_key).funder_balance_wei()
     with ThreadPoolExecutor(max_workers=6) as pool:
-        results = list(pool.map(lambda _: GasFunder(evm.rpc_url, GAS_FUNDER.private_key)
-                                .fund_if_needed(user_id, address), range(6)))
+        results = list(
+            pool.map(
+                lambda _: GasFunder(evm.rpc_url, GAS_FUNDER.private_key).fund_if_needed(user_id, address),
+                range(6),
+            )
+        )
     statuses = sorted(r.status for r in results)
     assert statuses.count("funded") == 1, statuses
     assert set(statuses) <= {"funded", "already_funded", "sufficient"}

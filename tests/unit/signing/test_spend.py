@@ -51,3 +51,15 @@ def test_solana_sums_sol_and_spl_per_asset_across_instructions() -> None:
 def test_solana_without_transfers_or_unreadable_moves_nothing() -> None:
     assert evm("signTransaction", solana_tx(compute_limit())) == {}
     assert evm("signTransaction", {"transaction": "not base64!", "encoding": "base64"}) == {}
+
+
+def test_only_what_the_signing_wallet_sends_counts_against_its_cap() -> None:
+    from solders.keypair import Keypair
+
+    from basis.ops import policy_requests as build
+
+    wallet, venue = Keypair().pubkey(), Keypair().pubkey()
+    params = build.solana_tx(build.transfer_checked(7, wallet), build.transfer_checked(1_000, venue),
+                             build.sol_transfer(5, wallet), payer=wallet)
+    assert spend_of("signTransaction", params, usdc_address=USDC, wallet=str(wallet)) == {"SPL": 7, "SOL": 5}
+    assert spend_of("signTransaction", params, usdc_address=USDC) == {"SPL": 1_007, "SOL": 5}

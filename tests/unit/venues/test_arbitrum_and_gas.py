@@ -42,18 +42,28 @@ def env_cap(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_transfer_calldata_is_the_abi_encoding() -> None:
-    expected = keccak(text="transfer(address,uint256)")[:4] + encode(["address", "uint256"], [BRIDGE, 123_456_789])
+    expected = keccak(text="transfer(address,uint256)")[:4] + encode(
+        ["address", "uint256"], [BRIDGE, 123_456_789]
+    )
     assert transfer_calldata(BRIDGE, 123_456_789) == "0x" + expected.hex()
     with pytest.raises(ValueError):
         transfer_calldata("0x1234", 1)
 
 
-@pytest.mark.parametrize(("amount", "reason"), [
-    (Decimal("4.999999"), "below the bridge minimum"), (0, "below the bridge minimum"),
-    ("1000.000001", "MAX_AUTO_BRIDGE_USDC"), (25_001, "per-transaction cap"), ("5.0000001", "more than 6 decimals"),
-    (-5, "non-negative"),
-])
-def test_bad_deposits_are_refused_before_the_chain_or_the_signer(env_cap: None, amount: Any, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("amount", "reason"),
+    [
+        (Decimal("4.999999"), "below the bridge minimum"),
+        (0, "below the bridge minimum"),
+        ("1000.000001", "MAX_AUTO_BRIDGE_USDC"),
+        (25_001, "per-transaction cap"),
+        ("5.0000001", "more than 6 decimals"),
+        (-5, "non-negative"),
+    ],
+)
+def test_bad_deposits_are_refused_before_the_chain_or_the_signer(
+    env_cap: None, amount: Any, reason: str
+) -> None:
     signer = Signer()
     client = ArbitrumClient(NOWHERE, signer, USDC, BRIDGE)  # type: ignore[arg-type]
     assert client.max_auto_bridge_usdc == Decimal(1000)
@@ -82,6 +92,11 @@ def test_gas_funder_validates_and_never_shows_its_key() -> None:
 
 def test_a_context_without_wallets_refuses_venue_clients() -> None:
     context = UserTradingContext("did:privy:x", None, None, None, None, "http://hl", NOWHERE)
-    for make in (context.get_hl_trader, context.get_arbitrum_client, context.evm_signer, context.solana_signer):
+    for make in (
+        context.get_hl_trader,
+        context.get_arbitrum_client,
+        context.evm_signer,
+        context.solana_signer,
+    ):
         with pytest.raises(WalletsNotReady):
             make()

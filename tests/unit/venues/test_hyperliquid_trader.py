@@ -20,22 +20,65 @@ from basis.venues.hyperliquid import (
 from local.hyperliquid.markets import Market
 
 ADDRESS = "0x1111111111111111111111111111111111111111"
-META = [{"universe": [{"name": "BTC", "szDecimals": 5, "maxLeverage": 40},
-                      {"name": "SOL", "szDecimals": 2, "maxLeverage": 20}]},
-        [{"funding": "0.0000125", "markPx": "95000.0", "oraclePx": "95000.0", "midPx": "95000.0",
-          "openInterest": "1.0", "premium": "0.0"},
-         {"funding": "0.0001", "markPx": "150.0", "oraclePx": "150.0", "midPx": "150.0",
-          "openInterest": "1.0", "premium": "0.0"}]]
+META = [
+    {
+        "universe": [
+            {"name": "BTC", "szDecimals": 5, "maxLeverage": 40},
+            {"name": "SOL", "szDecimals": 2, "maxLeverage": 20},
+        ]
+    },
+    [
+        {
+            "funding": "0.0000125",
+            "markPx": "95000.0",
+            "oraclePx": "95000.0",
+            "midPx": "95000.0",
+            "openInterest": "1.0",
+            "premium": "0.0",
+        },
+        {
+            "funding": "0.0001",
+            "markPx": "150.0",
+            "oraclePx": "150.0",
+            "midPx": "150.0",
+            "openInterest": "1.0",
+            "premium": "0.0",
+        },
+    ],
+]
 
 
 def state(szi: str | None = None, withdrawable: str | None = "80.0") -> dict[str, Any]:
-    positions = [] if szi is None else [{"type": "oneWay", "position": {
-        "coin": "SOL", "szi": szi, "entryPx": "149.92", "positionValue": "150.0", "unrealizedPnl": "-0.08",
-        "marginUsed": "30.0", "leverage": {"type": "cross", "value": 5}, "liquidationPx": None,
-        "cumFunding": {"allTime": "0.0", "sinceOpen": "0.0", "sinceChange": "0.0"}}}]
-    answer: dict[str, Any] = {"marginSummary": {"accountValue": "110.0", "totalMarginUsed": "30.0",
-                                                "totalNtlPos": "150.0", "totalRawUsd": "0.0"},
-                              "assetPositions": positions, "time": 1}
+    positions = (
+        []
+        if szi is None
+        else [
+            {
+                "type": "oneWay",
+                "position": {
+                    "coin": "SOL",
+                    "szi": szi,
+                    "entryPx": "149.92",
+                    "positionValue": "150.0",
+                    "unrealizedPnl": "-0.08",
+                    "marginUsed": "30.0",
+                    "leverage": {"type": "cross", "value": 5},
+                    "liquidationPx": None,
+                    "cumFunding": {"allTime": "0.0", "sinceOpen": "0.0", "sinceChange": "0.0"},
+                },
+            }
+        ]
+    )
+    answer: dict[str, Any] = {
+        "marginSummary": {
+            "accountValue": "110.0",
+            "totalMarginUsed": "30.0",
+            "totalNtlPos": "150.0",
+            "totalRawUsd": "0.0",
+        },
+        "assetPositions": positions,
+        "time": 1,
+    }
     if withdrawable is not None:
         answer["withdrawable"] = withdrawable
     return answer
@@ -70,8 +113,13 @@ class Exchange:
 
     def order(self, *args: Any, **kwargs: Any) -> Any:
         self.calls.append(("order", args, kwargs))
-        return {"status": "ok", "response": {"type": "order", "data": {"statuses": [
-            {"filled": {"totalSz": str(args[2]), "avgPx": "149.92", "oid": 7}}]}}}
+        return {
+            "status": "ok",
+            "response": {
+                "type": "order",
+                "data": {"statuses": [{"filled": {"totalSz": str(args[2]), "avgPx": "149.92", "oid": 7}}]},
+            },
+        }
 
     def update_leverage(self, *args: Any) -> Any:
         self.calls.append(("update_leverage", args, {}))
@@ -95,15 +143,19 @@ def test_open_short_by_notional_sets_leverage_then_sells_ioc_below_the_mark() ->
     assert exchange.calls[0] == ("update_leverage", (5, "SOL", True), {})
     name, args, kwargs = exchange.calls[1]
     # 200 / 150 = 1.333.. -> 1.33 (2 size decimals, rounded down); 150 * 0.99 = 148.5
-    assert (name, args, kwargs) == ("order", ("SOL", False, 1.33, 148.5, {"limit": {"tif": "Ioc"}}),
-                                    {"reduce_only": False})
+    assert (name, args, kwargs) == (
+        "order",
+        ("SOL", False, 1.33, 148.5, {"limit": {"tif": "Ioc"}}),
+        {"reduce_only": False},
+    )
 
 
 def test_close_short_buys_back_the_whole_position_reduce_only() -> None:
     t, exchange = trader(szi="-1.25")
     t.close_short("SOL")
-    assert exchange.calls == [("order", ("SOL", True, 1.25, 151.5, {"limit": {"tif": "Ioc"}}),
-                               {"reduce_only": True})]
+    assert exchange.calls == [
+        ("order", ("SOL", True, 1.25, 151.5, {"limit": {"tif": "Ioc"}}), {"reduce_only": True})
+    ]
     flat, nothing = trader()
     assert flat.close_short("SOL") is None and nothing.calls == []
 
@@ -143,19 +195,30 @@ def test_order_size_needs_exactly_one_amount_and_a_nonzero_size() -> None:
         order_size(Decimal("0.004"), None, Decimal(150), 2)
 
 
-@pytest.mark.parametrize(("mark", "sz_decimals", "is_buy", "expected"), [
-    ("150", 2, False, "148.5"), ("95000.5", 5, True, "95951"), ("3456.78", 4, False, "3422.2"),
-    ("0.123456", 2, False, "0.1222"), ("123456", 3, True, "124690"),
-])
-def test_market_price_matches_the_sdks_rounding(mark: str, sz_decimals: int, is_buy: bool, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("mark", "sz_decimals", "is_buy", "expected"),
+    [
+        ("150", 2, False, "148.5"),
+        ("95000.5", 5, True, "95951"),
+        ("3456.78", 4, False, "3422.2"),
+        ("0.123456", 2, False, "0.1222"),
+        ("123456", 3, True, "124690"),
+    ],
+)
+def test_market_price_matches_the_sdks_rounding(
+    mark: str, sz_decimals: int, is_buy: bool, expected: str
+) -> None:
     px = market_price(Decimal(mark), sz_decimals, is_buy=is_buy, slippage=Decimal("0.01"))
     assert px == Decimal(expected)
     sdk = float(mark) * (1.01 if is_buy else 0.99)  # hyperliquid.exchange.Exchange._slippage_price
     assert float(px) == round(float(f"{sdk:.5g}"), 6 - sz_decimals)
 
 
-@given(st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(500000), places=4),
-       st.integers(min_value=0, max_value=5), st.booleans())
+@given(
+    st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(500000), places=4),
+    st.integers(min_value=0, max_value=5),
+    st.booleans(),
+)
 def test_market_prices_always_pass_the_tick_rule(mark: Decimal, sz_decimals: int, is_buy: bool) -> None:
     px = market_price(mark, sz_decimals, is_buy=is_buy, slippage=Decimal("0.01"))
     if px > 0:

@@ -5,7 +5,9 @@
   destination; the policy only lets the bridge receive one).
 * Solana ``signTransaction`` / ``signAndSendTransaction``: System ``Transfer`` /
   ``TransferWithSeed`` lamports -> ``SOL``; SPL ``Transfer`` / ``TransferChecked`` amounts -> ``SPL``
-  (summed over the top-level instructions).
+  (summed over the top-level instructions). Given the signing ``wallet``, only what it sends counts
+  (the transfer's ``from`` / ``authority`` is the wallet): a venue paying the user in the same
+  transaction is not the user's spend.
 
 Unreadable params move nothing here: the evaluator (preflight) and Privy refuse them.
 """
@@ -42,12 +44,13 @@ _ERC20_ABI: list[dict[str, Any]] = [
 ]
 
 
-def spend_of(method: str, params: dict[str, Any], *, usdc_address: str) -> dict[str, int]:
+def spend_of(method: str, params: dict[str, Any], *, usdc_address: str,
+             wallet: str | None = None) -> dict[str, int]:
     """Base units moved per asset (``USDC`` / ``SOL`` / ``SPL``); only positive amounts appear."""
     if method in EVM_TX_METHODS:
         return _evm_spend(params, usdc_address)
     if method in SOLANA_TX_METHODS:
-        return _solana_spend(params)
+        return _solana_spend(params, wallet)
     return {}
 
 
@@ -65,7 +68,7 @@ def _evm_spend(params: dict[str, Any], usdc_address: str) -> dict[str, int]:
     return {}
 
 
-def _solana_spend(params: dict[str, Any]) -> dict[str, int]:
+def _solana_spend(params: dict[str, Any], wallet: str | None) -> dict[str, int]:
     from basis.policies.solana_instructions import TOKEN_PROGRAMS, decode_transaction
 
     try:
@@ -77,12 +80,15 @@ def _solana_spend(params: dict[str, Any]) -> dict[str, int]:
     for ix in instructions:
         if ix.program_id == SYSTEM_PROGRAM:
             data = raw[ix.index] if ix.index < len(raw) else b""
-            if len(data) >= 12 and struct.unpack_from("<I", data)[0] in _SYSTEM_TRANSFER_TAGS:
+            sender = ix.fields.get("Transfer.from")
+            if len(data) >= 12 and struct.unpack_from("<I", data)[0] in _SYSTEM_TRANSFER_TAGS and (
+                    wallet is None or sender in (None, wallet)):
                 totals["SOL"] += struct.unpack_from("<Q", data, 4)[0]
         elif ix.program_id in TOKEN_PROGRAMS:
-            for name in ("Transfer.amount", "TransferChecked.amount"):
-                amount = ix.fields.get(name)
-                if isinstance(amount, int):
+            for name in ("Transfer", "TransferChecked"):
+                amount = ix.fields.get(f"{name}.amount")
+                authority = ix.fields.get(f"{name}.authority")
+                if isinstance(amount, int) and (wallet is None or authority in (None, wallet)):
                     totals["SPL"] += amount
     return {asset: amount for asset, amount in totals.items() if amount > 0}
 
