@@ -97,9 +97,9 @@ def _encoding(config: dict[str, Any], default: str | None) -> str | None:
 class SolanaRpc(LocalService):
     name = "solana"
 
-    def __init__(self, ledger: SolanaLedger | None = None) -> None:
+    def __init__(self, ledger: SolanaLedger | None = None, *, usdc_mint: Pubkey = USDC_MINT) -> None:
         super().__init__()
-        self.ledger = ledger or SolanaLedger()
+        self.ledger = ledger or SolanaLedger(usdc_mint=usdc_mint)
         self.methods: dict[str, Callable[[list[Any]], Any]] = {
             "getAccountInfo": self.get_account_info,
             "getBalance": self.get_balance,
@@ -356,3 +356,28 @@ def associated_token_address(owner: Pubkey, mint: Pubkey = USDC_MINT) -> Pubkey:
 
 def _as_pubkey(value: Pubkey | str) -> Pubkey:
     return value if isinstance(value, Pubkey) else Pubkey.from_string(value)
+
+
+def main() -> None:
+    """``python -m local.chains.solana_rpc [--port N]``: serve the local Solana until interrupted."""
+    import argparse
+    import time
+
+    from local.httpservice import ServedApp
+    from local.ports import configured_ports
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=configured_ports()["solana"])
+    parser.add_argument("--usdc-mint", default=str(USDC_MINT))
+    args = parser.parse_args()
+    served = ServedApp(SolanaRpc(usdc_mint=Pubkey.from_string(args.usdc_mint)), args.port, "solana").start()
+    print(f"Solana JSON-RPC (LiteSVM) on {served.url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        served.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -102,12 +102,14 @@ def test_deposit_trade_funding_withdraw_reconciles_to_the_cent(
         arbitrum.deposit_to_bridge(Decimal("4.99"))
     assert privy_rpc_calls(stack, str(context.evm_wallet_id)) == calls
 
+    since_ms = int(time.time() * 1000)
     deposit = arbitrum.deposit_to_bridge(100)
     receipt = arbitrum.wait_receipt(deposit.tx_hash)
     assert receipt.succeeded and privy_rpc_calls(stack, str(context.evm_wallet_id)) == calls + 1
     assert arbitrum.usdc_balance() == Decimal(50)
-    credited = wait_for(lambda: trader.account_state().account_value == 100)
-    assert credited and trader.get_withdrawable_balance() == Decimal(100)
+    credited = trader.wait_for_deposit(Decimal(100), since_ms=since_ms, timeout=30, poll=0.2)
+    assert credited is not None and credited.usdc == Decimal(100)
+    assert trader.account_state().account_value == trader.get_withdrawable_balance() == Decimal(100)
 
     # A 1 SOL short at mark 150, 8 hours of funding at +0.01 %/h (shorts receive), then close.
     sol = sim.state.markets["SOL"]

@@ -15,6 +15,7 @@ from basis.venues.hyperliquid_models import (
     HyperliquidResponseError,
     parse_clearinghouse_state,
     parse_funding_history,
+    parse_ledger_deposits,
     parse_meta_and_asset_ctxs,
     parse_order_response,
     parse_predicted_fundings,
@@ -285,3 +286,19 @@ def test_user_fills_as_documented() -> None:
         Decimal("0.01"),
         118906512037719,
     )
+
+
+def test_ledger_deposits_are_picked_out_of_the_non_funding_updates() -> None:
+    payload = [
+        {"time": 3, "hash": "0xc", "delta": {"type": "withdraw", "usdc": "25.0", "nonce": 3, "fee": "1.0"}},
+        {"time": 2, "hash": "0xb", "delta": {"type": "accountClassTransfer", "usdc": "10.0", "toPerp": True}},
+        {"time": 1, "hash": "0xa", "delta": {"type": "deposit", "usdc": "2703997.45"}},
+        {"time": 4, "hash": "0xd", "delta": {"type": "deposit", "usdc": "100.0"}},
+    ]
+    deposits = parse_ledger_deposits(payload)
+    assert [(d.usdc, d.time_ms, d.hash) for d in deposits] == [
+        (Decimal("2703997.45"), 1, "0xa"),
+        (Decimal(100), 4, "0xd"),
+    ]
+    with pytest.raises(HyperliquidResponseError):
+        parse_ledger_deposits([{"time": 1, "delta": {"type": "deposit"}}])

@@ -8,10 +8,11 @@ At most one top-up per user per window (default one hour), even with concurrent 
 sending, the run takes the lease ``gas-topup#<user>#<window>`` (a conditional write on a claim
 item, ``basis.leases``) and keeps it after a successful send, so any other run in the same window
 finds it held and sends nothing. The lease is released when nothing was sent (balance already fine,
-funder low, send failed) so a later run may try again. The funder's balance is re-read before every
-send; when it cannot cover a top-up plus its own gas and ``funder_reserve_eth``, the run stops
-(``FunderLow``) rather than sending a partial amount. Sends from one process are serialized (one
-nonce sequence per funder key).
+funder low, nothing broadcast) so a later run may try again; once a transaction is broadcast the
+claim is kept even if confirming it fails, so a slow receipt never causes a second send.
+The funder's balance is re-read before every send; when it cannot cover a top-up plus its own
+gas and ``funder_reserve_eth``, the run stops (``FunderLow``) rather than sending a partial amount.
+Sends from one process are serialized (one nonce sequence per funder key).
 """
 
 from __future__ import annotations
@@ -133,8 +134,9 @@ class GasFunder:
             if balance >= self.threshold_wei:
                 return TopUp(user_id, address, "sufficient", balance)
             amount = self.target_wei - balance
-            tx_hash = self._send(address, amount)
-            sent = True
+            tx_hash = self._broadcast(address, amount)
+            sent = True  # broadcast: from here on the window's claim is kept, whatever happens
+            self._confirm(tx_hash)
             logger.info(
                 "gas top-up sent",
                 extra={"user_id": user_id, "address": address, "amount_wei": amount, "tx_hash": tx_hash},
@@ -144,7 +146,7 @@ class GasFunder:
             if not sent:
                 leases.release(name, owner)
 
-    def _send(self, to: str, amount: int) -> str:
+    def _broadcast(self, to: str, amount: int) -> str:
         from eth_account import Account
 
         w3 = self.w3
@@ -172,11 +174,16 @@ class GasFunder:
                 "nonce": int(w3.eth.get_transaction_count(funder, "pending")),
             }
             signed = Account.sign_transaction(tx, self._key)
-            tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.receipt_timeout, poll_latency=0.2)
+            return "0x" + bytes(w3.eth.send_raw_transaction(signed.raw_transaction)).hex()
+
+    def _confirm(self, tx_hash: str) -> None:
+        from hexbytes import HexBytes
+
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            HexBytes(tx_hash), timeout=self.receipt_timeout, poll_latency=0.2
+        )
         if int(receipt["status"]) != 1:
-            raise RuntimeError(f"gas top-up {tx_hash.hex()} reverted")
-        return "0x" + bytes(tx_hash).hex().removeprefix("0x")
+            raise RuntimeError(f"gas top-up {tx_hash} reverted")
 
     # -- a run over many users ------------------------------------------------------------------
     def check_and_fund_users(self, users: Iterable[tuple[str, str]]) -> list[TopUp]:

@@ -20,6 +20,7 @@ from basis.venues.hyperliquid_models import (
     AssetMeta,
     FundingRate,
     FundingStats,
+    LedgerDeposit,
     OrderResult,
     Position,
     PredictedFunding,
@@ -28,6 +29,7 @@ from basis.venues.hyperliquid_models import (
     parse_clearinghouse_state,
     parse_exchange_response,
     parse_funding_history,
+    parse_ledger_deposits,
     parse_meta_and_asset_ctxs,
     parse_order_response,
     parse_predicted_fundings,
@@ -170,6 +172,23 @@ class HyperliquidTrader:
 
     def fills(self) -> list[UserFill]:
         return parse_user_fills(self.info({"type": "userFills", "user": self.address}))
+
+    def deposits(self, since_ms: int = 0) -> list[LedgerDeposit]:
+        """Bridge deposits credited to this account since ``since_ms``."""
+        body = {"type": "userNonFundingLedgerUpdates", "user": self.address, "startTime": since_ms}
+        return parse_ledger_deposits(self.info(body))
+
+    def wait_for_deposit(
+        self, amount_usdc: Decimal, *, since_ms: int, timeout: float = 120.0, poll: float = 0.5
+    ) -> LedgerDeposit | None:
+        """The first deposit of exactly ``amount_usdc`` credited since ``since_ms``, or None after
+        ``timeout`` (the deposit saga / reconciler then re-polls, 5.3a)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = next((d for d in self.deposits(since_ms) if d.usdc == Decimal(amount_usdc)), None)
+            if found is not None or time.monotonic() >= deadline:
+                return found
+            time.sleep(poll)
 
     # -- signed actions --------------------------------------------------------------------------
     def _exchange(self) -> PrivyHyperliquidExchange:

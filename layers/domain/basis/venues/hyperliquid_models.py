@@ -164,6 +164,15 @@ class UserFill:
     time_ms: int
 
 
+@dataclass(frozen=True)
+class LedgerDeposit:
+    """A bridge deposit credited on Hyperliquid (``userNonFundingLedgerUpdates``, delta ``deposit``)."""
+
+    usdc: Decimal
+    time_ms: int
+    hash: str
+
+
 class HyperliquidActionError(RuntimeError):
     """``/exchange`` refused an action (``status: err``) or an order in it (``{"error": ...}``)."""
 
@@ -313,6 +322,23 @@ def parse_user_fills(payload: Any) -> list[UserFill]:
         if isinstance(exc, HyperliquidResponseError):
             raise
         raise HyperliquidResponseError(f"userFills: {exc!r}") from exc
+
+
+def parse_ledger_deposits(payload: Any) -> list[LedgerDeposit]:
+    """The ``deposit`` entries of ``userNonFundingLedgerUpdates``, oldest first."""
+    if not isinstance(payload, list):
+        raise HyperliquidResponseError("userNonFundingLedgerUpdates: expected a list")
+    try:
+        rows = [
+            LedgerDeposit(dec(u["delta"]["usdc"], "usdc"), int(u["time"]), str(u.get("hash", "")))
+            for u in payload
+            if (u.get("delta") or {}).get("type") == "deposit"
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, HyperliquidResponseError):
+            raise
+        raise HyperliquidResponseError(f"userNonFundingLedgerUpdates: {exc!r}") from exc
+    return sorted(rows, key=lambda r: r.time_ms)
 
 
 def parse_exchange_response(payload: Any) -> dict[str, Any]:
