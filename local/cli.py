@@ -128,6 +128,70 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _running_or_fail() -> dict[str, Any] | None:
+    current = state.running()
+    if not current:
+        print("no local stack is running: start one with `basis-local up --detach`", file=sys.stderr)
+    return current
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    import requests
+
+    current = _running_or_fail()
+    if not current:
+        return 3
+    answer = requests.post(f"{current['urls']['privy']}/_local/tokens",
+                           json={"user_id": args.user, "ttl_seconds": args.ttl}, timeout=10)
+    if answer.status_code != 200:
+        print(f"basis-local: {answer.json().get('error', answer.text)}", file=sys.stderr)
+        return 2
+    print(answer.json()["token"])
+    return 0
+
+
+def cmd_fund(args: argparse.Namespace) -> int:
+    from decimal import Decimal
+
+    from basis.config import get_settings
+    from basis.runtime import bootstrap
+    from local.funding import Funding, NotProvisionedError, fund_user
+
+    current = _running_or_fail()
+    if not current:
+        return 3
+    os.environ.update(current["environment"])
+    get_settings.cache_clear()
+    bootstrap()
+    funding = Funding(usdc=Decimal(args.usdc), eth=Decimal(args.eth), sol=Decimal(args.sol),
+                      solana_usdc=Decimal(args.solana_usdc))
+    try:
+        for line in fund_user(current["urls"], args.user, funding):
+            print(f"funded {line}")
+    except NotProvisionedError as exc:
+        print(f"basis-local: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _amount(text: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError("amounts cannot be negative")
+    return text
+
+
+def _user(text: str) -> str:
+    if not text.startswith("did:privy:") or len(text) <= len("did:privy:"):
+        raise argparse.ArgumentTypeError("users look like did:privy:NAME")
+    return text
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from local.demo import run_demo
 
@@ -144,6 +208,17 @@ def main(argv: list[str] | None = None) -> int:
     up.set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop what `up --detach` started").set_defaults(func=cmd_down)
     sub.add_parser("status", help="show what runs and where").set_defaults(func=cmd_status)
+    token = sub.add_parser("token", help="print a Privy-style ES256 access token for a user")
+    token.add_argument("--user", required=True, type=_user, help="did:privy:NAME")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds the token lives")
+    token.set_defaults(func=cmd_token)
+    fund = sub.add_parser("fund", help="credit a user's server wallets on the local chains")
+    fund.add_argument("--user", required=True, type=_user, help="did:privy:NAME (signed in already)")
+    fund.add_argument("--usdc", type=_amount, default="0", help="USDC on Arbitrum (anvil)")
+    fund.add_argument("--eth", type=_amount, default="0", help="ETH on Arbitrum (anvil), for gas")
+    fund.add_argument("--sol", type=_amount, default="0", help="SOL on Solana (LiteSVM)")
+    fund.add_argument("--solana-usdc", type=_amount, default="0", help="USDC on Solana (Asgard collateral)")
+    fund.set_defaults(func=cmd_fund)
     demo = sub.add_parser("demo", help="run the user journey against the running (or a fresh) stack")
     demo.add_argument("--speed", type=float, default=60.0, help="schedule speed-up for a fresh stack")
     demo.set_defaults(func=cmd_demo)

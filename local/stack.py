@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local.chains.dev_accounts import GAS_FUNDER
 from local.dynamodb import DynamoDBLocal
 from local.httpservice import ServedApp
 from local.lambdas import LocalLambdas
@@ -74,6 +75,7 @@ class LocalStack:
             "privy_app_secret": secrets.token_urlsafe(24),
             "internal_jwt_secret": secrets.token_urlsafe(48),
             "privy_authorization_key": _new_authorization_key(),
+            "gas_funder_private_key": GAS_FUNDER.private_key,  # a public anvil dev key
         }
 
     # -- configuration ---------------------------------------------------------------------------

@@ -3,24 +3,15 @@ simulator: deposit credited (>= 5 USDC only), withdrawal paid back minus the 1 U
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 from eth_account import Account
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
 from local.chains.evm_funding import fund_eth, mint_usdc, usdc_balance
 from local.stack import LocalStack
+from tests.helpers import wait_for
 
 USDC = 10**6
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.2)
 
 
 def test_deposit_then_withdraw_moves_real_tokens(stack: LocalStack) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -13,6 +12,7 @@ import requests
 
 from basis.models import User
 from local.stack import LocalStack
+from tests.helpers import wait_for
 
 
 def new_user() -> str:
@@ -24,16 +24,6 @@ def call(
 ) -> requests.Response:
     headers = {"Authorization": f"Bearer {stack.privy.issue_token(user_id)}"} if user_id else {}
     return requests.request(method, f"{stack.url('api')}/api/v1{path}", headers=headers, timeout=30, **kwargs)
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.25)
 
 
 def wallets_at_privy(stack: LocalStack) -> dict[str, dict[str, Any]]:

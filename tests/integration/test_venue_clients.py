@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import requests
@@ -26,41 +25,15 @@ from local.chains.dev_accounts import GAS_FUNDER
 from local.chains.evm_deploy import rpc
 from local.chains.evm_funding import fund_eth, mint_usdc, usdc_balance
 from local.stack import LocalStack
+from tests.helpers import privy_rpc_calls, sign_in, wait_for
 
 USDC = 10**6
 FAST = SigningSettings(retry_jitter=0, retry_base_delay=0.0, retry_max_delay=0.0)
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.2)
-
-
-def signed_in_user(stack: LocalStack) -> str:
-    """A user who signed in through the API; returns once provisioning stored both wallets."""
-    user_id = f"did:privy:venues-{uuid.uuid4().hex[:10]}"
-    headers = {"Authorization": f"Bearer {stack.privy.issue_token(user_id)}"}
-    api = f"{stack.url('api')}/api/v1"
-    assert requests.post(f"{api}/auth/sync", headers=headers, timeout=30).status_code == 200
-    wait_for(lambda: requests.get(f"{api}/wallets/server", headers=headers, timeout=30).json()["ready"])
-    return user_id
-
-
-def privy_rpc_calls(stack: LocalStack, wallet_id: str) -> int:
-    log = requests.get(
-        f"{stack.url('privy')}/_local/requests", params={"path": f"/v1/wallets/{wallet_id}/rpc"}, timeout=10
-    ).json()
-    return len(log["requests"])
-
-
 @pytest.fixture(scope="module")
 def context(stack: LocalStack) -> Iterator[UserTradingContext]:
-    user_id = signed_in_user(stack)
+    user_id = sign_in(stack, "venues")
     yield UserTradingContext.from_user_id(
         user_id, breaker=SharedCircuitBreaker(f"venues-{uuid.uuid4().hex[:8]}"), signing_settings=FAST
     )

@@ -9,7 +9,6 @@ from typing import cast
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.api.app import create_app
-
 from basis.signing import telemetry
 from local.stack import LocalStack
 

@@ -59,7 +59,11 @@ def test_only_what_the_signing_wallet_sends_counts_against_its_cap() -> None:
     from basis.ops import policy_requests as build
 
     wallet, venue = Keypair().pubkey(), Keypair().pubkey()
-    params = build.solana_tx(build.transfer_checked(7, wallet), build.transfer_checked(1_000, venue),
-                             build.sol_transfer(5, wallet), payer=wallet)
+    params = build.solana_tx(
+        build.transfer_checked(7, wallet),
+        build.transfer_checked(1_000, venue),
+        build.sol_transfer(5, wallet),
+        payer=wallet,
+    )
     assert spend_of("signTransaction", params, usdc_address=USDC, wallet=str(wallet)) == {"SPL": 7, "SOL": 5}
     assert spend_of("signTransaction", params, usdc_address=USDC) == {"SPL": 1_007, "SOL": 5}

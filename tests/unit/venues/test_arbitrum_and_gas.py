@@ -91,7 +91,9 @@ def test_gas_funder_validates_and_never_shows_its_key() -> None:
 
 
 def test_a_context_without_wallets_refuses_venue_clients() -> None:
-    context = UserTradingContext("did:privy:x", None, None, None, None, "http://hl", NOWHERE)
+    context = UserTradingContext(
+        "did:privy:x", None, None, None, None, "http://hl", NOWHERE, NOWHERE, NOWHERE
+    )
     for make in (
         context.get_hl_trader,
         context.get_arbitrum_client,

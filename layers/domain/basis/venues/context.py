@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from basis.signing.settings import SigningSettings
     from basis.signing.signer import PrivyWalletSigner
     from basis.venues.arbitrum import ArbitrumClient
+    from basis.venues.asgard import AsgardPositionManager
     from basis.venues.hyperliquid import HyperliquidTrader
+    from basis.venues.solana_client import SolanaClient
 
 
 class UserNotFound(LookupError):
@@ -42,6 +44,8 @@ class UserTradingContext:
     solana_address: str | None
     hyperliquid_url: str
     arbitrum_rpc_url: str
+    solana_rpc_url: str
+    asgard_url: str
     policy_settings: PolicySettings = field(default_factory=PolicySettings)
     # Collaborators the signers share; None means the signing layer's defaults.
     breaker: SharedCircuitBreaker | None = None
@@ -65,6 +69,8 @@ class UserTradingContext:
         values: dict[str, Any] = {
             "hyperliquid_url": str(settings.hyperliquid_api_url).rstrip("/"),
             "arbitrum_rpc_url": str(settings.arbitrum_rpc_url).rstrip("/"),
+            "solana_rpc_url": str(settings.solana_rpc_url).rstrip("/"),
+            "asgard_url": str(settings.asgard_api_url).rstrip("/"),
             **overrides,
         }
         return cls(
@@ -151,3 +157,21 @@ class UserTradingContext:
             )
         client: ArbitrumClient = self._cache["arbitrum"]
         return client
+
+    def get_solana_client(self) -> SolanaClient:
+        if "solana" not in self._cache:
+            from basis.venues.solana_client import SolanaClient
+
+            self._cache["solana"] = SolanaClient(self.solana_rpc_url)
+        client: SolanaClient = self._cache["solana"]
+        return client
+
+    def get_asgard_manager(self) -> AsgardPositionManager:
+        if "asgard" not in self._cache:
+            from basis.venues.asgard import AsgardPositionManager
+
+            self._cache["asgard"] = AsgardPositionManager(
+                self.asgard_url, self.solana_signer(), self.get_solana_client()
+            )
+        manager: AsgardPositionManager = self._cache["asgard"]
+        return manager
