@@ -135,7 +135,7 @@ def show_signing(target: DemoTarget, say: Timeline, user_id: str, wallets: dict[
     except PolicyDeniedError as denied:
         where = "preflight, no Privy call" if denied.preflight else "denied by Privy"
         say.say("sign ETH transfer", f"DENIED ({where}): {denied.explanation}")
-    for amount in (25_000, 25_000, 1_000):
+    for amount in (25_000, 25_000):
         try:
             signer.sign_eth_transaction(
                 {**deposit(usdc_base_units(amount))["transaction"], **tx}, action="bridge deposit"
@@ -148,6 +148,52 @@ def show_signing(target: DemoTarget, say: Timeline, user_id: str, wallets: dict[
                 f"REFUSED by the 24 h cap: {refused.used // unit:,} used + "
                 f"{refused.amount // unit:,} > {refused.cap // unit:,} USDC",
             )
+
+
+def show_venues(target: DemoTarget, say: Timeline, user_id: str) -> None:
+    """Fund the wallets, bridge USDC to Hyperliquid, open a 1 SOL hedge, let time pass, close it."""
+    from decimal import Decimal
+
+    from basis.venues.context import UserTradingContext
+    from local.funding import Funding, fund_user
+
+    for line in fund_user(target.urls, user_id, Funding(usdc=Decimal(200), eth=Decimal("0.01"), sol=Decimal(1),
+                                                        solana_usdc=Decimal(100))):
+        say.say("basis-local fund", line)
+    ctx = UserTradingContext.from_user_id(user_id)
+    arbitrum, trader, asgard = ctx.get_arbitrum_client(), ctx.get_hl_trader(), ctx.get_asgard_manager()
+    since = int(time.time() * 1000)
+    deposit = arbitrum.deposit_to_bridge(150)
+    receipt = arbitrum.wait_receipt(deposit.tx_hash)
+    say.say("bridge deposit 150 USDC", f"USDC.transfer to Bridge2 signed by Privy, tx {deposit.tx_hash[:14]}... "
+                                       f"block {receipt.block_number}")
+    credited = trader.wait_for_deposit(Decimal(150), since_ms=since, timeout=60, poll=0.3)
+    say.say("credited on Hyperliquid", f"{credited.usdc if credited else 'NOT'} USDC; withdrawable "
+                                       f"{trader.get_withdrawable_balance()} USDC")
+
+    hl, venue = target.urls["hyperliquid"], target.urls["asgard"]
+    requests.post(f"{hl}/_local/mark", json={"coin": "SOL", "px": "150"}, timeout=10)
+    requests.post(f"{hl}/_local/funding/path", json={"coin": "SOL", "rates": ["0.0001"]}, timeout=10)
+    requests.post(f"{venue}/_local/price", json={"price": 150}, timeout=10)
+    short = trader.open_short("SOL", size=Decimal(1), leverage=3)
+    say.say("hedge: HL short", f"1 SOL filled at {short.avg_px} (3x)")
+    long = asgard.open_long(Decimal(50), Decimal(3))
+    say.say("hedge: Asgard long", f"50 USDC x3 = {Decimal(long.size_lamports or 0) / 10**9} SOL at "
+                                  f"{long.entry_price}, health {asgard.health(long.pda).health_factor}%")
+    requests.post(f"{hl}/_local/funding", json={"hours": 8}, timeout=10)
+    interest = requests.post(f"{venue}/_local/accrue", json={"hours": 8}, timeout=10).json()["interestAddedNative"]
+    requests.post(f"{hl}/_local/mark", json={"coin": "SOL", "px": "160"}, timeout=10)
+    requests.post(f"{venue}/_local/price", json={"price": 160}, timeout=10)
+    say.say("8 h later, SOL 150 -> 160", f"short funding {trader.position('SOL').funding_since_open} "  # type: ignore[union-attr]
+                                         f"(negative = received), long interest {Decimal(interest) / 10**6} USDC")
+    closed_short = trader.close_short("SOL")
+    closed_long = asgard.close(long.pda)
+    fills = [f for f in trader.fills() if f.coin == "SOL"]
+    hl_pnl = sum((f.closed_pnl for f in fills), Decimal(0))
+    say.say("hedge closed", f"short bought back at {closed_short.avg_px if closed_short else '?'} "
+                            f"(PnL {hl_pnl}); long paid back {Decimal(closed_long.proceeds) / 10**6} USDC on Solana")
+    say.say("after the hedge", f"Hyperliquid withdrawable {trader.get_withdrawable_balance()} USDC; Solana "
+                               f"{ctx.get_solana_client().usdc_balance(str(ctx.solana_address)) / 10**6} USDC")
 
 
 def show_scan_schedule(target: DemoTarget, say: Timeline, user_id: str) -> None:
@@ -211,6 +257,7 @@ def run_demo(speed: float) -> int:
         user_id = f"did:privy:demo-{uuid.uuid4().hex[:8]}"
         show_health(target, say)
         wallets = sign_in(target, say, user_id)
+        show_venues(target, say, user_id)
         show_signing(target, say, user_id, wallets)
         show_scan_schedule(target, say, user_id)
         show_deposit_saga(target, say, user_id)

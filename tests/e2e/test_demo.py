@@ -36,7 +36,11 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     assert "wallets_provisioning=True" in journey and "wallets ready (background) ready=True" in journey
     assert "sign HL order (EIP-712)    allowed" in journey
     assert "DENIED (preflight, no Privy call): DENY rule 'Deny native ETH transfers" in journey
-    assert "REFUSED by the 24 h cap: 50,000 used + 1,000 > 50,000 USDC" in journey
+    assert "REFUSED by the 24 h cap: 25,150 used + 25,000 > 50,000 USDC" in journey
+    assert "credited on Hyperliquid    150.0 USDC; withdrawable 150.0 USDC" in journey
+    assert "hedge: HL short            1 SOL filled at" in journey
+    assert "hedge: Asgard long         50 USDC x3 = 1 SOL at 150" in journey
+    assert "hedge closed" in journey and "long paid back" in journey
     assert "scan schedule fired" in journey and '"queued": 1' in journey
     assert "deposit saga 100 USDC      execution SUCCEEDED, stage=validated" in journey
     assert "deposit saga 3 USDC        execution FAILED, stage=rejected" in journey
