@@ -143,7 +143,7 @@ def cmd_token(args: argparse.Namespace) -> int:
         return 3
     answer = requests.post(f"{current['urls']['privy']}/_local/tokens",
                            json={"user_id": args.user, "ttl_seconds": args.ttl}, timeout=10)
-    if answer.status_code != 200:
+    if not answer.ok:
         print(f"basis-local: {answer.json().get('error', answer.text)}", file=sys.stderr)
         return 2
     print(answer.json()["token"])

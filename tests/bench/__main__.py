@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import coldstart, stack_latency
+from tests.bench import coldstart, signing, stack_latency
 
 OUT = Path(__file__).resolve().parents[2] / "bench-results"
 
@@ -21,6 +21,7 @@ def main() -> int:
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
         "coldstart_import": coldstart.run(),
         "local_stack": stack_latency.run(),
+        "signing_overhead": signing.run(),
     }
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     OUT.mkdir(exist_ok=True)

@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from local import state
 from local.ports import PORTS, free_port
+from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,12 +53,36 @@ def test_up_detach_status_down_leaves_nothing_running(cli_env: dict[str, str], t
 
         again = basis_local(cli_env, "up", "--detach")
         assert again.returncode == 1 and "already running" in again.stdout
+
+        token_and_fund(cli_env, recorded["urls"]["api"])
     finally:
         down = basis_local(cli_env, "down")
     assert down.returncode == 0, down.stdout + down.stderr
     assert not (tmp_path / "state.json").exists()
     assert not any(state.alive(pid) for pid in pids), "a process of the stack survived `down`"
     assert basis_local(cli_env, "status").returncode == 3
+
+
+def token_and_fund(cli_env: dict[str, str], api: str) -> None:
+    user = "did:privy:cli-user"
+    token = basis_local(cli_env, "token", "--user", user)
+    assert token.returncode == 0, token.stderr
+    headers = {"Authorization": f"Bearer {token.stdout.strip()}"}
+    assert requests.post(f"{api}/api/v1/auth/sync", headers=headers, timeout=30).status_code == 200
+    wait_for(
+        lambda: requests.get(f"{api}/api/v1/wallets/server", headers=headers, timeout=30).json()["ready"]
+    )
+    funded = basis_local(cli_env, "fund", "--user", user, "--usdc", "1000", "--eth", "0.01", "--sol", "1")
+    assert funded.returncode == 0, funded.stderr
+    assert [line.split(" -> ")[0] for line in funded.stdout.splitlines()] == [
+        "funded 0.01 ETH",
+        "funded 1000 USDC",
+        "funded 1 SOL",
+    ]
+    stranger = basis_local(cli_env, "fund", "--user", "did:privy:nobody", "--usdc", "1")
+    assert stranger.returncode == 2 and "sign in first" in stranger.stderr
+    assert basis_local(cli_env, "fund", "--user", user, "--usdc", "-5").returncode == 2
+    assert basis_local(cli_env, "token", "--user", "alice").returncode == 2
 
 
 def test_a_bad_port_override_is_refused_with_its_name(cli_env: dict[str, str]) -> None:
