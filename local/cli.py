@@ -141,8 +141,11 @@ def cmd_token(args: argparse.Namespace) -> int:
     current = _running_or_fail()
     if not current:
         return 3
-    answer = requests.post(f"{current['urls']['privy']}/_local/tokens",
-                           json={"user_id": args.user, "ttl_seconds": args.ttl}, timeout=10)
+    answer = requests.post(
+        f"{current['urls']['privy']}/_local/tokens",
+        json={"user_id": args.user, "ttl_seconds": args.ttl},
+        timeout=10,
+    )
     if not answer.ok:
         print(f"basis-local: {answer.json().get('error', answer.text)}", file=sys.stderr)
         return 2
@@ -163,8 +166,12 @@ def cmd_fund(args: argparse.Namespace) -> int:
     os.environ.update(current["environment"])
     get_settings.cache_clear()
     bootstrap()
-    funding = Funding(usdc=Decimal(args.usdc), eth=Decimal(args.eth), sol=Decimal(args.sol),
-                      solana_usdc=Decimal(args.solana_usdc))
+    funding = Funding(
+        usdc=Decimal(args.usdc),
+        eth=Decimal(args.eth),
+        sol=Decimal(args.sol),
+        solana_usdc=Decimal(args.solana_usdc),
+    )
     try:
         for line in fund_user(current["urls"], args.user, funding):
             print(f"funded {line}")

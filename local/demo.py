@@ -106,6 +106,7 @@ def sign_in(target: DemoTarget, say: Timeline, user_id: str) -> dict[str, Any]:
 
 
 def show_signing(target: DemoTarget, say: Timeline, user_id: str, wallets: dict[str, Any]) -> None:
+    from basis.ops.policy_matrix import SIGNABLE
     from basis.ops.policy_requests import deposit, evm_tx, hl_order_typed_data
     from basis.policies.amounts import usdc_base_units
     from basis.privy_api import privy_client
@@ -120,14 +121,7 @@ def show_signing(target: DemoTarget, say: Timeline, user_id: str, wallets: dict[
     order = hl_order_typed_data()["typed_data"]
     signature = signer.sign_typed_data_v4(order, action="hyperliquid:order")
     say.say("sign HL order (EIP-712)", f"allowed, signature {signature[:18]}...")
-    tx = {
-        "chain_id": 42161,
-        "nonce": 0,
-        "gas_limit": 100_000,
-        "max_fee_per_gas": 10**9,
-        "max_priority_fee_per_gas": 1,
-        "type": 2,
-    }
+    tx = SIGNABLE  # sign-only fields: nothing is broadcast
     try:
         signer.sign_eth_transaction(
             {**evm_tx(wallets["evm_address"], value=10**15)["transaction"], **tx}, action="send ETH"
@@ -157,19 +151,27 @@ def show_venues(target: DemoTarget, say: Timeline, user_id: str) -> None:
     from basis.venues.context import UserTradingContext
     from local.funding import Funding, fund_user
 
-    for line in fund_user(target.urls, user_id, Funding(usdc=Decimal(200), eth=Decimal("0.01"), sol=Decimal(1),
-                                                        solana_usdc=Decimal(100))):
+    for line in fund_user(
+        target.urls,
+        user_id,
+        Funding(usdc=Decimal(200), eth=Decimal("0.01"), sol=Decimal(1), solana_usdc=Decimal(100)),
+    ):
         say.say("basis-local fund", line)
     ctx = UserTradingContext.from_user_id(user_id)
     arbitrum, trader, asgard = ctx.get_arbitrum_client(), ctx.get_hl_trader(), ctx.get_asgard_manager()
     since = int(time.time() * 1000)
     deposit = arbitrum.deposit_to_bridge(150)
     receipt = arbitrum.wait_receipt(deposit.tx_hash)
-    say.say("bridge deposit 150 USDC", f"USDC.transfer to Bridge2 signed by Privy, tx {deposit.tx_hash[:14]}... "
-                                       f"block {receipt.block_number}")
+    say.say(
+        "bridge deposit 150 USDC",
+        f"USDC.transfer to Bridge2 signed by Privy, tx {deposit.tx_hash[:14]}... "
+        f"block {receipt.block_number}",
+    )
     credited = trader.wait_for_deposit(Decimal(150), since_ms=since, timeout=60, poll=0.3)
-    say.say("credited on Hyperliquid", f"{credited.usdc if credited else 'NOT'} USDC; withdrawable "
-                                       f"{trader.get_withdrawable_balance()} USDC")
+    say.say(
+        "credited on Hyperliquid",
+        f"{credited.usdc if credited else 'NOT'} USDC; withdrawable {trader.get_withdrawable_balance()} USDC",
+    )
 
     hl, venue = target.urls["hyperliquid"], target.urls["asgard"]
     requests.post(f"{hl}/_local/mark", json={"coin": "SOL", "px": "150"}, timeout=10)
@@ -178,22 +180,35 @@ def show_venues(target: DemoTarget, say: Timeline, user_id: str) -> None:
     short = trader.open_short("SOL", size=Decimal(1), leverage=3)
     say.say("hedge: HL short", f"1 SOL filled at {short.avg_px} (3x)")
     long = asgard.open_long(Decimal(50), Decimal(3))
-    say.say("hedge: Asgard long", f"50 USDC x3 = {Decimal(long.size_lamports or 0) / 10**9} SOL at "
-                                  f"{long.entry_price}, health {asgard.health(long.pda).health_factor}%")
+    say.say(
+        "hedge: Asgard long",
+        f"50 USDC x3 = {Decimal(long.size_lamports or 0) / 10**9} SOL at "
+        f"{long.entry_price}, health {asgard.health(long.pda).health_factor}%",
+    )
     requests.post(f"{hl}/_local/funding", json={"hours": 8}, timeout=10)
-    interest = requests.post(f"{venue}/_local/accrue", json={"hours": 8}, timeout=10).json()["interestAddedNative"]
+    interest = requests.post(f"{venue}/_local/accrue", json={"hours": 8}, timeout=10).json()[
+        "interestAddedNative"
+    ]
     requests.post(f"{hl}/_local/mark", json={"coin": "SOL", "px": "160"}, timeout=10)
     requests.post(f"{venue}/_local/price", json={"price": 160}, timeout=10)
-    say.say("8 h later, SOL 150 -> 160", f"short funding {trader.position('SOL').funding_since_open} "  # type: ignore[union-attr]
-                                         f"(negative = received), long interest {Decimal(interest) / 10**6} USDC")
+    say.say(
+        "8 h later, SOL 150 -> 160",
+        f"short funding {trader.position('SOL').funding_since_open} "  # type: ignore[union-attr]
+        f"(negative = received), long interest {Decimal(interest) / 10**6} USDC",
+    )
     closed_short = trader.close_short("SOL")
     closed_long = asgard.close(long.pda)
-    fills = [f for f in trader.fills() if f.coin == "SOL"]
-    hl_pnl = sum((f.closed_pnl for f in fills), Decimal(0))
-    say.say("hedge closed", f"short bought back at {closed_short.avg_px if closed_short else '?'} "
-                            f"(PnL {hl_pnl}); long paid back {Decimal(closed_long.proceeds) / 10**6} USDC on Solana")
-    say.say("after the hedge", f"Hyperliquid withdrawable {trader.get_withdrawable_balance()} USDC; Solana "
-                               f"{ctx.get_solana_client().usdc_balance(str(ctx.solana_address)) / 10**6} USDC")
+    hl_pnl = trader.realized("SOL").closed_pnl
+    say.say(
+        "hedge closed",
+        f"short bought back at {closed_short.avg_px if closed_short else '?'} "
+        f"(PnL {hl_pnl}); long paid back {Decimal(closed_long.proceeds) / 10**6} USDC on Solana",
+    )
+    say.say(
+        "after the hedge",
+        f"Hyperliquid withdrawable {trader.get_withdrawable_balance()} USDC; Solana "
+        f"{ctx.get_solana_client().usdc_balance(str(ctx.solana_address)) / 10**6} USDC",
+    )
 
 
 def show_scan_schedule(target: DemoTarget, say: Timeline, user_id: str) -> None:

@@ -32,7 +32,9 @@ def fund_user(urls: dict[str, str], user_id: str, funding: Funding) -> list[str]
 
     wallets = get_user_wallets(user_id)
     if wallets is None or not wallets.complete:
-        raise NotProvisionedError(f"{user_id} has no server wallets yet: sign in first (POST /api/v1/auth/sync)")
+        raise NotProvisionedError(
+            f"{user_id} has no server wallets yet: sign in first (POST /api/v1/auth/sync)"
+        )
     evm, sol = str(wallets.evm_address), str(wallets.solana_address)
     done = []
     if funding.eth:

@@ -245,6 +245,17 @@ class ServedApp:
         self._thread.start()
         return self
 
+    def run_forever(self, banner: str) -> None:
+        """Start, serve in the foreground until Ctrl-C, stop (to run one emulator on its own)."""
+        self.start()
+        print(f"{banner} on {self.url}", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()

@@ -42,14 +42,21 @@ def _new_authorization_key() -> str:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return base64.b64encode(der).decode()
 
 
 class LocalStack:
-    def __init__(self, ports: dict[str, int], *, speed: float = 1.0, schedules: bool = True,
-                 log_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        ports: dict[str, int],
+        *,
+        speed: float = 1.0,
+        schedules: bool = True,
+        log_dir: Path | None = None,
+    ) -> None:
         self.ports = dict(ports)
         self.speed = speed
         self.run_schedules = schedules
@@ -125,8 +132,13 @@ class LocalStack:
         import boto3
 
         endpoint = self.url("dynamodb") if service == "dynamodb" else self.url("aws")
-        return boto3.client(service, region_name="us-east-1", endpoint_url=endpoint,
-                            aws_access_key_id="local", aws_secret_access_key="local")
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            region_name="us-east-1",
+            endpoint_url=endpoint,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - the local stack accepts any key
+        )
 
     def start(self) -> LocalStack:
         """Start everything; on any failure, stop what already started and re-raise."""
@@ -172,8 +184,9 @@ class LocalStack:
         resources.queues = create_queues(self.client("sqs"), PREFIX)
         resources.event_bus = create_event_bus(self.client("events"), PREFIX, resources.queues)
         resources.state_machines = create_state_machines(self.client("stepfunctions"), PREFIX, self.lambdas)
-        resources.secret_name = create_secret(self.client("secretsmanager"), get_settings().secret_name,
-                                              self._secret_values)
+        resources.secret_name = create_secret(
+            self.client("secretsmanager"), get_settings().secret_name, self._secret_values
+        )
         self.resources = resources
         self.timings.mark("aws_resources", step)
 
@@ -190,8 +203,12 @@ class LocalStack:
         from local.privy import PrivyEmulator
 
         step = time.perf_counter()
-        self.privy = PrivyEmulator(self.privy_app_id, self._secret_values["privy_app_secret"],
-                                   evm_rpc_url=self.url("anvil"), solana_rpc_url=self.url("solana"))
+        self.privy = PrivyEmulator(
+            self.privy_app_id,
+            self._secret_values["privy_app_secret"],
+            evm_rpc_url=self.url("anvil"),
+            solana_rpc_url=self.url("solana"),
+        )
         self.served["privy"] = ServedApp(self.privy, self.ports["privy"], "privy").start()
         self.timings.mark("privy", step)
 
@@ -261,9 +278,12 @@ class LocalStack:
         self.hyperliquid = HyperliquidSimulator(nonce_clock=Clock())
         self.payouts = BridgePayouts(self.evm, self.hyperliquid)
         self.hyperliquid.on_withdrawal = self.payouts
-        self.served["hyperliquid"] = ServedApp(self.hyperliquid, self.ports["hyperliquid"], "hyperliquid").start()
-        self.bridge_watcher = BridgeWatcher(self.evm.rpc_url, self.evm.usdc_address, self.evm.bridge_address,
-                                            self.hyperliquid.credit_deposit)
+        self.served["hyperliquid"] = ServedApp(
+            self.hyperliquid, self.ports["hyperliquid"], "hyperliquid"
+        ).start()
+        self.bridge_watcher = BridgeWatcher(
+            self.evm.rpc_url, self.evm.usdc_address, self.evm.bridge_address, self.hyperliquid.credit_deposit
+        )
         self.bridge_watcher.start()
         self.timings.mark("hyperliquid", step)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import threading
 
 from local.httpservice import ServedApp
 from local.hyperliquid.simulator import HyperliquidSimulator
@@ -14,14 +13,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=configured_ports()["hyperliquid"])
     args = parser.parse_args()
-    served = ServedApp(HyperliquidSimulator(), args.port, "hyperliquid").start()
-    print(f"Hyperliquid simulator on {served.url} (POST /info, POST /exchange, /_local/...)", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        served.stop()
+    ServedApp(HyperliquidSimulator(), args.port, "hyperliquid").run_forever(
+        "Hyperliquid simulator (POST /info, POST /exchange, /_local/...)"
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import threading
 
 from local.httpservice import ServedApp
 from local.ports import configured_ports
@@ -23,14 +22,9 @@ def main() -> None:
     emulator = PrivyEmulator(
         args.app_id, args.app_secret, evm_rpc_url=args.evm_rpc_url, solana_rpc_url=args.solana_rpc_url
     )
-    served = ServedApp(emulator, args.port, "privy").start()
-    print(f"Privy emulator on {served.url} (app id {args.app_id}; /v1/..., /_local/...)", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        served.stop()
+    ServedApp(emulator, args.port, "privy").run_forever(
+        f"Privy emulator (app id {args.app_id}; /v1/..., /_local/...)"
+    )
 
 
 if __name__ == "__main__":

@@ -84,13 +84,8 @@ def test_open_accrue_close_a_hedge_and_reconcile_every_venue(stack: LocalStack) 
         venue.set_price(saved[3])
 
     # Hyperliquid leg: what the venue reports, fill by fill.
-    fills = [f for f in trader.fills() if f.coin == "SOL"]
-    hl_fees = sum((f.fee for f in fills), Decimal(0))
-    hl_pnl = sum((f.closed_pnl for f in fills), Decimal(0))
-    funding = sum(
-        (Decimal(r["delta"]["usdc"]) for r in trader.info({"type": "userFunding", "user": evm_address})),
-        Decimal(0),
-    )
+    realized = trader.realized("SOL")
+    hl_fees, hl_pnl, funding = realized.fees, realized.closed_pnl, realized.funding
     assert funding > 0  # the short received funding
     hl_balance = trader.get_withdrawable_balance()
     assert hl_balance == Decimal(150) - hl_fees + hl_pnl + funding

@@ -104,13 +104,8 @@ def test_deposit_trade_funding_withdraw_reconciles_to_the_cent(
         sim.set_funding_path("SOL", saved[1])
         sol.funding_step = saved[2]
 
-    fills = [f for f in trader.fills() if f.coin == "SOL"]
-    fees = sum((f.fee for f in fills), Decimal(0))
-    pnl = sum((f.closed_pnl for f in fills), Decimal(0))
-    funding = sum(
-        (Decimal(r["delta"]["usdc"]) for r in trader.info({"type": "userFunding", "user": address})),
-        Decimal(0),
-    )
+    realized = trader.realized("SOL")
+    fees, pnl, funding = realized.fees, realized.closed_pnl, realized.funding
     assert (fees, pnl, funding) == (Decimal("0.135"), Decimal("-0.16"), Decimal("0.12"))
     hl_balance = trader.get_withdrawable_balance()
     assert hl_balance == Decimal(100) - fees + pnl + funding == Decimal("99.825")

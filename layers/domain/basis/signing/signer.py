@@ -175,8 +175,14 @@ class PrivyWalletSigner:
                     decision.reason, explanation=decision.reason, rule=decision.rule, preflight=True
                 )
         try:
-            held = self._reserve(spend_of(method, params, usdc_address=self.settings.arbitrum_usdc_address,
-                                          wallet=self.wallet_address if self.chain == "solana" else None))
+            held = self._reserve(
+                spend_of(
+                    method,
+                    params,
+                    usdc_address=self.settings.arbitrum_usdc_address,
+                    wallet=self.wallet_address if self.chain == "solana" else None,
+                )
+            )
         except SpendCapExceededError as exc:
             done("cap_exceeded", str(exc))
             raise

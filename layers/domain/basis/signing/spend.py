@@ -44,8 +44,9 @@ _ERC20_ABI: list[dict[str, Any]] = [
 ]
 
 
-def spend_of(method: str, params: dict[str, Any], *, usdc_address: str,
-             wallet: str | None = None) -> dict[str, int]:
+def spend_of(
+    method: str, params: dict[str, Any], *, usdc_address: str, wallet: str | None = None
+) -> dict[str, int]:
     """Base units moved per asset (``USDC`` / ``SOL`` / ``SPL``); only positive amounts appear."""
     if method in EVM_TX_METHODS:
         return _evm_spend(params, usdc_address)
@@ -81,8 +82,11 @@ def _solana_spend(params: dict[str, Any], wallet: str | None) -> dict[str, int]:
         if ix.program_id == SYSTEM_PROGRAM:
             data = raw[ix.index] if ix.index < len(raw) else b""
             sender = ix.fields.get("Transfer.from")
-            if len(data) >= 12 and struct.unpack_from("<I", data)[0] in _SYSTEM_TRANSFER_TAGS and (
-                    wallet is None or sender in (None, wallet)):
+            if (
+                len(data) >= 12
+                and struct.unpack_from("<I", data)[0] in _SYSTEM_TRANSFER_TAGS
+                and (wallet is None or sender in (None, wallet))
+            ):
                 totals["SOL"] += struct.unpack_from("<Q", data, 4)[0]
         elif ix.program_id in TOKEN_PROGRAMS:
             for name in ("Transfer", "TransferChecked"):

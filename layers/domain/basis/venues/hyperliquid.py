@@ -11,6 +11,7 @@ official SDK's ``market_open`` does.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,13 @@ HOUR_MS = 3_600_000
 IOC = {"limit": {"tif": "Ioc"}}
 DEFAULT_SLIPPAGE = Decimal("0.01")
 WITHDRAW_FEE_USDC = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Realized:
+    fees: Decimal
+    closed_pnl: Decimal
+    funding: Decimal  # positive: received
 
 
 class InsufficientWithdrawable(ValueError):
@@ -172,6 +180,18 @@ class HyperliquidTrader:
 
     def fills(self) -> list[UserFill]:
         return parse_user_fills(self.info({"type": "userFills", "user": self.address}))
+
+    def realized(self, coin: str) -> Realized:
+        """What trading ``coin`` has cost or earned so far: fees, closed PnL, funding received."""
+        fills = [f for f in self.fills() if f.coin == coin]
+        payments = self.info({"type": "userFunding", "user": self.address})
+        return Realized(
+            fees=sum((f.fee for f in fills), Decimal(0)),
+            closed_pnl=sum((f.closed_pnl for f in fills), Decimal(0)),
+            funding=sum(
+                (Decimal(p["delta"]["usdc"]) for p in payments if p["delta"].get("coin") == coin), Decimal(0)
+            ),
+        )
 
     def deposits(self, since_ms: int = 0) -> list[LedgerDeposit]:
         """Bridge deposits credited to this account since ``since_ms``."""
