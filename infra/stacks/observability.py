@@ -17,6 +17,9 @@ from infra.deployment import Deployment
 from infra.stacks.service import ServiceStack
 
 PERIOD = cdk.Duration.minutes(5)
+# The results the signing layer reports (basis.signing.telemetry.RESULTS) and the chains it signs for.
+SIGNING_RESULTS = ("success", "policy_denied", "error", "circuit_open", "cap_exceeded")
+SIGNING_CHAINS = ("ethereum", "solana")
 
 
 class ObservabilityStack(cdk.Stack):
@@ -96,6 +99,19 @@ class ObservabilityStack(cdk.Stack):
             failed.append(metric)
             alarm(f"{name}-failed", metric, f"Executions of {name} failed, timed out or aborted.")
 
+        signing = {result: _signing(result) for result in SIGNING_RESULTS}
+        denials = _signing("policy_denied", "Sum")
+        alarm("signing-policy-denials", denials, "Privy or the preflight denied a signing request.")
+        trips = cw.Metric(
+            namespace="Basis",
+            metric_name="SigningBreakerOpened",
+            period=PERIOD,
+            statistic="Sum",
+            dimensions_map={"breaker": "signing-breaker"},
+            label="breaker opened",
+        )
+        alarm("signing-breaker-opened", trips, "The signing circuit breaker opened: all signing is paused.")
+
         self.dashboard = cw.Dashboard(
             self,
             "Dashboard",
@@ -109,6 +125,10 @@ class ObservabilityStack(cdk.Stack):
                 [
                     cw.GraphWidget(title="DLQ depth", left=dlq_depths),
                     cw.GraphWidget(title="State machine failures", left=failed),
+                ],
+                [
+                    cw.GraphWidget(title="Signing requests by result", left=list(signing.values())),
+                    cw.GraphWidget(title="Policy denials and breaker openings", left=[denials, trips]),
                 ],
                 [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
             ],
@@ -129,4 +149,21 @@ def _failed(machine: sfn.StateMachine, name: str) -> cw.MathExpression:
             "timedout": machine.metric_timed_out(period=PERIOD, statistic="Sum"),
             "aborted": machine.metric_aborted(period=PERIOD, statistic="Sum"),
         },
+    )
+
+
+def _signing(result: str, statistic: str = "Sum") -> cw.MathExpression:
+    """One signing result summed over chains (the EMF metric has result and chain dimensions)."""
+    metrics = {
+        f"{result}_{chain}": cw.Metric(
+            namespace="Basis",
+            metric_name="SigningRequests",
+            period=PERIOD,
+            statistic=statistic,
+            dimensions_map={"result": result, "chain": chain},
+        )
+        for chain in SIGNING_CHAINS
+    }
+    return cw.MathExpression(
+        expression=" + ".join(metrics), label=result, period=PERIOD, using_metrics=metrics
     )

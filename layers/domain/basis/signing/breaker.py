@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from basis.models import ControlFlag
@@ -19,6 +20,7 @@ from basis.observability import logger
 from basis.signing.errors import CircuitOpenError
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+NAMESPACE, TRIP_METRIC = "Basis", "SigningBreakerOpened"
 
 
 class SharedCircuitBreaker:
@@ -94,6 +96,14 @@ class SharedCircuitBreaker:
             )
         except UpdateError:
             return  # another container made this transition (and logged it)
+        with single_metric(
+            name=TRIP_METRIC,
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=NAMESPACE,
+            default_dimensions={"breaker": self.name},
+        ):
+            pass
         logger.critical(
             f"signing circuit {event}: all signing paused",
             extra={"breaker": self.name, "consecutive_failures": failures, "paused_seconds": self.cooldown},
