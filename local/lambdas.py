@@ -1,7 +1,8 @@
 """Runs the real Lambda handlers in-process, as the Lambda service would call them.
 
-Each ``functions/<name>/handler.py`` is imported once (its cold start) under a private module name,
-and invoked with a Lambda-like context. Errors come back the way Lambda reports them
+Each ``functions/<name>/handler.py`` runs in "containers": a container is the handler module
+imported under a private name (its cold start) and serves one invocation at a time; concurrent
+invocations get more containers, as Lambda scales out. Handlers get a Lambda-like context. Errors come back the way Lambda reports them
 (``errorType`` / ``errorMessage``), so Step Functions Retry/Catch see the same error names.
 """
 
@@ -51,7 +52,8 @@ class LocalLambdas:
 
     def __init__(self, physical_prefix: str) -> None:
         self.physical_prefix = physical_prefix
-        self._modules: dict[str, ModuleType] = {}
+        self._idle: dict[str, list[ModuleType]] = {}
+        self._created: dict[str, int] = {}
         self._lock = threading.Lock()
         self.invocations: dict[str, int] = {fn.name: 0 for fn in FUNCTIONS}
 
@@ -68,16 +70,32 @@ class LocalLambdas:
         function(name)  # raises KeyError for an unknown function
         return name
 
-    def module(self, name: str) -> ModuleType:
+    def _container(self, name: str) -> ModuleType:
+        """An idle container of ``name``, or a new one (its cold start: the handler module loaded
+        afresh). Like Lambda, one container serves one invocation at a time, so handler state
+        (the resolver's current event, ...) is never shared by concurrent invocations."""
         with self._lock:
-            if name not in self._modules:
-                spec = importlib.util.spec_from_file_location(f"basis_fn_{name}", function(name).handler_path)
-                if spec is None or spec.loader is None:
-                    raise ImportError(f"cannot load handler of {name}")
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
-                self._modules[name] = module
-            return self._modules[name]
+            idle = self._idle.setdefault(name, [])
+            if idle:
+                return idle.pop()
+            self._created[name] = self._created.get(name, 0) + 1
+            number = self._created[name]
+        path = function(name).handler_path
+        spec = importlib.util.spec_from_file_location(f"basis_fn_{name}_{number}", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load handler of {name}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def _release(self, name: str, container: ModuleType) -> None:
+        with self._lock:
+            self._idle[name].append(container)
+
+    def containers(self, name: str) -> int:
+        """How many containers (cold starts) ``name`` has had."""
+        with self._lock:
+            return self._created.get(name, 0)
 
     def invoke(self, name_or_arn: str, event: Any) -> Invocation:
         name = self.resolve(name_or_arn)
@@ -92,8 +110,10 @@ class LocalLambdas:
         started = time.perf_counter()
         with self._lock:
             self.invocations[name] += 1
+        container: ModuleType | None = None
         try:  # an import (init) error fails the invocation, as on Lambda
-            payload, error = self.module(name).handler(event, context), None
+            container = self._container(name)
+            payload, error = container.handler(event, context), None
         except Exception as exc:
             payload, error = (
                 None,
@@ -103,4 +123,6 @@ class LocalLambdas:
                     "stackTrace": traceback.format_exception(exc)[-5:],
                 },
             )
+        if container is not None:
+            self._release(name, container)
         return Invocation(payload, error, (time.perf_counter() - started) * 1000)

@@ -72,6 +72,7 @@ def test_fifty_concurrent_sign_ins_make_one_user_and_one_wallet_per_chain(stack:
     with ThreadPoolExecutor(max_workers=25) as pool:
         statuses = list(pool.map(lambda _: call(stack, "POST", "/auth/sync", user_id).status_code, range(50)))
     assert statuses == [200] * 50
+    assert stack.lambdas.containers("api") > 1  # concurrent requests ran in separate containers
     wallets = wait_for(lambda: ready_wallets(stack, user_id))
     time.sleep(1.0)  # let any straggling provisioning message run: it must not add a wallet
     new = {wid: w for wid, w in wallets_at_privy(stack).items() if wid not in before}
