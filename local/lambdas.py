@@ -2,8 +2,9 @@
 
 Each ``functions/<name>/handler.py`` runs in "containers": a container is the handler module
 imported under a private name (its cold start) and serves one invocation at a time; concurrent
-invocations get more containers, as Lambda scales out. Handlers get a Lambda-like context. Errors come back the way Lambda reports them
-(``errorType`` / ``errorMessage``), so Step Functions Retry/Catch see the same error names.
+invocations get more containers, as Lambda scales out. Handlers get a Lambda-like context. Errors
+come back the way Lambda reports them (``errorType`` / ``errorMessage``), so Step Functions
+Retry/Catch see the same error names.
 """
 
 from __future__ import annotations
