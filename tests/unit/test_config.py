@@ -1,18 +1,9 @@
 import pytest
 
 from basis.config import ConfigurationError, Settings, load
+from tests.bench.coldstart import DEPLOYED_ENV
 
-GOOD = {
-    "AWS_REGION": "eu-west-1",
-    "BASIS_TABLE_PREFIX": "basis-dev-",
-    "BASIS_PRIVY_API_URL": "https://api.privy.io",
-    "BASIS_PRIVY_APP_ID": "app",
-    "BASIS_HYPERLIQUID_API_URL": "https://api.hyperliquid.xyz",
-    "BASIS_ARBITRUM_RPC_URL": "https://arb1.arbitrum.io/rpc",
-    "BASIS_SOLANA_RPC_URL": "https://api.mainnet-beta.solana.com",
-    "BASIS_ASGARD_API_URL": "https://api.asgard.finance",
-    "BASIS_SECRET_NAME": "basis-dev-secrets",
-}
+GOOD = dict(DEPLOYED_ENV)  # what CDK sets on a function
 
 
 @pytest.fixture
@@ -27,7 +18,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def test_valid_environment_loads_and_names_tables(env: pytest.MonkeyPatch) -> None:
     settings = load(Settings)
-    assert settings.aws_region == "eu-west-1"
+    assert settings.aws_region == "us-east-1"
     assert settings.table_name("users") == "basis-dev-users"
     assert settings.endpoints()["hyperliquid"].startswith("https://api.hyperliquid.xyz")
     assert settings.dynamodb_endpoint_url is None
