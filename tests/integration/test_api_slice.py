@@ -53,3 +53,12 @@ def test_a_valid_service_token_passes_the_authorizer(stack: LocalStack) -> None:
 def test_paths_outside_the_api_are_refused_by_the_gateway(stack: LocalStack) -> None:
     answer = requests.get(f"{stack.url('api')}/elsewhere", timeout=10)
     assert answer.status_code == 403
+
+
+def test_a_known_path_with_the_wrong_method_is_405_with_allow(stack: LocalStack) -> None:
+    token = issue_service_token(get_secrets().internal_jwt_secret, "did:privy:svc")
+    answer = requests.put(
+        f"{stack.url('api')}/api/v1/auth/sync", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert answer.status_code == 405 and answer.headers["Allow"] == "POST"
+    assert answer.json() == {"error": "method_not_allowed", "path": "/api/v1/auth/sync", "allowed": "POST"}

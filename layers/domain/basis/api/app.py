@@ -28,13 +28,20 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.not_found
     def not_found(exc: NotFoundError) -> Response[dict[str, str]]:
-        logger.info(
-            "no route", extra={"path": app.current_event.path, "method": app.current_event.http_method}
+        path, method = app.current_event.path, app.current_event.http_method
+        allowed = sorted(
+            {r.method for r in (*app._static_routes, *app._dynamic_routes) if r.rule.match(path)}
         )
+        logger.info("no route", extra={"path": path, "method": method, "allowed": allowed})
+        if allowed:
+            return Response(
+                status_code=405,
+                content_type="application/json",
+                headers={"Allow": ", ".join(allowed)},
+                body={"error": "method_not_allowed", "path": path, "allowed": ", ".join(allowed)},
+            )
         return Response(
-            status_code=404,
-            content_type="application/json",
-            body={"error": "not_found", "path": app.current_event.path},
+            status_code=404, content_type="application/json", body={"error": "not_found", "path": path}
         )
 
     app.enable_swagger(path=f"{API_PREFIX}/docs", title=TITLE, version=VERSION)
