@@ -42,7 +42,10 @@ def test_valid_deposit_succeeds_and_advances_the_stage(stack: LocalStack) -> Non
     assert Transfer.get(user_id, transfer_id).stage == "validated"
 
 
-@pytest.mark.parametrize(("amount", "why"), [(3, "under the bridge minimum"), (30_000, "per-deposit cap")])
+@pytest.mark.parametrize(
+    ("amount", "why"),
+    [(3, "below the bridge minimum"), (30_000, "per-deposit cap"), (5.0000001, "more than 6 decimals")],
+)
 def test_invalid_deposit_fails_through_the_choice_state(stack: LocalStack, amount: float, why: str) -> None:
     user_id, transfer_id = new_deposit(amount)
     result = run(stack, user_id, transfer_id)

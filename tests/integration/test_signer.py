@@ -13,10 +13,17 @@ import pytest
 import requests
 from hyperliquid.utils import signing
 
+from basis import spend_caps
 from basis.policies.rules import build_evm_policy
 from basis.policies.settings import PolicySettings
 from basis.signing.breaker import SharedCircuitBreaker
-from basis.signing.errors import CircuitOpenError, PolicyDeniedError, SigningError, SpendCapExceededError
+from basis.signing.errors import (
+    CircuitOpenError,
+    OutcomeUnknownError,
+    PolicyDeniedError,
+    SigningError,
+    SpendCapExceededError,
+)
 from basis.signing.health import wallet_health
 from basis.signing.hyperliquid import (
     PrivyHyperliquidExchange,
@@ -256,3 +263,15 @@ def test_hyperliquid_signatures_via_privy_equal_the_sdk_and_the_simulator_accept
     answer = exchange.order("ETH", False, 0.01, 3400.0, GTC)
     assert answer["status"] == "ok", answer
     assert "error" not in answer["response"]["data"]["statuses"][0], answer
+
+
+def test_a_send_with_no_definitive_answer_is_counted_and_not_offered_for_a_blind_retry(privy: Privy) -> None:
+    user = f"did:privy:unknown-{uuid.uuid4().hex[:8]}"
+    signer = make_signer(privy, user=user)
+    privy.fault(signer.wallet_id, 503, 3)
+    with pytest.raises(OutcomeUnknownError) as caught:
+        signer.send_eth_transaction(usdc_deposit(7_000_000), idempotency_key=f"transfer-{user}")
+    assert not caught.value.retriable and caught.value.idempotency_key == f"transfer-{user}"
+    assert privy.rpc_calls(signer.wallet_id) == 3
+    # It may have been broadcast: the 24 h cap counts it until someone reconciles.
+    assert spend_caps.usage(user, "USDC").committed == 7_000_000

@@ -10,14 +10,13 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
 from basis.models import Transfer
 from basis.models.base import utcnow
 from basis.observability import logger
-
-# The real Bridge2 never credits a transfer under 5 USDC: such a deposit would be lost.
-MIN_BRIDGE_DEPOSIT_USDC = Decimal(5)
+from basis.policies.amounts import AmountError, require_bridge_deposit
+from basis.policies.settings import PolicySettings
 
 
 class SagaSettings(BaseSettings):
@@ -33,13 +32,30 @@ class StepInput(BaseModel):
     error: dict[str, str] | None = None
 
 
+# DynamoDB errors that mean "not now" rather than "never": the state machine retries the step.
+RETRIABLE_DYNAMODB_ERRORS = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "TransactionConflictException",
+    }
+)
+
+
+class TransientError(Exception):
+    """A step failed for a reason that passes; the ASL retries ``TransientError`` with backoff."""
+
+
 class UnknownTransferError(Exception):
     """The saga was started for a transfer that does not exist (never retried usefully)."""
 
 
 def _load(user_id: str, transfer_id: str) -> Transfer:
     try:
-        return Transfer.get(user_id, transfer_id)
+        # Consistent: the saga starts right after the transfer is written.
+        return Transfer.get(user_id, transfer_id, consistent_read=True)
     except DoesNotExist as exc:
         raise UnknownTransferError(f"no transfer {transfer_id} for user {user_id}") from exc
 
@@ -58,7 +74,7 @@ def validate(step: StepInput, settings: SagaSettings) -> dict[str, object]:
     transfer = _load(step.user_id, step.transfer_id)
     if transfer.stage != "initiated":  # a retry after the stage already moved: same answer
         return {
-            "valid": transfer.stage != "rejected",
+            "valid": transfer.stage not in {"rejected", "failed"},
             "reason": transfer.error or "",
             "stage": transfer.stage,
         }
@@ -66,14 +82,15 @@ def validate(step: StepInput, settings: SagaSettings) -> dict[str, object]:
     reason = ""
     if transfer.kind != "deposit":
         reason = f"transfer is a {transfer.kind}, not a deposit"
-    elif amount < MIN_BRIDGE_DEPOSIT_USDC:
-        reason = (
-            f"{amount} USDC is under the bridge minimum of {MIN_BRIDGE_DEPOSIT_USDC} USDC (it would be lost)"
-        )
     elif amount > settings.max_auto_bridge_usdc:
         reason = (
             f"{amount} USDC exceeds the per-deposit cap of {settings.max_auto_bridge_usdc} USDC; split it"
         )
+    else:
+        try:  # the bridge minimum, the policy's per-transaction cap, at most 6 decimals
+            require_bridge_deposit(amount, PolicySettings())
+        except AmountError as exc:
+            reason = str(exc)
     stage = "rejected" if reason else "validated"
     _advance(transfer, stage, reason or None)
     logger.info(
@@ -99,6 +116,11 @@ def fail(step: StepInput) -> dict[str, object]:
 
 
 def run_step(step: StepInput, settings: SagaSettings) -> dict[str, object]:
-    if step.step == "validate":
-        return validate(step, settings)
-    return fail(step)
+    try:
+        if step.step == "validate":
+            return validate(step, settings)
+        return fail(step)
+    except PynamoDBException as exc:
+        if exc.cause_response_code in RETRIABLE_DYNAMODB_ERRORS:
+            raise TransientError(f"DynamoDB {exc.cause_response_code}: retry the step") from exc
+        raise

@@ -24,10 +24,11 @@ def _conditional_failed(error: PutError | DeleteError) -> bool:
     return error.cause_response_code == "ConditionalCheckFailedException"
 
 
-def acquire(name: str, ttl_seconds: int = 60, owner: str | None = None) -> str:
-    """Take ``lease#<name>``; returns the owner token. Raises ``LeaseHeld`` if someone else has it."""
+def acquire(name: str, ttl_seconds: int = 60, owner: str | None = None, now: float | None = None) -> str:
+    """Take ``lease#<name>``; returns the owner token. Raises ``LeaseHeld`` if someone else has it.
+    ``now`` (epoch seconds) lets a caller with its own clock decide expiry consistently."""
     owner = owner or uuid.uuid4().hex
-    now = int(time.time())
+    now = int(time.time() if now is None else now)
     claim = Claim(f"lease#{name}", owner=owner, expires_at=now + ttl_seconds, ttl=now + ttl_seconds + 3600)
     try:
         claim.save(condition=Claim.claim.does_not_exist() | (Claim.expires_at < now))

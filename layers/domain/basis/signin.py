@@ -38,11 +38,17 @@ def request_wallets(user_id: str) -> bool:
         owner = leases.acquire(name, ttl_seconds=REQUEST_EVERY)
     except leases.LeaseHeld:
         return False
+    except Exception:  # e.g. throttled: sign-in must not fail; the next poll or sign-in asks again
+        logger.exception("could not take the wallet-request lease", extra={"user_id": user_id})
+        return False
     try:
         events.publish(events.WALLETS_REQUESTED, {"user_id": user_id})
     except Exception:  # sign-in must not fail: the next poll or sign-in asks again
         logger.exception("could not request wallet provisioning", extra={"user_id": user_id})
-        leases.release(name, owner)  # so the very next call may try again
+        try:
+            leases.release(name, owner)  # so the very next call may try again
+        except Exception:  # the lease expires by itself
+            logger.exception("could not give the wallet-request lease back", extra={"user_id": user_id})
         return False
     logger.info("wallet provisioning requested", extra={"user_id": user_id})
     return True

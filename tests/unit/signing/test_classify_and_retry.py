@@ -11,9 +11,10 @@ import httpx
 import privy
 import pytest
 
+from basis.ops import policy_requests
 from basis.signing import signer as signer_module
 from basis.signing.classify import backoff_delay, classify, is_policy_denial
-from basis.signing.errors import CircuitOpenError, PolicyDeniedError, SigningError
+from basis.signing.errors import CircuitOpenError, OutcomeUnknownError, PolicyDeniedError, SigningError
 from basis.signing.settings import SigningSettings
 from basis.signing.signer import PrivyWalletSigner
 from tests.unit.policies.requests_factory import hl_order_typed_data
@@ -104,7 +105,7 @@ class ScriptedWallets:
         step = self.script.pop(0)
         if isinstance(step, BaseException):
             raise step
-        return SimpleNamespace(data=SimpleNamespace(signature=step, encoding="hex"))
+        return SimpleNamespace(data=SimpleNamespace(signature=step, signed_transaction=step, hash=step))
 
 
 @pytest.fixture
@@ -183,3 +184,50 @@ def test_a_breaker_opening_between_attempts_stops_the_retries(events: list[Any])
         signer.sign_typed_data_v4(ORDER)
     assert len(wallets.bodies) == 1
     assert [e.result for e in events] == ["circuit_open"]
+
+
+PLAIN_TX = {"to": "0x1111111111111111111111111111111111111111", "value": 0, "chain_id": 42161, "nonce": 0}
+
+
+def test_a_send_without_a_definitive_answer_is_outcome_unknown_not_retriable(events: list[Any]) -> None:
+    signer, wallets, _, _ = rig(*[status_error(503, {})] * 3)
+    with pytest.raises(OutcomeUnknownError) as caught:
+        signer.send_eth_transaction(PLAIN_TX, idempotency_key="transfer-42")
+    assert not caught.value.retriable and caught.value.idempotency_key == "transfer-42"
+    assert wallets.idempotency_keys == ["transfer-42"] * 3  # the caller's key, on every attempt
+
+
+def test_a_send_refused_before_processing_stays_retriable(events: list[Any]) -> None:
+    signer, _, _, _ = rig(*[status_error(429, {})] * 3)
+    with pytest.raises(SigningError) as caught:
+        signer.send_eth_transaction(PLAIN_TX)
+    assert caught.value.retriable and not isinstance(caught.value, OutcomeUnknownError)
+
+
+def test_a_breaker_opening_after_a_failed_send_attempt_is_outcome_unknown(events: list[Any]) -> None:
+    signer, _, _, _ = rig(status_error(503, {}), "0xsig", breaker=FakeBreaker(open_after=1))
+    with pytest.raises(OutcomeUnknownError):
+        signer.send_eth_transaction(PLAIN_TX)
+
+
+def test_a_definitive_privy_answer_ends_the_breakers_failure_streak(events: list[Any]) -> None:
+    denial = status_error(400, {"error": "Policy violation", "code": "policy_violation"})
+    signer, _, breaker, _ = rig(denial)
+    with pytest.raises(PolicyDeniedError):
+        signer.sign_typed_data_v4(ORDER)
+    assert (breaker.failures, breaker.successes) == (0, 1)
+
+
+def test_a_ledger_failure_after_a_signature_does_not_turn_it_into_an_error(
+    events: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(signer_module.spend_caps, "reserve", lambda *a, **k: "reservation-1")
+
+    def broken_commit(*args: Any) -> None:
+        raise RuntimeError("DynamoDB throttled")
+
+    monkeypatch.setattr(signer_module.spend_caps, "commit", broken_commit)
+    signer, _, _, _ = rig("0xsigned")
+    deposit = {**policy_requests.deposit(10 * 10**6)["transaction"], "chain_id": 42161, "nonce": 0}
+    assert signer.sign_eth_transaction(deposit) == "0xsigned"
+    assert [e.result for e in events] == ["success"]

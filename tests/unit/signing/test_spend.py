@@ -67,3 +67,24 @@ def test_only_what_the_signing_wallet_sends_counts_against_its_cap() -> None:
     )
     assert spend_of("signTransaction", params, usdc_address=USDC, wallet=str(wallet)) == {"SPL": 7, "SOL": 5}
     assert spend_of("signTransaction", params, usdc_address=USDC) == {"SPL": 1_007, "SOL": 5}
+
+
+def test_a_hyperliquid_withdrawal_counts_against_the_usdc_cap() -> None:
+    from basis.ops import policy_requests as build
+
+    withdraw = build.hl_user_action_typed_data("withdraw3")  # amount "10"
+    assert spend_of("eth_signTypedData_v4", withdraw, usdc_address=USDC) == {"USDC": 10_000_000}
+    order = build.hl_order_typed_data()
+    assert spend_of("eth_signTypedData_v4", order, usdc_address=USDC) == {}
+
+
+def test_only_the_usdc_mint_counts_as_spl() -> None:
+    from solders.keypair import Keypair
+
+    from basis.ops import policy_requests as build
+
+    wallet = Keypair().pubkey()
+    params = build.solana_tx(build.transfer_checked(7, wallet), payer=wallet)
+    assert spend_of("signTransaction", params, usdc_address=USDC) == {"SPL": 7}
+    other = Keypair().pubkey()
+    assert spend_of("signTransaction", params, usdc_address=USDC, solana_usdc_mint=str(other)) == {}

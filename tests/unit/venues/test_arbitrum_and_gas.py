@@ -86,7 +86,7 @@ def test_gas_funder_validates_and_never_shows_its_key() -> None:
     with pytest.raises(ValueError, match="above threshold"):
         GasFunder(NOWHERE, key, threshold_eth=Decimal("0.005"), top_up_to_eth=Decimal("0.005"))
     funder = GasFunder(NOWHERE, key, clock=lambda: 7200.5)
-    assert funder.window() == 2 and funder.target_wei == 5 * 10**15 and funder.threshold_wei == 2 * 10**15
+    assert funder.target_wei == 5 * 10**15 and funder.threshold_wei == 2 * 10**15
     assert "11" * 32 not in repr(funder) and funder.funder_address in repr(funder)
 
 

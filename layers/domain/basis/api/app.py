@@ -28,21 +28,25 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.not_found
     def not_found(exc: NotFoundError) -> Response[dict[str, str]]:
+        """No route (404), a known path with another method (405), or a route's own NotFoundError."""
         path, method = app.current_event.path, app.current_event.http_method
         allowed = sorted(
             {r.method for r in (*app._static_routes, *app._dynamic_routes) if r.rule.match(path)}
         )
-        logger.info("no route", extra={"path": path, "method": method, "allowed": allowed})
-        if allowed:
+        if allowed and method not in allowed:
+            logger.info("method not allowed", extra={"path": path, "method": method, "allowed": allowed})
             return Response(
                 status_code=405,
                 content_type="application/json",
                 headers={"Allow": ", ".join(allowed)},
                 body={"error": "method_not_allowed", "path": path, "allowed": ", ".join(allowed)},
             )
-        return Response(
-            status_code=404, content_type="application/json", body={"error": "not_found", "path": path}
-        )
+        body = {"error": "not_found", "path": path}
+        if allowed:  # the route exists and said what is missing
+            body["message"] = exc.msg
+        else:
+            logger.info("no route", extra={"path": path, "method": method})
+        return Response(status_code=404, content_type="application/json", body=body)
 
     app.enable_swagger(path=f"{API_PREFIX}/docs", title=TITLE, version=VERSION)
     return app

@@ -15,7 +15,10 @@ from typing import Any, Literal
 from basis.signing.settings import SigningSettings
 
 Kind = Literal["policy_denied", "transient", "permanent"]
-RETRIABLE_STATUSES = frozenset({408, 429})
+# 409: the same idempotency key is still in flight at Privy; asking again gets its answer.
+RETRIABLE_STATUSES = frozenset({408, 409, 429})
+# Statuses after which Privy certainly did not act on the request (nothing was broadcast).
+NOT_PROCESSED_STATUSES = frozenset({409, 429})
 # Credential or platform-wide problems: they fail every wallet alike, so they count for the breaker.
 PLATFORM_STATUSES = frozenset({401, 403})
 

@@ -43,3 +43,15 @@ class SpendCapExceededError(SigningError):
             f"{asset} daily cap: {used} used + {amount} requested > {cap} (base units)", retriable=False
         )
         self.asset, self.used, self.amount, self.cap = asset, used, amount, cap
+
+
+class OutcomeUnknownError(SigningError):
+    """A send (sign-and-broadcast) got no definitive answer: it may have been broadcast. Never
+    retried blindly (that could send twice); the spend counts against the caps until reconciled.
+    Retrying with the same ``idempotency_key`` is safe: Privy answers it once."""
+
+    def __init__(self, message: str, *, idempotency_key: str, status: int | None = None) -> None:
+        super().__init__(
+            f"outcome unknown, reconcile before sending again: {message}", retriable=False, status=status
+        )
+        self.idempotency_key = idempotency_key

@@ -24,7 +24,9 @@ class SigningSettings(BaseSettings):
     spl_cap_decimals: int = Field(default=6, ge=0, le=18)
     # A reservation a crashed signer never settles frees itself after this long.
     cap_lease_seconds: int = Field(default=120, ge=10, le=3600)
+    # The same variables (BASIS_ARBITRUM_USDC_ADDRESS, BASIS_SOLANA_USDC_MINT) as the policy settings.
     arbitrum_usdc_address: str = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
+    solana_usdc_mint: str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
 
     # Transient failures (timeouts, 5xx, 429): ``retry_attempts`` tries in all, waiting
     # base * 2**n (capped at max) plus up to ``retry_jitter`` of that between them: 1 s, 2 s, (4 s).

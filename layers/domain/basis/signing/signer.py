@@ -24,10 +24,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from basis import spend_caps
+from basis.observability import logger
 from basis.signing import telemetry
 from basis.signing.breaker import SharedCircuitBreaker
-from basis.signing.classify import Failure, backoff_delay, classify
-from basis.signing.errors import CircuitOpenError, PolicyDeniedError, SigningError, SpendCapExceededError
+from basis.signing.classify import NOT_PROCESSED_STATUSES, Failure, backoff_delay, classify
+from basis.signing.errors import (
+    CircuitOpenError,
+    OutcomeUnknownError,
+    PolicyDeniedError,
+    SigningError,
+    SpendCapExceededError,
+)
 from basis.signing.settings import SigningSettings, get_signing_settings
 from basis.signing.spend import spend_of
 
@@ -35,6 +42,7 @@ if TYPE_CHECKING:
     from privy import PrivyAPI
 
 CHAINS = ("ethereum", "solana")
+SEND_METHODS = frozenset({"eth_sendTransaction", "signAndSendTransaction"})
 
 
 class Breaker(Protocol):
@@ -116,14 +124,22 @@ class PrivyWalletSigner:
         return str(result.signed_transaction)
 
     def send_eth_transaction(
-        self, transaction: dict[str, Any], *, caip2: str | None = None, action: str | None = None
+        self,
+        transaction: dict[str, Any],
+        *,
+        caip2: str | None = None,
+        action: str | None = None,
+        idempotency_key: str | None = None,
     ) -> str:
-        """Signs and broadcasts through Privy; returns the transaction hash."""
+        """Signs and broadcasts through Privy; returns the transaction hash. Pass a stable
+        ``idempotency_key`` (e.g. the transfer id) so a retry after ``OutcomeUnknownError`` cannot
+        broadcast twice."""
         result = self._call_rpc(
             "eth_sendTransaction",
             {"transaction": transaction},
             action=action,
             caip2=caip2 or self.settings.arbitrum_caip2,
+            idempotency_key=idempotency_key,
         )
         return str(result.hash)
 
@@ -135,18 +151,33 @@ class PrivyWalletSigner:
         return str(result.signed_transaction)
 
     def sign_and_send_solana_transaction(
-        self, transaction_b64: str, *, caip2: str | None = None, action: str | None = None
+        self,
+        transaction_b64: str,
+        *,
+        caip2: str | None = None,
+        action: str | None = None,
+        idempotency_key: str | None = None,
     ) -> str:
         """Signs and broadcasts through Privy; returns the transaction signature (hash)."""
         params = {"transaction": transaction_b64, "encoding": "base64"}
         result = self._call_rpc(
-            "signAndSendTransaction", params, action=action, caip2=caip2 or self.settings.solana_caip2
+            "signAndSendTransaction",
+            params,
+            action=action,
+            caip2=caip2 or self.settings.solana_caip2,
+            idempotency_key=idempotency_key,
         )
         return str(result.hash)
 
     # -- the one path every request takes ------------------------------------------------------
     def _call_rpc(
-        self, method: str, params: dict[str, Any], *, action: str | None, caip2: str | None = None
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        action: str | None,
+        caip2: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
         started = time.perf_counter()
 
@@ -181,13 +212,17 @@ class PrivyWalletSigner:
                     params,
                     usdc_address=self.settings.arbitrum_usdc_address,
                     wallet=self.wallet_address if self.chain == "solana" else None,
+                    solana_usdc_mint=self.settings.solana_usdc_mint,
                 )
             )
         except SpendCapExceededError as exc:
             done("cap_exceeded", str(exc))
             raise
         try:
-            data = self._attempts(method, params, caip2, done)
+            data = self._attempts(method, params, caip2, done, idempotency_key or uuid.uuid4().hex)
+        except OutcomeUnknownError:
+            self._settle(held, commit=True)  # it may have been sent: count it until reconciled
+            raise
         except BaseException:
             self._settle(held, commit=False)
             raise
@@ -196,13 +231,20 @@ class PrivyWalletSigner:
         return data
 
     def _attempts(
-        self, method: str, params: dict[str, Any], caip2: str | None, done: Callable[..., None]
+        self,
+        method: str,
+        params: dict[str, Any],
+        caip2: str | None,
+        done: Callable[..., None],
+        idempotency_key: str,
     ) -> Any:
         body: dict[str, Any] = {"method": method, "chain_type": self.chain, "params": params}
         if caip2:
             body["caip2"] = caip2
-        idempotency_key = uuid.uuid4().hex
         failure: Failure | None = None
+        # A send that got no definitive answer may have been broadcast (Privy answered nothing, or
+        # a 5xx, or timed out): it must not be reported as safe to retry with a new request.
+        maybe_sent = False
         for attempt in range(self.settings.retry_attempts):
             if attempt:
                 self._sleep(backoff_delay(self.settings, attempt - 1, self._rng))
@@ -210,6 +252,10 @@ class PrivyWalletSigner:
                 self.breaker.before_call()
             except CircuitOpenError as exc:
                 done("circuit_open", str(exc) if failure is None else f"{exc} (after: {failure.message})")
+                if maybe_sent and failure is not None:
+                    raise OutcomeUnknownError(
+                        failure.message, idempotency_key=idempotency_key, status=failure.status
+                    ) from exc
                 raise
             try:
                 response = self._wallets().rpc(
@@ -222,6 +268,10 @@ class PrivyWalletSigner:
                 failure = classify(exc)
                 if failure.counts_for_breaker:
                     self.breaker.record_failure()
+                else:  # Privy answered definitively: the service itself is healthy
+                    self.breaker.record_success()
+                if method in SEND_METHODS and failure.kind == "transient":
+                    maybe_sent = maybe_sent or failure.status not in NOT_PROCESSED_STATUSES
                 if failure.kind == "policy_denied":
                     explanation, rule = self._explain(method, params)
                     done("policy_denied", f"privy: {failure.message}")
@@ -235,6 +285,8 @@ class PrivyWalletSigner:
         assert failure is not None
         message = f"{failure.message} (gave up after {self.settings.retry_attempts} attempts)"
         done("error", message)
+        if maybe_sent:
+            raise OutcomeUnknownError(message, idempotency_key=idempotency_key, status=failure.status)
         raise SigningError(message, retriable=True, status=failure.status)
 
     # -- collaborators -------------------------------------------------------------------------
@@ -300,8 +352,23 @@ class PrivyWalletSigner:
         return held
 
     def _settle(self, held: list[tuple[str, str, int]], *, commit: bool) -> None:
+        """Commit or release the reservations. Never raises: the signature already happened (or
+        did not), and a ledger hiccup must not turn it into an error; a reservation that could not
+        be released expires by itself, one that could not be committed is logged loudly."""
         for asset, reservation, amount in held:
-            if commit:
-                spend_caps.commit(self.user_id, asset, reservation, amount)
-            else:
-                spend_caps.release(self.user_id, asset, reservation)
+            try:
+                if commit:
+                    spend_caps.commit(self.user_id, asset, reservation, amount)
+                else:
+                    spend_caps.release(self.user_id, asset, reservation)
+            except Exception:
+                logger.critical(
+                    "spend cap could not be settled",
+                    extra={
+                        "user_id": self.user_id,
+                        "asset": asset,
+                        "reservation": reservation,
+                        "amount": amount,
+                        "commit": commit,
+                    },
+                )

@@ -3,9 +3,13 @@
 * EVM ``eth_signTransaction`` / ``eth_sendTransaction`` to the USDC contract: the ERC-20
   ``transfer`` / ``transferFrom`` amount -> ``USDC`` (every USDC transfer counts, whatever its
   destination; the policy only lets the bridge receive one).
+* Hyperliquid ``withdraw3`` (EIP-712 ``HyperliquidTransaction:Withdraw``): its amount -> ``USDC``
+  (money leaving Hyperliquid counts like money entering it).
 * Solana ``signTransaction`` / ``signAndSendTransaction``: System ``Transfer`` /
   ``TransferWithSeed`` lamports -> ``SOL``; SPL ``Transfer`` / ``TransferChecked`` amounts -> ``SPL``
-  (summed over the top-level instructions). Given the signing ``wallet``, only what it sends counts
+  (summed over the top-level instructions; only the USDC mint's ``TransferChecked``, and unchecked
+  ``Transfer`` whose mint is unknown, so amounts of different decimals are never added up). Given
+  the signing ``wallet``, only what it sends counts
   (the transfer's ``from`` / ``authority`` is the wallet): a venue paying the user in the same
   transaction is not the user's spend.
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import struct
+from decimal import Decimal
 from typing import Any
 
 from basis.policies.requests import EvmTransaction, MalformedRequestError
@@ -24,6 +29,8 @@ from basis.policies.requests import EvmTransaction, MalformedRequestError
 EVM_TX_METHODS = frozenset({"eth_signTransaction", "eth_sendTransaction"})
 SOLANA_TX_METHODS = frozenset({"signTransaction", "signAndSendTransaction"})
 SYSTEM_PROGRAM = "11111111111111111111111111111111"
+SOLANA_USDC_MINT = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+USDC_UNIT = 10**6
 _SYSTEM_TRANSFER_TAGS = (2, 11)  # Transfer, TransferWithSeed: lamports is the u64 after the tag
 
 _ERC20_ABI: list[dict[str, Any]] = [
@@ -45,14 +52,33 @@ _ERC20_ABI: list[dict[str, Any]] = [
 
 
 def spend_of(
-    method: str, params: dict[str, Any], *, usdc_address: str, wallet: str | None = None
+    method: str,
+    params: dict[str, Any],
+    *,
+    usdc_address: str,
+    wallet: str | None = None,
+    solana_usdc_mint: str = SOLANA_USDC_MINT,
 ) -> dict[str, int]:
     """Base units moved per asset (``USDC`` / ``SOL`` / ``SPL``); only positive amounts appear."""
     if method in EVM_TX_METHODS:
         return _evm_spend(params, usdc_address)
+    if method == "eth_signTypedData_v4":
+        return _withdrawal_spend(params)
     if method in SOLANA_TX_METHODS:
-        return _solana_spend(params, wallet)
+        return _solana_spend(params, wallet, solana_usdc_mint)
     return {}
+
+
+def _withdrawal_spend(params: dict[str, Any]) -> dict[str, int]:
+    typed = params.get("typed_data") or {}
+    primary = typed.get("primary_type") or typed.get("primaryType")
+    if primary != "HyperliquidTransaction:Withdraw":
+        return {}
+    try:
+        amount = int(Decimal(str(typed["message"]["amount"])) * USDC_UNIT)
+    except (KeyError, TypeError, ArithmeticError, ValueError):
+        return {}
+    return {"USDC": amount} if amount > 0 else {}
 
 
 def _evm_spend(params: dict[str, Any], usdc_address: str) -> dict[str, int]:
@@ -69,7 +95,7 @@ def _evm_spend(params: dict[str, Any], usdc_address: str) -> dict[str, int]:
     return {}
 
 
-def _solana_spend(params: dict[str, Any], wallet: str | None) -> dict[str, int]:
+def _solana_spend(params: dict[str, Any], wallet: str | None, usdc_mint: str) -> dict[str, int]:
     from basis.policies.solana_instructions import TOKEN_PROGRAMS, decode_transaction
 
     try:
@@ -92,7 +118,12 @@ def _solana_spend(params: dict[str, Any], wallet: str | None) -> dict[str, int]:
             for name in ("Transfer", "TransferChecked"):
                 amount = ix.fields.get(f"{name}.amount")
                 authority = ix.fields.get(f"{name}.authority")
-                if isinstance(amount, int) and (wallet is None or authority in (None, wallet)):
+                mint = ix.fields.get(f"{name}.mint", usdc_mint)  # unchecked Transfer: mint unknown
+                if (
+                    isinstance(amount, int)
+                    and mint == usdc_mint
+                    and (wallet is None or authority in (None, wallet))
+                ):
                     totals["SPL"] += amount
     return {asset: amount for asset, amount in totals.items() if amount > 0}
 

@@ -155,8 +155,13 @@ class ArbitrumClient:
             )
         return units
 
-    def deposit_to_bridge(self, amount_usdc: Decimal | int | str) -> BridgeDeposit:
-        """Send ``amount_usdc`` to Bridge2 (a USDC transfer signed and broadcast by Privy)."""
+    def deposit_to_bridge(
+        self, amount_usdc: Decimal | int | str, *, idempotency_key: str | None = None
+    ) -> BridgeDeposit:
+        """Send ``amount_usdc`` to Bridge2 (a USDC transfer signed and broadcast by Privy).
+
+        Pass the transfer's id as ``idempotency_key``: after an ``OutcomeUnknownError`` the saga
+        must check the chain (the nonce moved?) before sending again, never just resend."""
         units = self.check_deposit(amount_usdc)
         held = self.usdc_balance_base_units()
         if held < units:
@@ -188,7 +193,9 @@ class ArbitrumClient:
             "max_fee_per_gas": hex(max_fee),
             "max_priority_fee_per_gas": hex(tip),
         }
-        tx_hash = self.signer.send_eth_transaction(tx, caip2=f"eip155:{chain_id}", action="bridge_deposit")
+        tx_hash = self.signer.send_eth_transaction(
+            tx, caip2=f"eip155:{chain_id}", action="bridge_deposit", idempotency_key=idempotency_key
+        )
         return BridgeDeposit(tx_hash, Decimal(units).scaleb(-USDC_DECIMALS), units, nonce, gas, max_fee)
 
     def wait_receipt(self, tx_hash: str, *, timeout: float = 120.0, poll: float = 0.25) -> Receipt:

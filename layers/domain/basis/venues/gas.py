@@ -5,7 +5,7 @@ platform funder account whose key is a deployment secret (``gas_funder_private_k
 under ``threshold_eth`` (0.002) is topped up to ``top_up_to_eth`` (0.005).
 
 At most one top-up per user per window (default one hour), even with concurrent runs: before
-sending, the run takes the lease ``gas-topup#<user>#<window>`` (a conditional write on a claim
+sending, the run takes the lease ``gas-topup#<user>`` for one window (a conditional write on a claim
 item, ``basis.leases``) and keeps it after a successful send, so any other run in the same window
 finds it held and sends nothing. The lease is released when nothing was sent (balance already fine,
 funder low, nothing broadcast) so a later run may try again; once a transaction is broadcast the
@@ -114,18 +114,15 @@ class GasFunder:
     def funder_balance_wei(self) -> int:
         return self.balance_wei(self.funder_address)
 
-    def window(self) -> int:
-        return int(self._clock() // self.window_seconds)
-
     # -- one user ---------------------------------------------------------------------------------
     def fund_if_needed(self, user_id: str, address: str) -> TopUp:
         """Top ``address`` up to the target when under the threshold; raises ``FunderLow``."""
         balance = self.balance_wei(address)
         if balance >= self.threshold_wei:
             return TopUp(user_id, address, "sufficient", balance)
-        name = f"gas-topup#{user_id}#{self.window()}"
+        name = f"gas-topup#{user_id}"  # one lease per user, alive for a whole window from the top-up
         try:
-            owner = leases.acquire(name, self.window_seconds)
+            owner = leases.acquire(name, self.window_seconds, now=self._clock())
         except leases.LeaseHeld:
             return TopUp(user_id, address, "already_funded", balance)
         sent = False

@@ -256,6 +256,10 @@ class HyperliquidTrader:
         """``withdraw3`` of ``amount_usdc`` (fee included) to ``destination`` on Arbitrum, refused
         before signing when over ``withdrawable``; returns what arrives (amount minus the 1 USDC fee)."""
         amount = Decimal(amount_usdc)
+        if destination.lower() != self.address.lower():
+            # The shared policy cannot restrict withdraw3's destination: the product does. Money
+            # leaving Hyperliquid goes only to the user's own server wallet on Arbitrum.
+            raise ValueError("withdrawals go only to the user's own server wallet")
         if amount <= WITHDRAW_FEE_USDC:
             raise ValueError(f"a withdrawal must exceed the {WITHDRAW_FEE_USDC} USDC fee")
         available = self.get_withdrawable_balance()
