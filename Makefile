@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: deps demo local test test-unit test-integration synth bench lint format clean
+.PHONY: deps check-tools demo local test test-unit test-integration synth bench lint format clean
 
 deps: $(PY_STAMP) $(NODE_STAMP)
 
@@ -22,19 +22,25 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-demo: deps            ## start the local stack, run the user journey, stop
+# DynamoDB Local's launcher (local/dynamodb/LoopbackDynamoDB.java) runs in Java source-file mode,
+# which compiles it at start: a JRE is not enough, it needs a JDK (17+).
+check-tools:
+	@command -v java >/dev/null 2>&1 || { echo "make: 'java' not found: install a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
+	@command -v javac >/dev/null 2>&1 || { echo "make: 'javac' not found: DynamoDB Local's launcher runs in Java source-file mode, which needs a JDK (17+), not just a JRE (e.g. apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
+
+demo: deps check-tools ## start the local stack, run the user journey, stop
 	$(PY) -m local demo
 
-local: deps           ## the local stack in the foreground (Ctrl-C stops it)
+local: deps check-tools ## the local stack in the foreground (Ctrl-C stops it)
 	$(PY) -m local up
 
-test: deps            ## the whole suite: unit, integration (local stack), e2e, infra
+test: deps check-tools ## the whole suite: unit, integration (local stack), e2e, infra
 	$(PY) -m pytest
 
 test-unit: deps
 	$(PY) -m pytest tests/unit
 
-test-integration: deps
+test-integration: deps check-tools
 	$(PY) -m pytest tests/integration tests/e2e
 
 synth: deps           ## CloudFormation templates into cdk.out/ (offline)

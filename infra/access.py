@@ -18,6 +18,8 @@ class Access:
     put_events: bool = False  # on the product's event bus
     start_executions: tuple[str, ...] = ()  # state machines (catalog names)
     secret: bool = False  # read the deployment's Secrets Manager secret
+    # SSM parameters read (ssm:GetParameter), by name under /basis/<stage>/ (e.g. "privy").
+    parameters: tuple[str, ...] = ()
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
@@ -31,5 +33,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "authorizer": Access(read=("users",), secret=True),
     "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),
     "deposit_saga": Access(read_write=("transfers",)),
-    "provision_wallets": Access(read_write=("users", "claims", "idempotency"), secret=True),
+    "provision_wallets": Access(
+        read_write=("users", "claims", "idempotency"),
+        secret=True,
+        parameters=("privy",),  # basis.privy_ids: policy ids and key quorum
+    ),
 }

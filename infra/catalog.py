@@ -25,8 +25,10 @@ class Function:
     layers: tuple[str, ...] = ("base",)
     timeout_seconds: int = 30
     memory_mb: int = 512
-    # Queue this function consumes (SQS event source, partial batch failure).
+    # Queue this function consumes (SQS event source, partial batch failure), and how many
+    # messages one invocation gets (CDK's event source and the local poller both read it).
     consumes: str | None = None
+    batch_size: int = 10
 
     @property
     def handler_path(self) -> Path:
@@ -95,6 +97,8 @@ FUNCTIONS: tuple[Function, ...] = (
         layers=("base", "chain"),
         timeout_seconds=20,
         consumes="provisioning",
+        # Up to two Privy calls (10 s timeouts) per message: one message per 20 s invocation.
+        batch_size=1,
     ),
 )
 

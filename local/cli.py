@@ -32,6 +32,15 @@ def cmd_up(args: argparse.Namespace) -> int:
     if existing:
         print(f"local stack already running (pid {existing['pids']['stack']}); `basis-local down` first")
         return 1
+    stale = state.read()
+    leftovers = state.recorded_alive(stale) if stale else {}
+    if leftovers:
+        listed = ", ".join(f"{name} pid {pid}" for name, pid in leftovers.items())
+        print(
+            f"a previous local stack left processes running ({listed}) on its ports; "
+            "`basis-local down` stops them"
+        )
+        return 1
     if args.detach:
         return _up_detached(args)
     from local.ports import configured_ports
@@ -50,14 +59,23 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         stack.start()
         info = stack.describe()
-        state.write({**info, "ready": True, "environment": stack.environment(), "speed": args.speed})
+        started = state.start_times(info["pids"])
+        state.write(
+            {
+                **info,
+                "started": started,
+                "ready": True,
+                "environment": stack.environment(),
+                "speed": args.speed,
+            }
+        )
         print(f"local stack up in {stack.timings.total:.2f}s (speed x{args.speed:g}):")
         _print_urls(info)
         sys.stdout.flush()
         stop.wait()
     finally:
         stack.stop()
-        state.clear()
+        state.clear_if_owner(os.getpid())
         print("local stack stopped")
     return 0
 
@@ -93,14 +111,15 @@ def cmd_down(args: argparse.Namespace) -> int:
     if not current:
         print("no local stack is running")
         return 0
-    pids = current.get("pids", {})
-    stack_pid = pids.get("stack")
-    if state.alive(stack_pid):
+    # Only processes still matching the recorded PID *and* start time: a PID reused since by an
+    # unrelated process is left alone.
+    stack_pid = state.recorded_alive(current).get("stack")
+    if stack_pid:
         os.kill(stack_pid, signal.SIGTERM)
         deadline = time.monotonic() + 20
-        while state.alive(stack_pid) and time.monotonic() < deadline:
+        while "stack" in state.recorded_alive(current) and time.monotonic() < deadline:
             time.sleep(0.1)
-    leftovers = [pid for pid in pids.values() if state.alive(pid)]
+    leftovers = list(state.recorded_alive(current).values())
     for pid in leftovers:  # the stack did not stop its children in time: stop them by PID
         os.kill(pid, signal.SIGKILL)
     state.clear()

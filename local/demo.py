@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -254,31 +258,51 @@ def show_deposit_saga(target: DemoTarget, say: Timeline, user_id: str) -> None:
         )
 
 
+@contextmanager
+def exit_on_sigterm() -> Iterator[None]:
+    """SIGTERM raises SystemExit inside, so ``finally`` blocks (stopping a fresh stack) run;
+    the previous handler is back afterwards. Only the main thread can install handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _exit(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_demo(speed: float) -> int:
     say = Timeline()
     current = state.running()
-    stack = None
     if current:
         say.say("using running stack", f"pid {current['pids']['stack']}")
-        target = DemoTarget(current, current["environment"])
-    else:
-        from local.ports import configured_ports
-        from local.stack import LocalStack
+        return _journey(DemoTarget(current, current["environment"]), say)
+    from local.ports import configured_ports
+    from local.stack import LocalStack
 
-        stack = LocalStack(configured_ports(), speed=speed).start()
-        say.say("local stack started", f"in {stack.timings.total:.2f}s, schedules x{speed:g}")
-        target = DemoTarget(stack.describe(), stack.environment())
-    try:
-        user_id = f"did:privy:demo-{uuid.uuid4().hex[:8]}"
-        show_health(target, say)
-        wallets = sign_in(target, say, user_id)
-        show_venues(target, say, user_id)
-        show_signing(target, say, user_id, wallets)
-        show_scan_schedule(target, say, user_id)
-        show_deposit_saga(target, say, user_id)
-        say.say("demo finished")
-        return 0
-    finally:
-        if stack is not None:
+    with exit_on_sigterm():
+        stack = LocalStack(configured_ports(), speed=speed)
+        try:
+            stack.start()
+            say.say("local stack started", f"in {stack.timings.total:.2f}s, schedules x{speed:g}")
+            return _journey(DemoTarget(stack.describe(), stack.environment()), say)
+        finally:
             stack.stop()
             say.say("local stack stopped")
+
+
+def _journey(target: DemoTarget, say: Timeline) -> int:
+    user_id = f"did:privy:demo-{uuid.uuid4().hex[:8]}"
+    show_health(target, say)
+    wallets = sign_in(target, say, user_id)
+    show_venues(target, say, user_id)
+    show_signing(target, say, user_id, wallets)
+    show_scan_schedule(target, say, user_id)
+    show_deposit_saga(target, say, user_id)
+    say.say("demo finished")
+    return 0

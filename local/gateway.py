@@ -23,8 +23,16 @@ STAGE = "local"
 ACCOUNT = "123456789012"
 
 
-def _is_public(path: str) -> bool:
+# CDK gives each public path its own resource with only a GET method.
+PUBLIC_METHODS = frozenset({"GET"})
+
+
+def _public_resource(path: str) -> bool:
     return path.rstrip("/") in PUBLIC_PATHS
+
+
+def _is_public(method: str, path: str) -> bool:
+    return method in PUBLIC_METHODS and _public_resource(path)
 
 
 def proxy_event(request: Request, authorizer: dict[str, Any] | None) -> dict[str, Any]:
@@ -47,7 +55,9 @@ def proxy_event(request: Request, authorizer: dict[str, Any] | None) -> dict[str
             "apiId": API_ID,
             "stage": STAGE,
             "httpMethod": request.method,
-            "path": f"/{STAGE}{request.path}",
+            # As behind a custom domain mapped to the stage: no "/<stage>" in front, so Powertools'
+            # Swagger UI points "Try it out" at the path the client used (server "/").
+            "path": request.path,
             "resourcePath": f"{API_PREFIX}/{{proxy+}}",
             "requestId": str(uuid.uuid4()),
             "extendedRequestId": str(uuid.uuid4()),
@@ -98,10 +108,13 @@ class LocalGateway(LocalService):
         self.route("/<path:path>", methods=methods)(self.forward)
 
     def forward(self, request: Request, path: str = "") -> Response:
-        if not request.path.startswith(API_PREFIX):
+        # No resource, or a public resource without this method: what API Gateway answers.
+        if not request.path.startswith(API_PREFIX + "/") or (
+            _public_resource(request.path) and not _is_public(request.method, request.path)
+        ):
             return json_response({"message": "Missing Authentication Token"}, 403)
         context = None
-        if not _is_public(request.path):
+        if not _is_public(request.method, request.path):
             decision = self.lambdas.invoke("authorizer", authorizer_event(request))
             if decision.error is not None:
                 if decision.error["errorMessage"] == "Unauthorized":

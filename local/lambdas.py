@@ -10,11 +10,13 @@ Retry/Catch see the same error names.
 from __future__ import annotations
 
 import importlib.util
+import json
 import threading
 import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
@@ -42,6 +44,29 @@ class Invocation:
     payload: Any
     error: dict[str, Any] | None
     duration_ms: float
+
+
+def _lambda_default(value: Any) -> Any:
+    # The Python runtime's encoder writes Decimal as a JSON number; nothing else non-JSON passes.
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def marshal(value: Any) -> Any:
+    """``value`` after the JSON round trip Lambda puts every event and result through."""
+    return json.loads(json.dumps(value, default=_lambda_default))
+
+
+def marshal_result(payload: Any) -> tuple[Any, dict[str, Any] | None]:
+    """A handler's result as the caller receives it, or Lambda's ``Runtime.MarshalError``."""
+    try:
+        return marshal(payload), None
+    except (TypeError, ValueError) as exc:
+        return None, {
+            "errorType": "Runtime.MarshalError",
+            "errorMessage": f"Unable to marshal response: {exc}",
+        }
 
 
 def function_arn(physical_name: str, region: str = "us-east-1", account: str = "123456789012") -> str:
@@ -99,7 +124,10 @@ class LocalLambdas:
             return self._created.get(name, 0)
 
     def invoke(self, name_or_arn: str, event: Any) -> Invocation:
+        """Run the handler on a JSON copy of ``event``; a result that is not JSON fails the call with
+        ``Runtime.MarshalError`` as on Lambda. An event that is not JSON raises ``TypeError``."""
         name = self.resolve(name_or_arn)
+        event = marshal(event)
         spec = function(name)
         context = LambdaContext(
             function_name=self.physical_name(name),
@@ -114,7 +142,7 @@ class LocalLambdas:
         container: ModuleType | None = None
         try:  # an import (init) error fails the invocation, as on Lambda
             container = self._container(name)
-            payload, error = container.handler(event, context), None
+            payload, error = marshal_result(container.handler(event, context))
         except Exception as exc:
             payload, error = (
                 None,

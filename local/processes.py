@@ -1,13 +1,52 @@
-"""Child processes of the local stack: started in their own process group, stopped by PID."""
+"""Child processes of the local stack: started in their own process group, stopped by PID.
+
+On Linux each child also gets ``PR_SET_PDEATHSIG=SIGTERM``: if the stack's process dies without
+stopping it (SIGKILL, crash), the kernel stops Java and anvil too instead of leaving orphans.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+
+
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, resolved in the parent: the child between fork and exec only calls it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+        return prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl()
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking for SIGTERM when the launching thread's process goes away; None
+    where there is no prctl. The kernel sends it when the launching *thread* exits: launch children
+    from the main thread (the stack does)."""
+    prctl = _PRCTL
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
 
 
 class ChildProcess:
@@ -25,7 +64,12 @@ class ChildProcess:
         self._launched_at = time.perf_counter()
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                self.argv, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                self.argv,
+                cwd=self.cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_parent(),
             )
 
     def wait_ready(self, ready: Callable[[], bool], timeout: float = 30.0) -> float:

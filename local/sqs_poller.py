@@ -7,7 +7,7 @@ import logging
 import threading
 from typing import Any
 
-from infra.catalog import FUNCTIONS
+from infra.catalog import FUNCTIONS, function
 from local.lambdas import LocalLambdas
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,10 @@ class SqsPoller:
         """One receive + invoke + delete round; returns how many messages were handled."""
         info = self.queues[queue]
         answer = self.sqs.receive_message(
-            QueueUrl=info["url"], MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds, AttributeNames=["All"]
+            QueueUrl=info["url"],
+            MaxNumberOfMessages=function(function_name).batch_size,  # the event source's batch size
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
         )
         messages = answer.get("Messages", [])
         if not messages:

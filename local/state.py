@@ -43,9 +43,50 @@ def alive(pid: int | None) -> bool:
     return True
 
 
+def clear_if_owner(pid: int) -> bool:
+    """Remove the state file only if it records ``pid`` as the stack (another ``up`` may own it)."""
+    state = read()
+    if state is None or state.get("pids", {}).get("stack") != pid:
+        return False
+    clear()
+    return True
+
+
+def start_time(pid: int | None) -> int | None:
+    """When ``pid`` started (clock ticks since boot, /proc/<pid>/stat field 22); None if unknown."""
+    if not pid:
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 2 (the command name) may hold spaces and ')': count fields after its closing ')'.
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def start_times(pids: dict[str, int | None]) -> dict[str, int | None]:
+    return {name: start_time(pid) for name, pid in pids.items()}
+
+
+def same_process(pid: int | None, started: int | None) -> bool:
+    """``pid`` is alive and is still the process recorded (not a later one given the same PID).
+    Where /proc is missing, both start times are None and this falls back to ``alive``."""
+    return alive(pid) and start_time(pid) == started
+
+
+def recorded_alive(state: dict[str, Any]) -> dict[str, int]:
+    """The state file's processes that still run, by name (matched by PID and start time)."""
+    started = state.get("started", {})
+    return {
+        name: pid
+        for name, pid in state.get("pids", {}).items()
+        if pid and same_process(pid, started.get(name, -1))
+    }
+
+
 def running() -> dict[str, Any] | None:
     """The state of a stack that is up and whose process still lives, else None."""
     state = read()
-    if state and state.get("ready") and alive(state.get("pids", {}).get("stack")):
+    if state and state.get("ready") and "stack" in recorded_alive(state):
         return state
     return None

@@ -12,6 +12,8 @@ from constructs import Construct
 from infra.catalog import API_PREFIX, PUBLIC_PATHS
 from infra.nag import acknowledge
 
+AUTHORIZER_CACHE_SECONDS = 60
+
 
 class RestApi(Construct):
     def __init__(
@@ -71,7 +73,9 @@ class RestApi(Construct):
             "Authorizer",
             handler=authorizer,
             identity_sources=[apigw.IdentitySource.header("Authorization")],
-            results_cache_ttl=cdk.Duration.minutes(5),
+            # Never longer than an internal service JWT lives (60 s, basis.auth): a cached Allow
+            # must not outlive the token that earned it by more than that.
+            results_cache_ttl=cdk.Duration.seconds(AUTHORIZER_CACHE_SECONDS),
         )
         validator = self.api.add_request_validator(
             "Validator", validate_request_body=False, validate_request_parameters=True

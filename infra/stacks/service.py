@@ -31,6 +31,7 @@ class ServiceStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         self.prefix = prefix = deployment.prefix
+        self.stage = deployment.stage
         # Tables by name (they live in the data stack): no cross-stack exports to pin them down.
         self.table_specs = {spec.suffix: spec for spec in all_table_specs()}
         tables = {
@@ -86,7 +87,9 @@ class ServiceStack(cdk.Stack):
             if fn.consumes:
                 function.add_event_source(
                     sources.SqsEventSource(
-                        self.queues[fn.consumes].queue, batch_size=10, report_batch_item_failures=True
+                        self.queues[fn.consumes].queue,
+                        batch_size=fn.batch_size,
+                        report_batch_item_failures=True,
                     )
                 )
             self.functions[fn.name] = function
@@ -129,6 +132,12 @@ class ServiceStack(cdk.Stack):
             for m in STATE_MACHINES
         }
 
+    def parameter_arn(self, parameter: str) -> str:
+        """ARN of the SSM parameter ``/basis/<stage>/<parameter>`` (``basis.privy_ids``)."""
+        return self.format_arn(
+            service="ssm", resource="parameter", resource_name=f"basis/{self.stage}/{parameter}"
+        )
+
     def _grant(self, function: lambda_.Function, name: str, tables: dict[str, ddb.ITable]) -> None:
         access = FUNCTION_ACCESS[name]
         for suffix in access.read:
@@ -151,6 +160,13 @@ class ServiceStack(cdk.Stack):
             self.bus.grant_put_events_to(function)
         if access.secret:
             self.secret.grant_read(function)
+        if access.parameters:
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["ssm:GetParameter"],
+                    resources=[self.parameter_arn(parameter) for parameter in access.parameters],
+                )
+            )
         for machine in access.start_executions:
             # By ARN, not by construct: the saga's own functions would otherwise form a cycle.
             function.add_to_role_policy(

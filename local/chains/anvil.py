@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import socket
 from pathlib import Path
 
@@ -10,14 +11,43 @@ import requests
 from local.processes import ChildProcess
 
 ROOT = Path(__file__).resolve().parents[2]
-ANVIL_BIN = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+FOUNDRY_DIR = ROOT / "node_modules" / "@foundry-rs"
+# platform.machine() -> the architecture in the names of @foundry-rs/anvil's optional packages.
+ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+SYSTEMS = {"Linux": "linux", "Darwin": "darwin"}
 ARBITRUM_CHAIN_ID = 42161
 
 
-def anvil_binary() -> Path:
-    if not ANVIL_BIN.is_file():
-        raise FileNotFoundError(f"anvil not found at {ANVIL_BIN}: run `npm install` (make does it)")
-    return ANVIL_BIN
+def anvil_package(system: str | None = None, machine: str | None = None) -> str:
+    """The npm package holding anvil for this platform, e.g. ``anvil-linux-amd64``."""
+    system, machine = system or platform.system(), machine or platform.machine()
+    os_name, arch = SYSTEMS.get(system), ARCHITECTURES.get(machine.lower())
+    if os_name is None or arch is None:
+        raise FileNotFoundError(
+            f"no anvil package for {system}/{machine}: anvil ships for Linux or macOS on x86_64 or arm64"
+        )
+    return f"anvil-{os_name}-{arch}"
+
+
+def anvil_binary(system: str | None = None, machine: str | None = None) -> Path:
+    package = anvil_package(system, machine)
+    binary = FOUNDRY_DIR / package / "bin" / "anvil"
+    if not binary.is_file():
+        raise FileNotFoundError(
+            f"anvil not found at {binary}: run `npm install` (make does it); npm installs "
+            f"@foundry-rs/{package} as the optional dependency of @foundry-rs/anvil for this platform"
+        )
+    return binary
+
+
+def _this_platform_binary() -> Path:
+    try:
+        return FOUNDRY_DIR / anvil_package() / "bin" / "anvil"
+    except FileNotFoundError:
+        return FOUNDRY_DIR / "unsupported-platform" / "bin" / "anvil"
+
+
+ANVIL_BIN = _this_platform_binary()  # may not exist; ``anvil_binary()`` explains why
 
 
 def rpc_chain_id(rpc_url: str, timeout: float = 0.5) -> int | None:

@@ -9,6 +9,8 @@ from local.processes import ChildProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER = Path(__file__).with_name("LoopbackDynamoDB.java")
+READY_LINE = b"DynamoDB Local listening on 127.0.0.1"  # printed by LoopbackDynamoDB.java once started
+PORT_VARIABLE = "BASIS_LOCAL_DYNAMODB_PORT"
 
 
 def _engine_dir() -> Path:
@@ -44,8 +46,24 @@ class DynamoDBLocal(ChildProcess):
         super().__init__("dynamodb-local", argv, log_path=log_dir / "dynamodb.log")
         self.port = port
 
+    def launch(self) -> None:
+        # Something else on the port would answer the readiness probe and the tests' requests.
+        if _listening(self.port):
+            raise RuntimeError(
+                f"127.0.0.1:{self.port} is already in use; DynamoDB Local needs a free port "
+                f"(stop what listens there or set {PORT_VARIABLE})"
+            )
+        super().launch()
+
+    def ready(self) -> bool:
+        """Our child announced it listens (``wait_ready`` also requires it to be alive)."""
+        try:
+            return READY_LINE in self.log_path.read_bytes()
+        except FileNotFoundError:
+            return False
+
     def wait_listening(self, timeout: float = 60) -> float:
-        return self.wait_ready(lambda: _listening(self.port), timeout)
+        return self.wait_ready(self.ready, timeout)
 
     @property
     def url(self) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from aws_cdk.assertions import Match, Template
 
 from basis.models import ALL_MODELS
-from infra.catalog import FUNCTIONS, QUEUES, SCHEDULES, STATE_MACHINES
+from infra.catalog import FUNCTIONS, QUEUES, SCHEDULES, STATE_MACHINES, function
 from infra.constructs.state_machines import placeholders
 from infra.summary import infra_summary
 from infra.tables import all_table_specs
@@ -150,3 +153,49 @@ def test_dashboard_and_alarms_exist(synth: Synth) -> None:
     assert expected <= names
     assert all(a["Properties"]["AlarmActions"] for a in alarms.values())
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+
+
+def _role_statements(template: dict[str, Any], function_name: str) -> list[dict[str, Any]]:
+    """Every statement of the inline policies attached to ``function_name``'s execution role."""
+    resources = template["Resources"]
+    function = next(
+        r for r in resources.values() if r["Properties"].get("FunctionName") == f"basis-dev-{function_name}"
+    )
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        statement
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_provisioning_reads_only_its_privy_ids_parameter(synth: Synth) -> None:
+    template = synth.templates["service"]
+    ssm = [
+        s for s in _role_statements(template, "provision_wallets") if "ssm:GetParameter" in str(s["Action"])
+    ]
+    assert len(ssm) == 1 and ssm[0]["Action"] == "ssm:GetParameter" and ssm[0]["Effect"] == "Allow"
+    arn = json.dumps(ssm[0]["Resource"])
+    assert ":ssm:" in arn and ":parameter/basis/dev/privy" in arn and "*" not in arn
+    # Nobody else reads it.
+    for fn in FUNCTIONS:
+        if fn.name != "provision_wallets":
+            assert "ssm:" not in json.dumps(_role_statements(template, fn.name))
+
+
+def test_consumer_batch_sizes_follow_the_catalog(synth: Synth) -> None:
+    mappings = Template.from_json(synth.templates["service"]).find_resources(
+        "AWS::Lambda::EventSourceMapping"
+    )
+    sizes = {m["Properties"]["FunctionName"]["Ref"]: m["Properties"]["BatchSize"] for m in mappings.values()}
+    assert sorted(sizes.values()) == sorted(fn.batch_size for fn in FUNCTIONS if fn.consumes)
+    assert function("provision_wallets").batch_size == 1
+    assert [size for ref, size in sizes.items() if ref.startswith("ProvisionWallets")] == [1]
+
+
+def test_authorizer_cache_does_not_outlive_a_service_token(synth: Synth) -> None:
+    authorizers = Template.from_json(synth.templates["service"]).find_resources("AWS::ApiGateway::Authorizer")
+    (authorizer,) = authorizers.values()
+    ttl = authorizer["Properties"].get("AuthorizerResultTtlInSeconds", 300)  # CloudFormation's default
+    assert 0 <= ttl <= 60

@@ -2,14 +2,15 @@
 
 import base64
 import json
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
-from werkzeug.test import EnvironBuilder
+from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
 from local.gateway import LocalGateway, _allowed, _is_public, authorizer_event, proxy_event
+from local.lambdas import Invocation, LocalLambdas
 
 
 def request(method: str, path: str, **kwargs: Any) -> Request:
@@ -38,8 +39,10 @@ def test_binary_bodies_are_base64_encoded() -> None:
 
 
 def test_public_paths_and_authorizer_method_arn() -> None:
-    assert _is_public("/api/v1/health") and _is_public("/api/v1/docs") and not _is_public("/api/v1/healthz")
-    assert not _is_public("/api/v1/health/wallets")  # admin-only, behind the authorizer
+    assert _is_public("GET", "/api/v1/health") and _is_public("GET", "/api/v1/docs")
+    assert not _is_public("GET", "/api/v1/healthz")
+    assert not _is_public("GET", "/api/v1/health/wallets")  # admin-only, behind the authorizer
+    assert not _is_public("POST", "/api/v1/health")  # CDK declares GET only on public resources
     event = authorizer_event(request("GET", "/api/v1/wallets/server"))
     assert event["methodArn"].endswith("/local/GET/api/v1/wallets/server")
 
@@ -63,3 +66,39 @@ def test_proxy_response_becomes_http_with_multi_value_headers() -> None:
     )
     assert response.status_code == 201 and response.get_data() == b"hi"
     assert response.headers["X-One"] == "1" and response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+
+
+class RecordingLambdas:
+    """Answers every invocation with a 200 proxy response and remembers what was invoked."""
+
+    def __init__(self) -> None:
+        self.invoked: list[tuple[str, dict[str, Any]]] = []
+
+    def invoke(self, name: str, event: dict[str, Any]) -> Invocation:
+        self.invoked.append((name, event))
+        return Invocation({"statusCode": 200, "body": "{}"}, None, 1.0)
+
+
+def test_public_paths_answer_only_get_like_api_gateway() -> None:
+    lambdas = RecordingLambdas()
+    client = Client(LocalGateway(cast(LocalLambdas, lambdas)))
+    for method in ("POST", "PUT", "DELETE"):
+        answer = client.open("/api/v1/health", method=method)
+        assert answer.status_code == 403 and answer.json == {"message": "Missing Authentication Token"}
+    assert lambdas.invoked == []
+    assert client.get("/api/v1/health").status_code == 200
+    assert [name for name, _ in lambdas.invoked] == ["api"]  # no authorizer on a public GET
+    assert client.get("/api/v1").status_code == 403 and client.get("/api/v1x/health").status_code == 403
+
+
+def test_request_context_path_has_no_stage_so_swagger_targets_the_local_api() -> None:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+    event = proxy_event(request("GET", "/api/v1/docs"), None)
+    assert event["requestContext"]["path"] == event["path"] == "/api/v1/docs"
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.get("/api/v1/health")(lambda: {"status": "ok"})
+    app.enable_swagger(path="/api/v1/docs")
+    page = app.resolve(event, cast(Any, None))["body"]
+    # The OpenAPI servers entry Swagger's "Try it out" prefixes to every path: "/" (not "/local").
+    assert '"url": "/"' in page and '"url": "/local"' not in page

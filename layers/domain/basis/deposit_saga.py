@@ -22,7 +22,7 @@ from basis.policies.settings import PolicySettings
 class SagaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
     # Largest amount one deposit may auto-bridge (seed 5.1a, N12).
-    max_auto_bridge_usdc: Decimal = Field(Decimal(25_000), gt=0)
+    max_auto_bridge_usdc: Decimal = Field(default=Decimal(25_000), gt=0)
 
 
 class StepInput(BaseModel):

@@ -43,7 +43,7 @@ def create_app() -> APIGatewayRestResolver:
             )
         body = {"error": "not_found", "path": path}
         if allowed:  # the route exists and said what is missing
-            body["message"] = exc.msg
+            body["message"] = str(exc.msg)
         else:
             logger.info("no route", extra={"path": path, "method": method})
         return Response(status_code=404, content_type="application/json", body=body)
