@@ -31,7 +31,8 @@ def acquire(name: str, ttl_seconds: int = 60, owner: str | None = None, now: flo
     now = int(time.time() if now is None else now)
     claim = Claim(f"lease#{name}", owner=owner, expires_at=now + ttl_seconds, ttl=now + ttl_seconds + 3600)
     try:
-        claim.save(condition=Claim.claim.does_not_exist() | (Claim.expires_at < now))
+        # Free again from its expiry second on (a lease held for ttl seconds, not ttl + 1).
+        claim.save(condition=Claim.claim.does_not_exist() | (Claim.expires_at <= now))
     except PutError as exc:
         if _conditional_failed(exc):
             raise LeaseHeld(name) from exc
