@@ -30,7 +30,7 @@ def _strip(name: str, prefix: str) -> str:
     return name[len(prefix) :] if prefix and name.startswith(prefix) else name
 
 
-def _keys(schema: list[dict[str, str]], types: dict[str, str]) -> tuple[Any, Any]:
+def key_schema(schema: list[dict[str, str]], types: dict[str, str]) -> tuple[Any, Any]:
     by_type = {k["KeyType"]: k["AttributeName"] for k in schema}
     hash_name, range_name = by_type["HASH"], by_type.get("RANGE")
     return (hash_name, types[hash_name]), ((range_name, types[range_name]) if range_name else None)
@@ -38,10 +38,10 @@ def _keys(schema: list[dict[str, str]], types: dict[str, str]) -> tuple[Any, Any
 
 def _table(props: Mapping[str, Any]) -> dict[str, Any]:
     types = {a["AttributeName"]: a["AttributeType"] for a in props.get("AttributeDefinitions", [])}
-    partition, sort = _keys(props["KeySchema"], types)
+    partition, sort = key_schema(props["KeySchema"], types)
     indexes = {}
     for index in [*props.get("GlobalSecondaryIndexes", []), *props.get("LocalSecondaryIndexes", [])]:
-        i_partition, i_sort = _keys(index["KeySchema"], types)
+        i_partition, i_sort = key_schema(index["KeySchema"], types)
         indexes[index["IndexName"]] = {
             "partition": i_partition,
             "sort": i_sort,

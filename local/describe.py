@@ -6,17 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from infra.summary import key_schema
 from local.stack import PREFIX, LocalStack
 
 
 def _strip(name: str) -> str:
     return name.removeprefix(PREFIX)
-
-
-def _keys(schema: list[dict[str, str]], types: dict[str, str]) -> tuple[Any, Any]:
-    by_type = {k["KeyType"]: k["AttributeName"] for k in schema}
-    hash_name, range_name = by_type["HASH"], by_type.get("RANGE")
-    return (hash_name, types[hash_name]), ((range_name, types[range_name]) if range_name else None)
 
 
 def _tables(stack: LocalStack) -> dict[str, Any]:
@@ -27,15 +22,15 @@ def _tables(stack: LocalStack) -> dict[str, Any]:
             continue
         table = dynamodb.describe_table(TableName=name)["Table"]
         types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
-        partition, sort = _keys(table["KeySchema"], types)
+        partition, sort = key_schema(table["KeySchema"], types)
         ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
         tables[_strip(name)] = {
             "partition": partition,
             "sort": sort,
             "indexes": {
                 index["IndexName"]: {
-                    "partition": _keys(index["KeySchema"], types)[0],
-                    "sort": _keys(index["KeySchema"], types)[1],
+                    "partition": key_schema(index["KeySchema"], types)[0],
+                    "sort": key_schema(index["KeySchema"], types)[1],
                     "projection": index["Projection"]["ProjectionType"],
                 }
                 for index in table.get("GlobalSecondaryIndexes", [])

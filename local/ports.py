@@ -29,6 +29,13 @@ def configured_ports() -> dict[str, int]:
     return ports
 
 
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def free_port() -> int:
     """A port that is free on 127.0.0.1 right now (for tests and parallel stacks)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

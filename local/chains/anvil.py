@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import platform
-import socket
 from pathlib import Path
 
 import requests
 
+from local.ports import listening
 from local.processes import ChildProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,12 +60,6 @@ def rpc_chain_id(rpc_url: str, timeout: float = 0.5) -> int | None:
         return None
 
 
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 class Anvil:
     """One anvil process. ``start`` returns once it answers JSON-RPC; ``stop`` ends it by PID."""
 
@@ -103,7 +97,7 @@ class Anvil:
         """
         if self._process is not None:
             raise RuntimeError("anvil already started")
-        if _listening(port):
+        if listening(port):
             raise RuntimeError(f"127.0.0.1:{port} is already in use; anvil needs a free port")
         argv = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(chain_id)]
         if block_time is not None:

