@@ -41,7 +41,7 @@ test-unit: deps
 	$(PY) -m pytest tests/unit
 
 test-integration: deps check-tools
-	$(PY) -m pytest tests/integration tests/e2e
+	$(PY) -m pytest tests/integration tests/local tests/e2e
 
 synth: deps           ## CloudFormation templates into cdk.out/ (offline)
 	CDK_OUTDIR=cdk.out $(PY) -m infra.app
@@ -52,7 +52,7 @@ bench: deps           ## benchmarks; results in bench-results/
 lint: deps            ## ruff + mypy
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy layers/domain/basis functions local infra tests
+	$(PY) -m mypy layers/domain/basis functions local infra tools tests
 
 format: deps
 	$(PY) -m ruff format .

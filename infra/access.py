@@ -36,6 +36,6 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "provision_wallets": Access(
         read_write=("users", "claims", "idempotency"),
         secret=True,
-        parameters=("privy",),  # basis.privy_ids: policy ids and key quorum
+        parameters=("privy",),  # basis.privy.ids: policy ids and key quorum
     ),
 }

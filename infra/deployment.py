@@ -71,7 +71,7 @@ class Deployment:
         )
 
     def environment(self) -> dict[str, str]:
-        """The BASIS_* variables of ``basis.config.Settings`` common to every function."""
+        """The BASIS_* variables of ``basis.platform.config.Settings`` common to every function."""
         env = {
             "BASIS_STAGE": self.stage,
             "BASIS_TABLE_PREFIX": self.prefix,

@@ -175,8 +175,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_fund(args: argparse.Namespace) -> int:
     from decimal import Decimal
 
-    from basis.config import get_settings
-    from basis.runtime import bootstrap
+    from basis.platform.config import get_settings
+    from basis.platform.runtime import bootstrap
     from local.funding import Funding, NotProvisionedError, fund_user
 
     current = _running_or_fail()

@@ -37,8 +37,8 @@ class DemoTarget:
         self.urls: dict[str, str] = info["urls"]
         self.token: str | None = None
         os.environ.update(environment)
-        from basis.config import get_settings
-        from basis.runtime import bootstrap
+        from basis.platform.config import get_settings
+        from basis.platform.runtime import bootstrap
 
         get_settings.cache_clear()
         bootstrap()
@@ -110,13 +110,13 @@ def sign_in(target: DemoTarget, say: Timeline, user_id: str) -> dict[str, Any]:
 
 
 def show_signing(target: DemoTarget, say: Timeline, user_id: str, wallets: dict[str, Any]) -> None:
-    from basis.ops.policy_matrix import SIGNABLE
-    from basis.ops.policy_requests import deposit, evm_tx, hl_order_typed_data
     from basis.policies.amounts import usdc_base_units
-    from basis.privy_api import privy_client
-    from basis.privy_ids import load_privy_ids
+    from basis.privy.client import privy_client
+    from basis.privy.ids import load_privy_ids
     from basis.signing.errors import PolicyDeniedError, SpendCapExceededError
     from basis.signing.signer import PrivyWalletSigner
+    from tools.policy_matrix import SIGNABLE
+    from tools.policy_requests import deposit, evm_tx, hl_order_typed_data
 
     policy = privy_client().policies.get(load_privy_ids().evm_policy_id).model_dump()
     signer = PrivyWalletSigner(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from basis.provisioning import get_user_wallets
+from basis.wallets.provisioning import get_user_wallets
 
 USDC_UNIT = 10**6
 WEI_PER_ETH = 10**18

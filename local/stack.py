@@ -120,8 +120,8 @@ class LocalStack:
         return env
 
     def _apply_environment(self) -> None:
-        from basis.config import get_settings
-        from basis.secrets import get_secrets
+        from basis.platform.config import get_settings
+        from basis.platform.secrets import get_secrets
 
         os.environ.update(self.environment())
         get_settings.cache_clear()
@@ -170,7 +170,7 @@ class LocalStack:
         self.timings.mark("aws", step)
 
     def _create_aws_resources(self) -> None:
-        from basis.config import get_settings
+        from basis.platform.config import get_settings
         from local.resources import (
             CreatedResources,
             create_event_bus,
@@ -191,7 +191,7 @@ class LocalStack:
         self.timings.mark("aws_resources", step)
 
     def _create_tables(self) -> None:
-        from basis.runtime import bootstrap
+        from basis.platform.runtime import bootstrap
         from local.resources import create_tables
 
         step = time.perf_counter()
@@ -214,8 +214,8 @@ class LocalStack:
 
     def _set_up_privy(self) -> None:
         """What an operator does once per deployment: key quorum, policies, ids in SSM."""
-        from basis.ops.privy_setup import create
-        from basis.privy_api import privy_client
+        from basis.privy.client import privy_client
+        from tools.privy_setup import create
 
         step = time.perf_counter()
         privy_client.cache_clear()

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         kind = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
-        if kind in {"integration", "e2e", "infra"}:
+        if kind in {"integration", "e2e", "infra", "local"}:
             item.add_marker(getattr(pytest.mark, kind))
 
 

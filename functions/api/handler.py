@@ -3,8 +3,8 @@
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.api.app import create_app
-from basis.observability import logger
-from basis.runtime import bootstrap
+from basis.platform.observability import logger
+from basis.platform.runtime import bootstrap
 
 bootstrap()
 app = create_app()

@@ -4,10 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from basis.authorizer import AuthorizerSettings, authorize
-from basis.config import load
-from basis.observability import logger
-from basis.runtime import bootstrap
+from basis.identity.authorizer import AuthorizerSettings, authorize
+from basis.platform.config import load
+from basis.platform.observability import logger
+from basis.platform.runtime import bootstrap
 
 bootstrap()
 settings = load(AuthorizerSettings)

@@ -3,10 +3,10 @@
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from basis import deposit_saga
-from basis.config import load
-from basis.observability import logger
-from basis.runtime import bootstrap
+from basis.platform.config import load
+from basis.platform.observability import logger
+from basis.platform.runtime import bootstrap
+from basis.transfers import deposit_saga
 
 bootstrap()
 settings = load(deposit_saga.SagaSettings)

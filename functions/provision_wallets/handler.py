@@ -7,10 +7,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from basis import wallet_requests
-from basis.observability import logger
-from basis.runtime import bootstrap
-from basis.sqs_backoff import delay_redelivery
+from basis.platform.observability import logger
+from basis.platform.runtime import bootstrap
+from basis.platform.sqs_backoff import delay_redelivery
+from basis.wallets import consumer as wallet_requests
 
 bootstrap()
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -4,10 +4,10 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from basis import scan_dispatch
-from basis.config import load
-from basis.observability import logger
-from basis.runtime import bootstrap
+from basis.platform.config import load
+from basis.platform.observability import logger
+from basis.platform.runtime import bootstrap
+from basis.scheduling import scan_dispatch
 
 bootstrap()
 settings = load(scan_dispatch.ScanSettings)

@@ -73,7 +73,7 @@ class RestApi(Construct):
             "Authorizer",
             handler=authorizer,
             identity_sources=[apigw.IdentitySource.header("Authorization")],
-            # Never longer than an internal service JWT lives (60 s, basis.auth): a cached Allow
+            # Never longer than an internal service JWT lives (60 s, basis.identity.tokens): a cached Allow
             # must not outlive the token that earned it by more than that.
             results_cache_ttl=cdk.Duration.seconds(AUTHORIZER_CACHE_SECONDS),
         )

@@ -133,7 +133,7 @@ class ServiceStack(cdk.Stack):
         }
 
     def parameter_arn(self, parameter: str) -> str:
-        """ARN of the SSM parameter ``/basis/<stage>/<parameter>`` (``basis.privy_ids``)."""
+        """ARN of the SSM parameter ``/basis/<stage>/<parameter>`` (``basis.privy.ids``)."""
         return self.format_arn(
             service="ssm", resource="parameter", resource_name=f"basis/{self.stage}/{parameter}"
         )

@@ -35,7 +35,7 @@ from solders.pubkey import Pubkey
 from werkzeug.test import Client
 from werkzeug.wrappers import Request
 
-from basis.venues.solana_client import SolanaClient, SolanaRpcError, TransactionFailedError
+from basis.venues.solana.client import SolanaClient, SolanaRpcError, TransactionFailedError
 from local.asgard import transactions as txs
 from local.asgard.book import (
     ACTIVE,

@@ -28,8 +28,8 @@ def run(n: int = 200) -> dict[str, object]:
     from privy import PrivyAPI
     from privy.lib.wallets import PrivyWalletsService
 
-    from basis.observability import logger
-    from basis.secrets import get_secrets
+    from basis.platform.observability import logger
+    from basis.platform.secrets import get_secrets
     from basis.signing.breaker import SharedCircuitBreaker
     from basis.signing.settings import SigningSettings
     from basis.signing.signer import PrivyWalletSigner, jsonable

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from basis.authorizer import AuthorizerSettings
-from basis.config import Settings, load
+from basis.identity.authorizer import AuthorizerSettings
+from basis.platform.config import Settings, load
 from infra.access import FUNCTION_ACCESS
 from infra.catalog import FUNCTIONS, QUEUES
 from infra.deployment import Deployment

@@ -1,4 +1,4 @@
-"""The product's policy request builders (basis.ops.policy_requests) bound to one test wallet."""
+"""The product's policy request builders (tools.policy_requests) bound to one test wallet."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from basis.ops import policy_requests as build
-from basis.ops.policy_requests import (  # noqa: F401 - re-exported for the tests
+from tools import policy_requests as build
+from tools.policy_requests import (  # noqa: F401 - re-exported for the tests
     BRIDGE,
     RANDOM_ADDRESS,
     USDC,

@@ -1,4 +1,4 @@
-"""The verification matrix (basis.ops.policy_matrix) evaluated locally on the product's policies;
+"""The verification matrix (tools.policy_matrix) evaluated locally on the product's policies;
 tests/integration/test_privy_setup.py runs the same matrix against the Privy emulator."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from solders.keypair import Keypair
 
-from basis.ops.policy_matrix import Case, matrix
 from basis.policies.evaluator import evaluate
 from basis.policies.rules import build_evm_policy, build_solana_policy
 from basis.policies.settings import PolicySettings
+from tools.policy_matrix import Case, matrix
 
 SETTINGS = PolicySettings()
 POLICIES = {"ethereum": build_evm_policy(SETTINGS), "solana": build_solana_policy(SETTINGS)}

@@ -11,13 +11,13 @@ import httpx
 import privy
 import pytest
 
-from basis.ops import policy_requests
 from basis.signing import signer as signer_module
 from basis.signing.classify import backoff_delay, classify, is_policy_denial
 from basis.signing.errors import CircuitOpenError, OutcomeUnknownError, PolicyDeniedError, SigningError
 from basis.signing.settings import SigningSettings
 from basis.signing.signer import PrivyWalletSigner
 from tests.unit.policies.requests_factory import hl_order_typed_data
+from tools import policy_requests
 
 URL = "http://privy.test/v1/wallets/w1/rpc"
 

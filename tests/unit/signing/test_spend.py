@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from basis.signing.spend import spend_of
+from basis.signing.moved import spend_of
 from tests.unit.policies.requests_factory import (
     BRIDGE,
     RANDOM_ADDRESS,
@@ -56,7 +56,7 @@ def test_solana_without_transfers_or_unreadable_moves_nothing() -> None:
 def test_only_what_the_signing_wallet_sends_counts_against_its_cap() -> None:
     from solders.keypair import Keypair
 
-    from basis.ops import policy_requests as build
+    from tools import policy_requests as build
 
     wallet, venue = Keypair().pubkey(), Keypair().pubkey()
     params = build.solana_tx(
@@ -70,7 +70,7 @@ def test_only_what_the_signing_wallet_sends_counts_against_its_cap() -> None:
 
 
 def test_a_hyperliquid_withdrawal_counts_against_the_usdc_cap() -> None:
-    from basis.ops import policy_requests as build
+    from tools import policy_requests as build
 
     withdraw = build.hl_user_action_typed_data("withdraw3")  # amount "10"
     assert spend_of("eth_signTypedData_v4", withdraw, usdc_address=USDC) == {"USDC": 10_000_000}
@@ -81,7 +81,7 @@ def test_a_hyperliquid_withdrawal_counts_against_the_usdc_cap() -> None:
 def test_only_the_usdc_mint_counts_as_spl() -> None:
     from solders.keypair import Keypair
 
-    from basis.ops import policy_requests as build
+    from tools import policy_requests as build
 
     wallet = Keypair().pubkey()
     params = build.solana_tx(build.transfer_checked(7, wallet), payer=wallet)

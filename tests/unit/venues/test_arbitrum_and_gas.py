@@ -13,9 +13,9 @@ from eth_utils import keccak
 
 from basis.policies.amounts import AmountError
 from basis.policies.settings import PolicySettings
-from basis.venues.arbitrum import ArbitrumClient, get_venue_settings, transfer_calldata
+from basis.venues.arbitrum.client import ArbitrumClient, get_venue_settings, transfer_calldata
+from basis.venues.arbitrum.gas import GasFunder
 from basis.venues.context import UserTradingContext, WalletsNotReady
-from basis.venues.gas import GasFunder
 
 BRIDGE = PolicySettings().hyperliquid_bridge_address
 USDC = PolicySettings().arbitrum_usdc_address

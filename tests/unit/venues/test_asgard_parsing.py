@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from basis.venues.asgard import AsgardPosition, PositionHealth
-from basis.venues.solana_client import (
+from basis.venues.asgard.client import AsgardPosition, PositionHealth
+from basis.venues.solana.client import (
     SolanaClient,
     SolanaRpcError,
     TransactionFailedError,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from basis.venues.hyperliquid_models import (
+from basis.venues.hyperliquid.models import (
     FundingRate,
     FundingStats,
     HyperliquidActionError,

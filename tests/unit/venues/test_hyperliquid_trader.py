@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from basis.venues.hyperliquid import (
+from basis.venues.hyperliquid.trader import (
     HyperliquidTrader,
     InsufficientWithdrawable,
     ReadOnlyTrader,

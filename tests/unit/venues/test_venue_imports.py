@@ -9,7 +9,12 @@ import sys
 
 from tests.bench.coldstart import HEAVY
 
-MODULES = ("basis.venues.context", "basis.venues.hyperliquid", "basis.venues.arbitrum", "basis.venues.gas")
+MODULES = (
+    "basis.venues.context",
+    "basis.venues.hyperliquid.trader",
+    "basis.venues.arbitrum.client",
+    "basis.venues.arbitrum.gas",
+)
 
 
 def test_importing_the_venue_clients_loads_no_heavy_library() -> None:

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from basis.api import auth, health, wallet_health, wallets
-from basis.observability import logger
+from basis.platform.observability import logger
 
 API_PREFIX = "/api/v1"
 TITLE = "Basis server wallets API"

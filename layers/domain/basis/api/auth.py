@@ -6,11 +6,11 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pynamodb.exceptions import DoesNotExist
 
-from basis import signin
 from basis.api.principal import current_principal
 from basis.api.schemas import CheckResponse, MeResponse, ServerAddresses, SyncRequest, SyncResponse
+from basis.identity import signin
 from basis.models import User
-from basis.provisioning import ServerWallets, get_user_wallets
+from basis.wallets.provisioning import ServerWallets, get_user_wallets
 
 router = APIGatewayRouter()
 

@@ -6,8 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel
 
-from basis import health as health_service
-from basis.config import get_settings
+from basis.platform import dependencies as health_service
+from basis.platform.config import get_settings
 
 router = APIGatewayRouter()
 

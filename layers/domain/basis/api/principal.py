@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from basis.auth import Principal
+from basis.identity.tokens import Principal
 
 
 def current_principal(event: APIGatewayProxyEvent) -> Principal:

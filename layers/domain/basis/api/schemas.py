@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from basis.provisioning import ServerWallets
+from basis.wallets.provisioning import ServerWallets
 
 
 class SyncRequest(BaseModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from basis import signin
 from basis.api.principal import current_principal
 from basis.api.schemas import ServerWalletsResponse
-from basis.provisioning import get_user_wallets
+from basis.identity import signin
+from basis.wallets.provisioning import get_user_wallets
 
 router = APIGatewayRouter()
 

@@ -9,7 +9,7 @@ from pynamodb.attributes import UTCDateTimeAttribute
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
-from basis.config import Settings
+from basis.platform.config import Settings
 
 
 def utcnow() -> datetime:

@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from basis.models import ControlFlag
-from basis.observability import logger
+from basis.platform.observability import logger
 from basis.signing.errors import CircuitOpenError
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"

@@ -60,6 +60,6 @@ class SigningSettings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_signing_settings() -> SigningSettings:
-    from basis.config import load
+    from basis.platform.config import load
 
     return load(SigningSettings)

@@ -23,8 +23,8 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from basis import spend_caps
-from basis.observability import logger
+from basis.platform.observability import logger
+from basis.signing import caps as spend_caps
 from basis.signing import telemetry
 from basis.signing.breaker import SharedCircuitBreaker
 from basis.signing.classify import NOT_PROCESSED_STATUSES, Failure, backoff_delay, classify
@@ -35,8 +35,8 @@ from basis.signing.errors import (
     SigningError,
     SpendCapExceededError,
 )
+from basis.signing.moved import spend_of
 from basis.signing.settings import SigningSettings, get_signing_settings
-from basis.signing.spend import spend_of
 
 if TYPE_CHECKING:
     from privy import PrivyAPI
@@ -297,7 +297,7 @@ class PrivyWalletSigner:
             from privy.lib.wallets import PrivyWalletsService
 
             if self._client is None:
-                from basis.privy_api import privy_client
+                from basis.privy.client import privy_client
 
                 self._client = privy_client()
             self._wallet_service = PrivyWalletsService(self._client)
@@ -309,7 +309,7 @@ class PrivyWalletSigner:
 
         key = self._authorization_key
         if key is None:
-            from basis.secrets import get_secrets
+            from basis.platform.secrets import get_secrets
 
             key = self._authorization_key = get_secrets().privy_authorization_key or ""
         if not key:

@@ -15,7 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import PutError
 
 from basis.models import SigningRecord
-from basis.observability import logger
+from basis.platform.observability import logger
 
 RESULTS = ("success", "policy_denied", "error", "circuit_open", "cap_exceeded")
 LEDGER_TTL_SECONDS = 24 * 3600

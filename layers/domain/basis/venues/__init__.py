@@ -1,3 +1,3 @@
-"""The product's venue clients: Solana JSON-RPC, Asgard margin trading (and, from other slices,
-Hyperliquid and Arbitrum). Endpoints come from configuration; every signature goes through the
-signing layer."""
+"""The product's venue clients, one package per venue (mirroring ``local/<venue>/``):
+``arbitrum``, ``hyperliquid``, ``asgard``, ``solana``; ``context`` hands them out per user.
+Endpoints come from configuration; every signature goes through the signing layer."""

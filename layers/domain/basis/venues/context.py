@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from basis.signing.hyperliquid import PrivyHyperliquidExchange
     from basis.signing.settings import SigningSettings
     from basis.signing.signer import PrivyWalletSigner
-    from basis.venues.arbitrum import ArbitrumClient
-    from basis.venues.asgard import AsgardPositionManager
-    from basis.venues.hyperliquid import HyperliquidTrader
-    from basis.venues.solana_client import SolanaClient
+    from basis.venues.arbitrum.client import ArbitrumClient
+    from basis.venues.asgard.client import AsgardPositionManager
+    from basis.venues.hyperliquid.trader import HyperliquidTrader
+    from basis.venues.solana.client import SolanaClient
 
 
 class UserNotFound(LookupError):
@@ -58,8 +58,8 @@ class UserTradingContext:
     def from_user_id(cls, user_id: str, **overrides: Any) -> UserTradingContext:
         from pynamodb.exceptions import DoesNotExist
 
-        from basis.config import get_settings
         from basis.models import User
+        from basis.platform.config import get_settings
 
         try:
             user = User.get(user_id, consistent_read=True)
@@ -134,7 +134,7 @@ class UserTradingContext:
 
     def get_hl_trader(self) -> HyperliquidTrader:
         if "hl_trader" not in self._cache:
-            from basis.venues.hyperliquid import HyperliquidTrader
+            from basis.venues.hyperliquid.trader import HyperliquidTrader
 
             if not self.evm_address:
                 raise WalletsNotReady(f"user {self.user_id} has no ethereum server wallet yet")
@@ -146,7 +146,7 @@ class UserTradingContext:
 
     def get_arbitrum_client(self) -> ArbitrumClient:
         if "arbitrum" not in self._cache:
-            from basis.venues.arbitrum import ArbitrumClient
+            from basis.venues.arbitrum.client import ArbitrumClient
 
             self._cache["arbitrum"] = ArbitrumClient(
                 self.arbitrum_rpc_url,
@@ -160,7 +160,7 @@ class UserTradingContext:
 
     def get_solana_client(self) -> SolanaClient:
         if "solana" not in self._cache:
-            from basis.venues.solana_client import SolanaClient
+            from basis.venues.solana.client import SolanaClient
 
             self._cache["solana"] = SolanaClient(self.solana_rpc_url)
         client: SolanaClient = self._cache["solana"]
@@ -168,7 +168,7 @@ class UserTradingContext:
 
     def get_asgard_manager(self) -> AsgardPositionManager:
         if "asgard" not in self._cache:
-            from basis.venues.asgard import AsgardPositionManager
+            from basis.venues.asgard.client import AsgardPositionManager
 
             self._cache["asgard"] = AsgardPositionManager(
                 self.asgard_url, self.solana_signer(), self.get_solana_client()

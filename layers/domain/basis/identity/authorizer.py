@@ -1,0 +1,61 @@
+"""API Gateway REQUEST authorizer: turns a bearer token into an IAM policy plus the caller's id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from basis.identity.tokens import AuthError, Principal, authenticate
+from basis.platform.config import get_settings
+from basis.platform.observability import logger
+from basis.platform.secrets import get_secrets
+
+
+class AuthorizerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
+    # PEM of the ES256 key Privy signs access tokens with (the app's verification key).
+    privy_verification_key: str = Field(min_length=1)
+
+
+class Unauthorized(Exception):
+    """API Gateway answers 401 when an authorizer raises exactly 'Unauthorized'."""
+
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")
+
+
+def _api_wildcard(method_arn: str) -> str:
+    # arn:aws:execute-api:region:account:api-id/stage/METHOD/path -> every method and path of the stage
+    prefix, _, rest = method_arn.partition("/")
+    stage = rest.split("/", 1)[0]
+    return f"{prefix}/{stage}/*/*"
+
+
+def policy_for(principal: Principal, method_arn: str) -> dict[str, Any]:
+    return {
+        "principalId": principal.user_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _api_wildcard(method_arn)}
+            ],
+        },
+        "context": {"user_id": principal.user_id, "kind": principal.kind, "role": principal.role},
+    }
+
+
+def authorize(event: dict[str, Any], settings: AuthorizerSettings) -> dict[str, Any]:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    try:
+        principal = authenticate(
+            headers.get("authorization"),
+            privy_key=settings.privy_verification_key,
+            app_id=get_settings().privy_app_id,
+            service_secret=get_secrets().internal_jwt_secret,
+        )
+    except AuthError as exc:
+        logger.info("request not authorized", extra={"reason": str(exc), "path": event.get("path")})
+        raise Unauthorized() from exc
+    return policy_for(principal, event["methodArn"])

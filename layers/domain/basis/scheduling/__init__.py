@@ -1,0 +1,1 @@
+"""Scheduled fan-outs: dispatchers that turn a schedule tick into one message per user."""

@@ -1,0 +1,1 @@
+"""Deposits and withdrawals: transfer records and the steps of their sagas."""

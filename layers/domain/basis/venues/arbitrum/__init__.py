@@ -1,0 +1,1 @@
+"""Arbitrum: USDC and ETH balances, bridge deposits, receipts, and the gas funder."""

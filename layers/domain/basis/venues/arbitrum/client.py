@@ -1,0 +1,211 @@
+"""``ArbitrumClient``: a user's server wallet on Arbitrum — ETH/USDC balances, bridge deposits, receipts.
+
+Hyperliquid's Bridge2 credits **plain USDC transfers to its address** (at least 5 USDC; smaller
+transfers are lost). It has no ``deposit`` function and needs no ``approve``: a deposit is one
+``USDC.transfer(bridge, amount)`` from the user's wallet, which is also the only EVM transaction
+the shared Privy policy allows. There is therefore no approve path here (approve would be denied
+by the policy and would do nothing for Bridge2). The real Bridge2 also accepts deposits authorised
+by an EIP-2612 permit (``batchedDepositWithPermit``); the product does not use that path.
+
+A deposit is refused before anything is signed when it is under the bridge minimum, over the
+policy's ``max_usdc_per_tx``, over ``MAX_AUTO_BRIDGE_USDC`` (5.1a), over the wallet's USDC, or
+when the wallet lacks the ETH for its gas (the gas funder tops it up). Nonce, EIP-1559 fees and gas
+come from the chain; Privy signs and broadcasts (``eth_sendTransaction``). web3 is imported lazily.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from basis.policies.amounts import USDC_DECIMALS, AmountError, require_bridge_deposit
+from basis.policies.settings import PolicySettings
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+    from basis.signing.signer import PrivyWalletSigner
+
+ETH_DECIMALS = 18
+GAS_HEADROOM = Decimal("1.2")  # estimate * 1.2, as wallets do
+TRANSFER_SELECTOR = "a9059cbb"  # transfer(address,uint256)
+BALANCE_OF_SELECTOR = "70a08231"  # balanceOf(address)
+
+
+class VenueSettings(BaseSettings):
+    """``BASIS_MAX_AUTO_BRIDGE_USDC``: the most one automatic bridge deposit may move (5.1a)."""
+
+    model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
+
+    max_auto_bridge_usdc: Decimal = Field(default=Decimal(25000), gt=0)
+
+
+@lru_cache(maxsize=1)
+def get_venue_settings() -> VenueSettings:
+    from basis.platform.config import load
+
+    return load(VenueSettings)
+
+
+class InsufficientFunds(ValueError):
+    """The wallet lacks the USDC to move or the ETH to pay gas; nothing was signed."""
+
+
+@dataclass(frozen=True)
+class BridgeDeposit:
+    tx_hash: str
+    amount_usdc: Decimal
+    amount_base_units: int
+    nonce: int
+    gas_limit: int
+    max_fee_per_gas: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tx_hash: str
+    succeeded: bool
+    block_number: int
+    gas_used: int
+    effective_gas_price: int
+
+    @property
+    def fee_wei(self) -> int:
+        return self.gas_used * self.effective_gas_price
+
+
+def transfer_calldata(to: str, amount_base_units: int) -> str:
+    """ABI-encoded ``transfer(to, amount)``."""
+    if amount_base_units < 0 or amount_base_units >= 2**256:
+        raise ValueError("amount out of uint256 range")
+    address = to.lower().removeprefix("0x")
+    if len(address) != 40:
+        raise ValueError(f"not an EVM address: {to!r}")
+    return "0x" + TRANSFER_SELECTOR + address.rjust(64, "0") + format(amount_base_units, "064x")
+
+
+class ArbitrumClient:
+    def __init__(
+        self,
+        rpc_url: str,
+        signer: PrivyWalletSigner,
+        usdc_address: str,
+        bridge_address: str,
+        *,
+        policy_settings: PolicySettings | None = None,
+        max_auto_bridge_usdc: Decimal | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        if signer.chain != "ethereum" or not signer.wallet_address:
+            raise ValueError("ArbitrumClient needs an ethereum signer with its wallet address")
+        self.rpc_url = rpc_url
+        self.signer = signer
+        self.address: str = signer.wallet_address
+        self.usdc_address = usdc_address
+        self.bridge_address = bridge_address
+        self.policy_settings = policy_settings or PolicySettings()
+        self.max_auto_bridge_usdc = (
+            max_auto_bridge_usdc
+            if max_auto_bridge_usdc is not None
+            else get_venue_settings().max_auto_bridge_usdc
+        )
+        self.timeout = timeout
+        self._web3: Web3 | None = None
+
+    @property
+    def w3(self) -> Web3:
+        if self._web3 is None:
+            from web3 import Web3
+
+            self._web3 = Web3(Web3.HTTPProvider(self.rpc_url, request_kwargs={"timeout": self.timeout}))
+        return self._web3
+
+    def _checksum(self, address: str) -> Any:
+        return self.w3.to_checksum_address(address)
+
+    # -- balances --------------------------------------------------------------------------------
+    def eth_balance_wei(self, address: str | None = None) -> int:
+        return int(self.w3.eth.get_balance(self._checksum(address or self.address)))
+
+    def eth_balance(self, address: str | None = None) -> Decimal:
+        return Decimal(self.eth_balance_wei(address)).scaleb(-ETH_DECIMALS)
+
+    def usdc_balance_base_units(self, address: str | None = None) -> int:
+        owner = (address or self.address).lower().removeprefix("0x").rjust(64, "0")
+        call: Any = {"to": self._checksum(self.usdc_address), "data": "0x" + BALANCE_OF_SELECTOR + owner}
+        raw = self.w3.eth.call(call)
+        return int.from_bytes(bytes(raw), "big")
+
+    def usdc_balance(self, address: str | None = None) -> Decimal:
+        return Decimal(self.usdc_balance_base_units(address)).scaleb(-USDC_DECIMALS)
+
+    # -- the bridge deposit ----------------------------------------------------------------------
+    def check_deposit(self, amount_usdc: Decimal | int | str) -> int:
+        """Base units of an acceptable deposit, or ``AmountError`` (nothing is signed)."""
+        units = require_bridge_deposit(amount_usdc, self.policy_settings)
+        if Decimal(units).scaleb(-USDC_DECIMALS) > self.max_auto_bridge_usdc:
+            raise AmountError(
+                f"deposit of {amount_usdc} USDC is over MAX_AUTO_BRIDGE_USDC "
+                f"({self.max_auto_bridge_usdc} USDC): split it into smaller deposits"
+            )
+        return units
+
+    def deposit_to_bridge(
+        self, amount_usdc: Decimal | int | str, *, idempotency_key: str | None = None
+    ) -> BridgeDeposit:
+        """Send ``amount_usdc`` to Bridge2 (a USDC transfer signed and broadcast by Privy).
+
+        Pass the transfer's id as ``idempotency_key``: after an ``OutcomeUnknownError`` the saga
+        must check the chain (the nonce moved?) before sending again, never just resend."""
+        units = self.check_deposit(amount_usdc)
+        held = self.usdc_balance_base_units()
+        if held < units:
+            raise InsufficientFunds(
+                f"wallet holds {Decimal(held).scaleb(-USDC_DECIMALS)} USDC, cannot deposit {amount_usdc}"
+            )
+        data = transfer_calldata(self.bridge_address, units)
+        w3 = self.w3
+        sender, usdc = self._checksum(self.address), self._checksum(self.usdc_address)
+        probe: Any = {"from": sender, "to": usdc, "data": data}
+        gas = int(Decimal(w3.eth.estimate_gas(probe)) * GAS_HEADROOM)
+        base_fee = int(w3.eth.get_block("latest")["baseFeePerGas"])
+        tip = int(w3.eth.max_priority_fee)
+        max_fee = 2 * base_fee + tip
+        if self.eth_balance_wei() < gas * max_fee:
+            raise InsufficientFunds(
+                f"wallet needs {Decimal(gas * max_fee).scaleb(-ETH_DECIMALS)} ETH for gas"
+            )
+        nonce = int(w3.eth.get_transaction_count(sender, "pending"))
+        chain_id = int(w3.eth.chain_id)
+        tx = {
+            "to": usdc,
+            "data": data,
+            "value": "0x0",
+            "chain_id": chain_id,
+            "nonce": nonce,
+            "type": 2,
+            "gas_limit": hex(gas),
+            "max_fee_per_gas": hex(max_fee),
+            "max_priority_fee_per_gas": hex(tip),
+        }
+        tx_hash = self.signer.send_eth_transaction(
+            tx, caip2=f"eip155:{chain_id}", action="bridge_deposit", idempotency_key=idempotency_key
+        )
+        return BridgeDeposit(tx_hash, Decimal(units).scaleb(-USDC_DECIMALS), units, nonce, gas, max_fee)
+
+    def wait_receipt(self, tx_hash: str, *, timeout: float = 120.0, poll: float = 0.25) -> Receipt:
+        from hexbytes import HexBytes
+
+        raw = self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=timeout, poll_latency=poll)
+        return Receipt(
+            tx_hash,
+            int(raw["status"]) == 1,
+            int(raw["blockNumber"]),
+            int(raw["gasUsed"]),
+            int(raw.get("effectiveGasPrice", 0)),
+        )

@@ -1,0 +1,1 @@
+"""Hyperliquid: the trader client and the wire models of /info and /exchange."""

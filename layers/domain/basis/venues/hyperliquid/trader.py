@@ -1,0 +1,269 @@
+"""``HyperliquidTrader``: one user's Hyperliquid account — funding, marks, the short leg, withdrawals.
+
+Reads are plain ``POST /info`` requests parsed into the typed views of ``hyperliquid_models`` (the
+SDK's ``Info`` is never imported for them: it costs cold start and opens a websocket by default).
+Writes go through ``PrivyHyperliquidExchange``, so every signature is the user's Privy server wallet
+through the signing layer. Market orders are IOC limit orders at the mark moved by ``slippage``,
+priced with Hyperliquid's tick rule (5 significant figures, ``6 - szDecimals`` decimals) as the
+official SDK's ``market_open`` does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING, Any
+
+from basis.venues.hyperliquid.models import (
+    AccountState,
+    AssetContext,
+    AssetMeta,
+    FundingRate,
+    FundingStats,
+    LedgerDeposit,
+    OrderResult,
+    Position,
+    PredictedFunding,
+    UserFill,
+    dec,
+    parse_clearinghouse_state,
+    parse_exchange_response,
+    parse_funding_history,
+    parse_ledger_deposits,
+    parse_meta_and_asset_ctxs,
+    parse_order_response,
+    parse_predicted_fundings,
+    parse_user_fills,
+)
+
+if TYPE_CHECKING:
+    from basis.signing.hyperliquid import PrivyHyperliquidExchange
+
+HOUR_MS = 3_600_000
+IOC = {"limit": {"tif": "Ioc"}}
+DEFAULT_SLIPPAGE = Decimal("0.01")
+WITHDRAW_FEE_USDC = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Realized:
+    fees: Decimal
+    closed_pnl: Decimal
+    funding: Decimal  # positive: received
+
+
+class InsufficientWithdrawable(ValueError):
+    """A withdrawal larger than Hyperliquid's ``withdrawable`` (5.2a); carries the exact amount available."""
+
+    def __init__(self, requested: Decimal, available: Decimal) -> None:
+        super().__init__(f"requested {requested} USDC but only {available} USDC is withdrawable")
+        self.requested, self.available = requested, available
+
+
+class ReadOnlyTrader(RuntimeError):
+    """A signed action on a trader built without an exchange (read-only)."""
+
+
+def market_price(mark: Decimal, sz_decimals: int, *, is_buy: bool, slippage: Decimal) -> Decimal:
+    """The limit price of a market order: mark +/- slippage, 5 significant figures, then at most
+    ``6 - sz_decimals`` decimals (Hyperliquid's perp tick rule)."""
+    px = mark * (1 + slippage) if is_buy else mark * (1 - slippage)
+    if px <= 0:
+        raise ValueError("price must be positive")
+    # 5 significant figures even for prices >= 100000 (integers would also pass; the SDK rounds them).
+    significant = px.quantize(Decimal(1).scaleb(px.adjusted() - 4), rounding=ROUND_HALF_EVEN)
+    return significant.quantize(Decimal(1).scaleb(-(6 - sz_decimals)), rounding=ROUND_HALF_EVEN).normalize()
+
+
+def order_size(
+    size: Decimal | None, usd_notional: Decimal | None, mark: Decimal, sz_decimals: int
+) -> Decimal:
+    """Exactly one of ``size`` (coin units) or ``usd_notional`` (at ``mark``), rounded down to the
+    asset's size decimals; refuses a size that rounds to zero."""
+    if (size is None) == (usd_notional is None):
+        raise ValueError("give exactly one of size or usd_notional")
+    raw = Decimal(size) if size is not None else Decimal(usd_notional or 0) / mark
+    rounded = raw.quantize(Decimal(1).scaleb(-sz_decimals), rounding=ROUND_DOWN)
+    if rounded <= 0:
+        raise ValueError(f"order size {raw} rounds to zero at {sz_decimals} size decimals")
+    return rounded
+
+
+class HyperliquidTrader:
+    def __init__(
+        self,
+        base_url: str,
+        exchange: PrivyHyperliquidExchange | None,
+        address: str,
+        *,
+        timeout: float = 10.0,
+        slippage: Decimal = DEFAULT_SLIPPAGE,
+        session: Any = None,
+    ) -> None:
+        import requests
+
+        self.base_url = base_url.rstrip("/")
+        self.exchange = exchange
+        self.address = address
+        self.timeout = timeout
+        self.slippage = slippage
+        self._session = session or requests.Session()
+        self._meta: dict[str, AssetMeta] | None = None
+
+    # -- /info -----------------------------------------------------------------------------------
+    def info(self, body: dict[str, Any]) -> Any:
+        answer = self._session.post(f"{self.base_url}/info", json=body, timeout=self.timeout)
+        answer.raise_for_status()
+        return answer.json()
+
+    def markets(self) -> tuple[dict[str, AssetMeta], dict[str, AssetContext]]:
+        metas, ctxs = parse_meta_and_asset_ctxs(self.info({"type": "metaAndAssetCtxs"}))
+        self._meta = {m.name: m for m in metas}
+        return self._meta, ctxs
+
+    def asset(self, coin: str) -> AssetMeta:
+        if self._meta is None or coin not in self._meta:
+            self.markets()
+        assert self._meta is not None
+        if coin not in self._meta:
+            raise KeyError(f"unknown Hyperliquid coin {coin!r}")
+        return self._meta[coin]
+
+    def asset_context(self, coin: str) -> AssetContext:
+        _, ctxs = self.markets()
+        if coin not in ctxs:
+            raise KeyError(f"unknown Hyperliquid coin {coin!r}")
+        return ctxs[coin]
+
+    def mark_price(self, coin: str) -> Decimal:
+        return self.asset_context(coin).mark_px
+
+    def mid_prices(self) -> dict[str, Decimal]:
+        return {coin: dec(px, coin) for coin, px in self.info({"type": "allMids"}).items()}
+
+    def current_funding_rate(self, coin: str) -> Decimal:
+        """The hourly rate the next settlement will use (``funding`` of the asset context)."""
+        return self.asset_context(coin).funding
+
+    def predicted_fundings(self, coin: str) -> list[PredictedFunding]:
+        return parse_predicted_fundings(self.info({"type": "predictedFundings"}), coin)
+
+    def predicted_funding_rate(self, coin: str) -> Decimal | None:
+        """Hyperliquid's own predicted hourly rate (venue ``HlPerp``), if it publishes one."""
+        return next((p.hourly_rate for p in self.predicted_fundings(coin) if p.venue == "HlPerp"), None)
+
+    def funding_history(self, coin: str, hours: int = 168, *, end_ms: int | None = None) -> list[FundingRate]:
+        end = end_ms if end_ms is not None else int(time.time() * 1000)
+        body = {"type": "fundingHistory", "coin": coin, "startTime": end - hours * HOUR_MS}
+        if end_ms is not None:
+            body["endTime"] = end_ms
+        return parse_funding_history(self.info(body))
+
+    def funding_stats(self, coin: str, hours: int = 168, *, end_ms: int | None = None) -> FundingStats:
+        """Mean and volatility (stdev) of the hourly funding rate over the last ``hours``."""
+        return FundingStats.of(coin, self.funding_history(coin, hours, end_ms=end_ms))
+
+    def account_state(self) -> AccountState:
+        return parse_clearinghouse_state(self.info({"type": "clearinghouseState", "user": self.address}))
+
+    def positions(self) -> list[Position]:
+        return [p for p in self.account_state().positions if p.szi != 0]
+
+    def position(self, coin: str) -> Position | None:
+        return self.account_state().position(coin)
+
+    def get_withdrawable_balance(self) -> Decimal:
+        """USDC the user can withdraw now, with open positions (5.2/5.2a): Hyperliquid's
+        ``withdrawable``, falling back to ``accountValue - totalMarginUsed``."""
+        return self.account_state().available_to_withdraw
+
+    def fills(self) -> list[UserFill]:
+        return parse_user_fills(self.info({"type": "userFills", "user": self.address}))
+
+    def realized(self, coin: str) -> Realized:
+        """What trading ``coin`` has cost or earned so far: fees, closed PnL, funding received."""
+        fills = [f for f in self.fills() if f.coin == coin]
+        payments = self.info({"type": "userFunding", "user": self.address})
+        return Realized(
+            fees=sum((f.fee for f in fills), Decimal(0)),
+            closed_pnl=sum((f.closed_pnl for f in fills), Decimal(0)),
+            funding=sum(
+                (Decimal(p["delta"]["usdc"]) for p in payments if p["delta"].get("coin") == coin), Decimal(0)
+            ),
+        )
+
+    def deposits(self, since_ms: int = 0) -> list[LedgerDeposit]:
+        """Bridge deposits credited to this account since ``since_ms``."""
+        body = {"type": "userNonFundingLedgerUpdates", "user": self.address, "startTime": since_ms}
+        return parse_ledger_deposits(self.info(body))
+
+    def wait_for_deposit(
+        self, amount_usdc: Decimal, *, since_ms: int, timeout: float = 120.0, poll: float = 0.5
+    ) -> LedgerDeposit | None:
+        """The first deposit of exactly ``amount_usdc`` credited since ``since_ms``, or None after
+        ``timeout`` (the deposit saga / reconciler then re-polls, 5.3a)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = next((d for d in self.deposits(since_ms) if d.usdc == Decimal(amount_usdc)), None)
+            if found is not None or time.monotonic() >= deadline:
+                return found
+            time.sleep(poll)
+
+    # -- signed actions --------------------------------------------------------------------------
+    def _exchange(self) -> PrivyHyperliquidExchange:
+        if self.exchange is None:
+            raise ReadOnlyTrader("this HyperliquidTrader has no exchange: it cannot sign")
+        return self.exchange
+
+    def set_leverage(self, coin: str, leverage: int, *, cross: bool = True) -> None:
+        meta = self.asset(coin)
+        if not 1 <= leverage <= meta.max_leverage:
+            raise ValueError(f"leverage {leverage} outside 1..{meta.max_leverage} for {coin}")
+        parse_exchange_response(self._exchange().update_leverage(leverage, coin, cross))
+
+    def _market_order(self, coin: str, *, is_buy: bool, sz: Decimal, reduce_only: bool) -> OrderResult:
+        meta = self.asset(coin)
+        px = market_price(self.mark_price(coin), meta.sz_decimals, is_buy=is_buy, slippage=self.slippage)
+        answer = self._exchange().order(coin, is_buy, float(sz), float(px), IOC, reduce_only=reduce_only)
+        (result,) = parse_order_response(answer)
+        return result
+
+    def open_short(
+        self,
+        coin: str,
+        *,
+        size: Decimal | None = None,
+        usd_notional: Decimal | None = None,
+        leverage: int | None = None,
+    ) -> OrderResult:
+        """Sell ``size`` (or ``usd_notional`` worth at the mark) as an IOC market order."""
+        meta = self.asset(coin)
+        sz = order_size(size, usd_notional, self.mark_price(coin), meta.sz_decimals)
+        if leverage is not None:
+            self.set_leverage(coin, leverage)
+        return self._market_order(coin, is_buy=False, sz=sz, reduce_only=False)
+
+    def close_short(self, coin: str, *, size: Decimal | None = None) -> OrderResult | None:
+        """Buy back (reduce-only) ``size`` or the whole short; None when there is no short."""
+        position = self.position(coin)
+        if position is None or not position.is_short:
+            return None
+        sz = abs(position.szi) if size is None else min(Decimal(size), abs(position.szi))
+        return self._market_order(coin, is_buy=True, sz=sz, reduce_only=True)
+
+    def withdraw(self, amount_usdc: Decimal, destination: str) -> Decimal:
+        """``withdraw3`` of ``amount_usdc`` (fee included) to ``destination`` on Arbitrum, refused
+        before signing when over ``withdrawable``; returns what arrives (amount minus the 1 USDC fee)."""
+        amount = Decimal(amount_usdc)
+        if destination.lower() != self.address.lower():
+            # The shared policy cannot restrict withdraw3's destination: the product does. Money
+            # leaving Hyperliquid goes only to the user's own server wallet on Arbitrum.
+            raise ValueError("withdrawals go only to the user's own server wallet")
+        if amount <= WITHDRAW_FEE_USDC:
+            raise ValueError(f"a withdrawal must exceed the {WITHDRAW_FEE_USDC} USDC fee")
+        available = self.get_withdrawable_balance()
+        if amount > available:
+            raise InsufficientWithdrawable(amount, available)
+        parse_exchange_response(self._exchange().withdraw(format(amount.normalize(), "f"), destination))
+        return amount - WITHDRAW_FEE_USDC

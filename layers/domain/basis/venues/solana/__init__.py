@@ -1,0 +1,1 @@
+"""Solana JSON-RPC: balances, token accounts, sending signed transactions."""

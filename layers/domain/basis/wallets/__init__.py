@@ -1,0 +1,1 @@
+"""Server wallets: exactly-once provisioning, the WalletsRequested consumer, the Privy creator."""

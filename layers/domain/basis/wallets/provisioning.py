@@ -1,0 +1,245 @@
+"""Per-user server wallet provisioning (seed 2.2): exactly one EVM and one Solana wallet per user.
+
+Exactly-once without advisory locks:
+* a lease (claim item, conditional write) lets one worker at a time provision a user;
+* each Privy create carries a deterministic idempotency key, so a retry after a lost answer or a
+  failed database write gets the same wallet back from Privy;
+* the wallet ids are recorded in one transaction with uniqueness guards (``wallet#<id>``, N1) and
+  a condition that the user has no wallet of that chain yet;
+* a wallet created at Privy whose database write failed is recorded as an orphan and adopted by
+  the next attempt.
+The EVM wallet is provisioned first; if it fails, Solana is not attempted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from basis.models import Claim, User, connection
+from basis.models.base import utcnow
+from basis.platform import leases
+from basis.platform.observability import logger
+from basis.privy.ids import PrivyIds
+
+CHAINS = ("ethereum", "solana")
+LEASE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ServerWallets:
+    evm_wallet_id: str | None = None
+    evm_address: str | None = None
+    solana_wallet_id: str | None = None
+    solana_address: str | None = None
+
+    @classmethod
+    def of(cls, user: User) -> ServerWallets:
+        return cls(user.evm_wallet_id, user.evm_address, user.solana_wallet_id, user.solana_address)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.evm_wallet_id and self.solana_wallet_id)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.evm_wallet_id or self.solana_wallet_id)
+
+    def has(self, chain: str) -> bool:
+        return bool(self.evm_wallet_id if chain == "ethereum" else self.solana_wallet_id)
+
+
+@dataclass(frozen=True)
+class CreatedWallet:
+    id: str
+    address: str
+    chain_type: str
+
+
+@dataclass(frozen=True)
+class ProvisioningResult:
+    status: str  # "ready" | "in_progress"
+    wallets: ServerWallets
+    created: list[str] = field(default_factory=list)
+
+
+class ProvisioningError(Exception):
+    def __init__(self, message: str, *, chain: str, retriable: bool) -> None:
+        super().__init__(message)
+        self.chain = chain
+        self.retriable = retriable
+
+
+class UserNotFound(Exception):
+    pass
+
+
+class WalletCreator(Protocol):
+    def create_wallet(
+        self, chain_type: str, *, policy_id: str | None, owner_id: str | None, idempotency_key: str
+    ) -> CreatedWallet: ...
+
+
+def idempotency_key(user_id: str, chain: str) -> str:
+    """The same for every attempt at this user's wallet on this chain."""
+    return hashlib.sha256(f"basis:server-wallet:{user_id}:{chain}:v1".encode()).hexdigest()[:48]
+
+
+def get_user_wallets(user_id: str) -> ServerWallets | None:
+    try:
+        return ServerWallets.of(User.get(user_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def _id_attr(chain: str) -> UnicodeAttribute:
+    return User.evm_wallet_id if chain == "ethereum" else User.solana_wallet_id
+
+
+def _address_attr(chain: str) -> UnicodeAttribute:
+    return User.evm_address if chain == "ethereum" else User.solana_address
+
+
+def _orphan_key(user_id: str, chain: str) -> str:
+    return f"orphan#{user_id}#{chain}"
+
+
+class ProvisioningService:
+    def __init__(self, creator: WalletCreator, ids: PrivyIds, lease_seconds: int = LEASE_SECONDS) -> None:
+        self.creator = creator
+        self.ids = ids
+        self.lease_seconds = lease_seconds
+
+    def ensure_wallets_for_user(self, user_id: str) -> ProvisioningResult:
+        wallets = get_user_wallets(user_id)
+        if wallets is None:
+            raise UserNotFound(user_id)
+        if wallets.complete:
+            return ProvisioningResult("ready", wallets)
+        try:
+            owner = leases.acquire(f"provision#{user_id}", self.lease_seconds)
+        except leases.LeaseHeld:
+            logger.info("provisioning already in progress", extra={"user_id": user_id})
+            return ProvisioningResult("in_progress", wallets)
+        try:
+            return self._provision(user_id)
+        finally:
+            leases.release(f"provision#{user_id}", owner)
+
+    def _provision(self, user_id: str) -> ProvisioningResult:
+        created = []
+        for chain in CHAINS:
+            current = get_user_wallets(user_id)
+            if current is None:
+                raise UserNotFound(user_id)
+            if current.has(chain):
+                continue
+            wallet = self._adopt_orphan(user_id, chain) or self._create(user_id, chain)
+            self._record(user_id, wallet)
+            created.append(chain)
+        final = get_user_wallets(user_id) or ServerWallets()
+        logger.info(
+            "server wallets ready",
+            extra={
+                "user_id": user_id,
+                "created_chains": created,
+                "evm_address": final.evm_address,
+                "solana_address": final.solana_address,
+            },
+        )
+        return ProvisioningResult("ready", final, created)
+
+    def _policy_id(self, chain: str) -> str | None:
+        policy_id = self.ids.evm_policy_id if chain == "ethereum" else self.ids.solana_policy_id
+        if policy_id is None:
+            logger.warning(
+                "no policy configured for chain: wallet created without one", extra={"chain": chain}
+            )
+        return policy_id
+
+    def _create(self, user_id: str, chain: str) -> CreatedWallet:
+        wallet = self.creator.create_wallet(
+            chain,
+            policy_id=self._policy_id(chain),
+            owner_id=self.ids.key_quorum_id,
+            idempotency_key=idempotency_key(user_id, chain),
+        )
+        logger.info(
+            "wallet created at Privy",
+            extra={"user_id": user_id, "chain": chain, "wallet_id": wallet.id, "address": wallet.address},
+        )
+        return wallet
+
+    def _adopt_orphan(self, user_id: str, chain: str) -> CreatedWallet | None:
+        try:
+            orphan = Claim.get(_orphan_key(user_id, chain), consistent_read=True)
+        except DoesNotExist:
+            return None
+        data = json.loads(orphan.data or "{}")
+        logger.warning(
+            "adopting orphaned wallet",
+            extra={"user_id": user_id, "chain": chain, "wallet_id": data.get("id")},
+        )
+        return CreatedWallet(id=data["id"], address=data["address"], chain_type=chain)
+
+    def _record(self, user_id: str, wallet: CreatedWallet) -> None:
+        chain = wallet.chain_type
+        try:
+            self._write(user_id, wallet)
+        except (TransactWriteError, PutError) as exc:
+            if self._already_recorded(user_id, wallet):
+                return
+            self._save_orphan(user_id, wallet)
+            raise ProvisioningError(
+                f"could not record {chain} wallet {wallet.id}: {exc}", chain=chain, retriable=True
+            ) from exc
+
+    def _write(self, user_id: str, wallet: CreatedWallet) -> None:
+        chain = wallet.chain_type
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                User(user_id),
+                actions=[
+                    _id_attr(chain).set(wallet.id),
+                    _address_attr(chain).set(wallet.address),
+                    User.updated_at.set(utcnow()),
+                ],
+                condition=User.user_id.exists() & _id_attr(chain).does_not_exist(),
+            )
+            tx.save(Claim(f"wallet#{wallet.id}", owner=user_id), condition=Claim.claim.does_not_exist())
+            tx.save(
+                Claim(f"address#{chain}#{wallet.address.lower()}", owner=user_id),
+                condition=Claim.claim.does_not_exist(),
+            )
+            tx.delete(Claim(_orphan_key(user_id, chain)))
+
+    def _already_recorded(self, user_id: str, wallet: CreatedWallet) -> bool:
+        wallets = get_user_wallets(user_id)
+        recorded = wallets is not None and wallet.id in {wallets.evm_wallet_id, wallets.solana_wallet_id}
+        if not recorded:
+            try:
+                guard_owner = Claim.get(f"wallet#{wallet.id}", consistent_read=True).owner
+            except DoesNotExist:
+                guard_owner = None
+            if guard_owner not in (None, user_id):
+                logger.critical(
+                    "wallet id already belongs to another user",
+                    extra={"user_id": user_id, "wallet_id": wallet.id, "other_user": guard_owner},
+                )
+        return recorded
+
+    def _save_orphan(self, user_id: str, wallet: CreatedWallet) -> None:
+        data = json.dumps({"id": wallet.id, "address": wallet.address})
+        try:
+            Claim(_orphan_key(user_id, wallet.chain_type), owner=user_id, data=data).save()
+            logger.error("wallet recorded as orphan", extra={"user_id": user_id, "wallet_id": wallet.id})
+        except PutError:  # the idempotency key still returns this wallet on the next attempt
+            logger.exception(
+                "orphan could not be recorded", extra={"user_id": user_id, "wallet_id": wallet.id}
+            )

@@ -1,0 +1,84 @@
+"""Strict rolling caps (G2, G3) against DynamoDB Local: no interleaving of concurrent requests can
+pass a cap, and the ledger always sums to exactly what was committed."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from basis.signing import caps as spend_caps
+from basis.signing.caps import CapExceededError
+from local.stack import LocalStack
+
+USDC = 1_000_000  # base units per USDC
+
+
+def user() -> str:
+    return f"did:privy:cap-{uuid.uuid4().hex[:10]}"
+
+
+def test_forty_parallel_2000_usdc_requests_against_a_50000_cap(stack: LocalStack) -> None:
+    user_id, cap, amount = user(), 50_000 * USDC, 2_000 * USDC
+
+    def attempt(_: int) -> bool:
+        try:
+            reservation = spend_caps.reserve(user_id, "USDC", amount, cap)
+        except CapExceededError:
+            return False
+        spend_caps.commit(user_id, "USDC", reservation, amount)
+        return True
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        signed = sum(pool.map(attempt, range(40)))
+    assert signed == 25  # exactly as many as fit, never more
+    used = spend_caps.usage(user_id, "USDC")
+    assert used.committed == signed * amount and used.reserved == 0
+
+
+def test_released_reservations_free_the_cap_and_failures_are_not_counted(stack: LocalStack) -> None:
+    user_id = user()
+    held = spend_caps.reserve(user_id, "SOL", 7, cap=10)
+    with pytest.raises(CapExceededError) as caught:
+        spend_caps.reserve(user_id, "SOL", 4, cap=10)
+    assert (caught.value.used, caught.value.amount, caught.value.cap) == (7, 4, 10)
+    spend_caps.release(user_id, "SOL", held)
+    assert spend_caps.usage(user_id, "SOL").total == 0
+    spend_caps.reserve(user_id, "SOL", 10, cap=10)
+
+
+def test_commit_is_idempotent_and_counts_even_after_the_lease_expired(stack: LocalStack) -> None:
+    user_id = user()
+    reservation = spend_caps.reserve(user_id, "SPL", 5, cap=100, lease_seconds=1)
+    time.sleep(1.2)  # the signer was slow: the hold expired, but the signature happened
+    assert spend_caps.usage(user_id, "SPL").reserved == 0
+    spend_caps.commit(user_id, "SPL", reservation, 5)
+    spend_caps.commit(user_id, "SPL", reservation, 5)  # a retried commit
+    assert spend_caps.usage(user_id, "SPL").committed == 5
+
+
+def test_spend_leaves_the_window_after_24_hours(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    user_id, start = user(), 1_800_000_000.0
+    monkeypatch.setattr(spend_caps.time, "time", lambda: start)
+    spend_caps.commit(user_id, "USDC", spend_caps.reserve(user_id, "USDC", 10, cap=10), 10)
+    monkeypatch.setattr(spend_caps.time, "time", lambda: start + 23.9 * 3600)
+    with pytest.raises(CapExceededError):
+        spend_caps.reserve(user_id, "USDC", 1, cap=10)
+    monkeypatch.setattr(spend_caps.time, "time", lambda: start + 25 * 3600 + 1)
+    spend_caps.reserve(user_id, "USDC", 10, cap=10)
+
+
+def test_caps_are_per_user_and_per_asset(stack: LocalStack) -> None:
+    alice, bob = user(), user()
+    spend_caps.reserve(alice, "USDC", 10, cap=10)
+    spend_caps.reserve(bob, "USDC", 10, cap=10)
+    spend_caps.reserve(alice, "SOL", 10, cap=10)
+    with pytest.raises(CapExceededError):
+        spend_caps.reserve(alice, "USDC", 1, cap=10)
+
+
+def test_non_positive_amounts_are_refused(stack: LocalStack) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        spend_caps.reserve(user(), "USDC", 0, cap=10)

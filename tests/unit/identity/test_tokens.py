@@ -1,0 +1,122 @@
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from basis.identity.tokens import (
+    AuthError,
+    Principal,
+    authenticate,
+    issue_service_token,
+    verify_service_token,
+)
+
+APP_ID = "app-123"
+SECRET = "s" * 48
+
+
+@pytest.fixture(scope="module")
+def privy_keys() -> tuple[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+def privy_token(private: str, **overrides: object) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": "privy.io",
+        "aud": APP_ID,
+        "sub": "did:privy:alice",
+        "sid": "s1",
+        "iat": now,
+        "exp": now + 600,
+        **overrides,
+    }
+    return jwt.encode(claims, private, algorithm="ES256")
+
+
+def auth(header: str | None, public: str) -> Principal:
+    return authenticate(header, privy_key=public, app_id=APP_ID, service_secret=SECRET)
+
+
+def test_privy_token_gives_the_user(privy_keys: tuple[str, str]) -> None:
+    private, public = privy_keys
+    principal = auth(f"Bearer {privy_token(private)}", public)
+    assert principal == Principal(user_id="did:privy:alice", kind="user", role="user")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"aud": "another-app"}, "audience"),
+        ({"iss": "evil.io"}, "issuer"),
+        ({"exp": int(time.time()) - 10}, "expired"),
+    ],
+)
+def test_privy_token_claims_are_enforced(privy_keys: tuple[str, str], overrides: dict, reason: str) -> None:
+    private, public = privy_keys
+    with pytest.raises(AuthError, match=f"(?i){reason}"):
+        auth(f"Bearer {privy_token(private, **overrides)}", public)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_alg_confusion_hs256_signed_with_public_key_is_rejected(privy_keys: tuple[str, str]) -> None:
+    _, public = privy_keys
+    now = int(time.time())
+    claims = {"iss": "privy.io", "aud": APP_ID, "sub": "did:privy:mallory", "iat": now, "exp": now + 600}
+    # The classic attack: HS256 with the (public) ES256 verification key used as the HMAC secret.
+    signing_input = (
+        f"{_b64(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{_b64(json.dumps(claims).encode())}"
+    )
+    signature = hmac.new(public.encode(), signing_input.encode(), hashlib.sha256).digest()
+    with pytest.raises(AuthError, match="invalid service token"):
+        auth(f"Bearer {signing_input}.{_b64(signature)}", public)
+
+
+def test_none_algorithm_is_rejected(privy_keys: tuple[str, str]) -> None:
+    _, public = privy_keys
+    token = jwt.encode({"sub": "did:privy:x", "iss": "privy.io", "aud": APP_ID}, None, algorithm="none")  # type: ignore[arg-type]
+    with pytest.raises(AuthError, match="unsupported token algorithm"):
+        auth(f"Bearer {token}", public)
+
+
+@pytest.mark.parametrize("header", [None, "", "Basic abc", "Bearer ", "Bearer not.a.jwt"])
+def test_malformed_headers_are_rejected(privy_keys: tuple[str, str], header: str | None) -> None:
+    with pytest.raises(AuthError):
+        auth(header, privy_keys[1])
+
+
+def test_service_token_round_trip_and_roles() -> None:
+    token = issue_service_token(SECRET, "did:privy:bob", role="admin", ttl=30)
+    principal = verify_service_token(token, SECRET)
+    assert (principal.user_id, principal.kind, principal.role) == ("did:privy:bob", "service", "admin")
+    with pytest.raises(AuthError):
+        verify_service_token(token, "x" * 48)
+
+
+def test_service_tokens_must_be_short_lived() -> None:
+    with pytest.raises(ValueError, match="at most"):
+        issue_service_token(SECRET, "did:privy:bob", ttl=3600)
+    now = int(time.time())
+    long_lived = jwt.encode(
+        {"iss": "basis-internal", "sub": "u", "iat": now, "exp": now + 3600}, SECRET, algorithm="HS256"
+    )
+    with pytest.raises(AuthError, match="lifetime"):
+        verify_service_token(long_lived, SECRET)

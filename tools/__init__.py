@@ -1,0 +1,1 @@
+"""Operator scripts (not shipped in the Lambda layer): Privy policy setup and verification."""
