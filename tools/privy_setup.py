@@ -20,7 +20,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
-from basis.platform.config import ConfigurationError
+from basis.platform.errors import ConfigurationError
 from basis.policies.rules import build_evm_policy, build_solana_policy
 from basis.policies.settings import PolicySettings
 from basis.privy.ids import PrivyIds, load_privy_ids, store_privy_ids

@@ -56,7 +56,7 @@ USDC_DECIMALS = 6
 PENDING_SECONDS = 90.0  # a built transaction's blockhash is good for ~60 s on Solana
 
 
-class BadRequest(Exception):
+class BadRequestError(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
@@ -158,7 +158,7 @@ class AsgardSimulator(LocalService):
         def run(request: Request, **args: Any) -> Any:
             try:
                 return handler(request, **args)
-            except BadRequest as exc:
+            except BadRequestError as exc:
                 return exc.status, {"error": str(exc)}
 
         run.__name__ = handler.__name__
@@ -168,7 +168,7 @@ class AsgardSimulator(LocalService):
     def _body(request: Request) -> dict[str, Any]:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            raise BadRequest("the body must be a JSON object")
+            raise BadRequestError("the body must be a JSON object")
         return body
 
     @staticmethod
@@ -176,28 +176,30 @@ class AsgardSimulator(LocalService):
         try:
             return Pubkey.from_string(str(value))
         except ValueError as exc:
-            raise BadRequest(f"{field} is not a Solana address") from exc
+            raise BadRequestError(f"{field} is not a Solana address") from exc
 
     def _position(self, pda: Any) -> Position:
         position = self.positions.get(str(pda))
         if position is None:
-            raise BadRequest(f"no position {pda}", 404)
+            raise BadRequestError(f"no position {pda}", 404)
         return position
 
     def _pending_take(self, kind: str, pda: str, signed: Any) -> tuple[Any, Position, int]:
         if not isinstance(signed, list) or len(signed) != 1 or not isinstance(signed[0], str):
-            raise BadRequest("signedTxs must hold the one signed transaction")
+            raise BadRequestError("signedTxs must hold the one signed transaction")
         try:
             tx = txs.decode(signed[0])
         except ValueError as exc:
-            raise BadRequest(str(exc)) from exc
+            raise BadRequestError(str(exc)) from exc
         with self._book:
             pending = self._pending.pop((kind, pda), None)
         if pending is None or pending[1] < time.monotonic():
-            raise BadRequest(f"no {kind} transaction pending for {pda} (expired or already submitted)", 409)
+            raise BadRequestError(
+                f"no {kind} transaction pending for {pda} (expired or already submitted)", 409
+            )
         message, _, position, amount = pending
         if bytes(tx.message) != message:
-            raise BadRequest("the signed transaction is not the one this service built")
+            raise BadRequestError("the signed transaction is not the one this service built")
         return tx, position, amount
 
     def _land(self, tx: Any) -> str:
@@ -207,7 +209,7 @@ class AsgardSimulator(LocalService):
             signature = self.rpc.send_transaction(base64.b64encode(bytes(tx)).decode())
             self.rpc.confirm(signature, timeout=10)
         except (SolanaRpcError, TransactionFailedError, TimeoutError) as exc:
-            raise BadRequest(f"the transaction did not land: {exc}") from exc
+            raise BadRequestError(f"the transaction did not land: {exc}") from exc
         return signature
 
     def _vault_balance(self) -> int:
@@ -261,23 +263,23 @@ class AsgardSimulator(LocalService):
     def _trade_request(self, body: dict[str, Any]) -> tuple[int, Decimal, int, Pubkey]:
         protocol = body.get("protocol")
         if protocol not in PROTOCOLS:
-            raise BadRequest(f"protocol must be one of {sorted(PROTOCOLS)} (LendingProtocol)")
+            raise BadRequestError(f"protocol must be one of {sorted(PROTOCOLS)} (LendingProtocol)")
         if body.get("direction", 0) != 0:
-            raise BadRequest("only LONG (direction 0) positions are simulated")
+            raise BadRequestError("only LONG (direction 0) positions are simulated")
         if body.get("collateralType", 1) != 1 or body.get("collateralMint", USDC_MINT) != USDC_MINT:
-            raise BadRequest("collateral must be USDC (collateralType 1, collateralMint USDC)")
+            raise BadRequestError("collateral must be USDC (collateralType 1, collateralMint USDC)")
         bank_a, bank_b = self.banks[protocol]
         if body.get("tokenABank", bank_a) != bank_a or body.get("tokenBBank", bank_b) != bank_b:
-            raise BadRequest("tokenABank / tokenBBank do not belong to this protocol's SOL/USDC market")
+            raise BadRequestError("tokenABank / tokenBBank do not belong to this protocol's SOL/USDC market")
         amount = body.get("collateralAmountNative")
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            raise BadRequest("collateralAmountNative must be a positive integer (USDC base units)")
+            raise BadRequestError("collateralAmountNative must be a positive integer (USDC base units)")
         try:
             leverage = Decimal(str(body.get("leverage")))
         except InvalidOperation as exc:
-            raise BadRequest("leverage must be a number") from exc
+            raise BadRequestError("leverage must be a number") from exc
         if not leverage.is_finite() or leverage <= 1 or leverage > self.terms[protocol].max_leverage:
-            raise BadRequest(f"leverage must be above 1 and at most {self.terms[protocol].max_leverage}")
+            raise BadRequestError(f"leverage must be above 1 and at most {self.terms[protocol].max_leverage}")
         return protocol, leverage, amount, self._pubkey(body.get("walletPubkey"), "walletPubkey")
 
     def _preview(self, body: dict[str, Any]) -> tuple[dict[str, Any], Position]:
@@ -311,7 +313,7 @@ class AsgardSimulator(LocalService):
         owner = Pubkey.from_string(position.owner)
         sources = [a for a in self.rpc.token_accounts(position.owner) if a.amount >= position.collateral]
         if not sources:
-            raise BadRequest("the wallet holds less USDC than collateralAmountNative")
+            raise BadRequestError("the wallet holds less USDC than collateralAmountNative")
         blockhash, _ = self.rpc.latest_blockhash()
         message = txs.open_message(
             owner,
@@ -347,7 +349,7 @@ class AsgardSimulator(LocalService):
                     received,
                     amount,
                 )
-                raise BadRequest(f"the vault received {received} base units, not {amount}", 500)
+                raise BadRequestError(f"the vault received {received} base units, not {amount}", 500)
             position.id, self._next_id = self._next_id, self._next_id + 1
             position.open_tx, position.opened_at = signature, now_iso()
             self.positions[position.pda] = position
@@ -357,11 +359,11 @@ class AsgardSimulator(LocalService):
     def _close_request(self, body: dict[str, Any]) -> Position:
         position = self._position(body.get("positionPDA"))
         if str(body.get("walletPubkey")) != position.owner:
-            raise BadRequest("walletPubkey does not own this position", 403)
+            raise BadRequestError("walletPubkey does not own this position", 403)
         if body.get("protocol", position.protocol) != position.protocol:
-            raise BadRequest("protocol does not match the position's")
+            raise BadRequestError("protocol does not match the position's")
         if position.state != ACTIVE:
-            raise BadRequest(f"the position is {position.record(self.price)['status']}", 409)
+            raise BadRequestError(f"the position is {position.record(self.price)['status']}", 409)
         return position
 
     def _close_simulate(self, request: Request) -> dict[str, Any]:
@@ -420,7 +422,7 @@ class AsgardSimulator(LocalService):
         )
         with self._book:
             if position.state != ACTIVE:
-                raise BadRequest(f"the position is {position.record(self.price)['status']}", 409)
+                raise BadRequestError(f"the position is {position.record(self.price)['status']}", 409)
             before = self._vault_balance()
             signature = self._land(tx)
             paid = before - self._vault_balance()
@@ -456,7 +458,7 @@ class AsgardSimulator(LocalService):
             request.args.get("owner") if request.method == "GET" else self._body(request).get("walletPubkey")
         )
         if not owner:
-            raise BadRequest("walletPubkey (POST body) or ?owner= (GET) is required")
+            raise BadRequestError("walletPubkey (POST body) or ?owner= (GET) is required")
         return self._owned(str(owner), (ACTIVE, CLOSED, LIQUIDATED))
 
     def _list_open(self, request: Request) -> Any:
@@ -475,7 +477,7 @@ class AsgardSimulator(LocalService):
     def _refresh(self, request: Request) -> dict[str, Any]:
         wanted = self._body(request).get("positionPDAs")
         if not isinstance(wanted, list):
-            raise BadRequest("positionPDAs must be a list of {protocol, positionPDA}")
+            raise BadRequestError("positionPDAs must be a list of {protocol, positionPDA}")
         answer: dict[str, Any] = {}
         with self._book:
             for item in wanted:
@@ -515,11 +517,11 @@ class AsgardSimulator(LocalService):
             try:
                 self.set_price(str(self._body(request).get("price")))
             except (ValueError, InvalidOperation) as exc:
-                raise BadRequest(str(exc)) from exc
+                raise BadRequestError(str(exc)) from exc
         return {"price": str(self.price)}
 
     def _accrue(self, request: Request) -> Any:
         hours = self._body(request).get("hours")
         if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
-            raise BadRequest("hours must be a positive number")
+            raise BadRequestError("hours must be a positive number")
         return {"interestAddedNative": str(self.accrue(hours))}

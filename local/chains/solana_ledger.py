@@ -41,7 +41,7 @@ _FAUCET_LAMPORTS = 10**18
 _AUTHORITY_LAMPORTS = 1_000 * LAMPORTS_PER_SOL
 
 
-class RejectedTransaction(Exception):
+class RejectedTransactionError(Exception):
     """The transaction did not land (preflight failure, bad signature, stale blockhash...)."""
 
     def __init__(
@@ -200,21 +200,21 @@ class SolanaLedger:
 
     def submit(self, tx: VersionedTransaction, preflight: bool = True) -> str:
         """Process ``tx``; its signature. With ``preflight`` a transaction that would fail raises
-        ``RejectedTransaction`` and changes nothing; without, a failing one may land with an error
+        ``RejectedTransactionError`` and changes nothing; without, a failing one may land with an error
         (fee charged) or be dropped, as on a real cluster."""
         signature = str(tx.signatures[0])
         with self.lock:
             if preflight:
                 if not all(tx.verify_with_results()):
-                    raise RejectedTransaction("SignatureFailure", signature_failure=True)
+                    raise RejectedTransactionError("SignatureFailure", signature_failure=True)
                 sim = self.simulate(tx, sig_verify=True)
                 if sim.err is not None:
-                    raise RejectedTransaction(sim.err, sim.logs, sim.units)
+                    raise RejectedTransactionError(sim.err, sim.logs, sim.units)
             elif signature in self.landed or not self.blockhash_valid(tx.message.recent_blockhash):
                 return signature  # a duplicate or a stale blockhash never lands
             dropped = self._process(tx)
             if preflight and dropped is not None:
-                raise RejectedTransaction(dropped)
+                raise RejectedTransactionError(dropped)
         return signature
 
     def _process(self, tx: VersionedTransaction) -> Any:

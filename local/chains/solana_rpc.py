@@ -27,7 +27,7 @@ from local.chains.solana_ledger import (
     LOCAL_FAUCET,
     LOCAL_USDC_AUTHORITY,
     USDC_MINT,
-    RejectedTransaction,
+    RejectedTransactionError,
     SolanaLedger,
 )
 from local.chains.solana_spl import TOKEN_PROGRAM_ID as TOKEN_PROGRAM
@@ -252,7 +252,7 @@ class SolanaRpc(LocalService):
         tx = self._transaction(params, config)
         try:
             return self.ledger.submit(tx, preflight=not config.get("skipPreflight", False))
-        except RejectedTransaction as exc:
+        except RejectedTransactionError as exc:
             if exc.signature_failure:
                 raise RpcError(-32003, "Transaction signature verification failure") from exc
             data = {
@@ -333,7 +333,7 @@ class SolanaRpc(LocalService):
             raise invalid_params("Invalid params: lamports must be a positive integer")
         try:
             return self.ledger.airdrop(address, lamports)
-        except RejectedTransaction as exc:
+        except RejectedTransactionError as exc:
             raise RpcError(-32603, f"airdrop failed: {error_message(exc.err)}") from exc
 
     # -- funding helpers (in-process) ----------------------------------------------------------------

@@ -19,7 +19,7 @@ from eth_account import Account
 from basis.policies.amounts import AmountError
 from basis.signing.breaker import SharedCircuitBreaker
 from basis.signing.settings import SigningSettings
-from basis.venues.arbitrum.gas import FunderLow, GasFunder
+from basis.venues.arbitrum.gas import FunderLowError, GasFunder
 from basis.venues.context import UserTradingContext
 from local.chains.dev_accounts import GAS_FUNDER
 from local.chains.evm_deploy import rpc
@@ -166,7 +166,7 @@ def test_a_low_funder_stops_the_run_and_leaves_the_window_open(stack: LocalStack
     users = [(f"did:privy:low-{uuid.uuid4().hex[:8]}", Account.create().address) for _ in range(3)]
     results = GasFunder(evm.rpc_url, poor.key.hex()).check_and_fund_users(users)
     assert [r.status for r in results] == ["funder_low"] * 3
-    with pytest.raises(FunderLow):
+    with pytest.raises(FunderLowError):
         GasFunder(evm.rpc_url, poor.key.hex()).fund_if_needed(*users[0])
     # Nothing was sent, so the window's claim was given back: a funded funder can still top up now.
     assert GasFunder(evm.rpc_url, GAS_FUNDER.private_key).fund_if_needed(*users[0]).status == "funded"

@@ -12,14 +12,13 @@ from pynamodb.exceptions import PutError
 
 from basis.models import Claim, User
 from basis.platform import leases
-from basis.platform.config import ConfigurationError
+from basis.platform.errors import ConfigurationError, UserNotFoundError
 from basis.privy.ids import PrivyIds, load_privy_ids, parameter_name, store_privy_ids
 from basis.wallets.provisioning import (
     CreatedWallet,
     ProvisioningError,
     ProvisioningService,
     ServerWallets,
-    UserNotFound,
     get_user_wallets,
     idempotency_key,
 )
@@ -132,7 +131,7 @@ def test_partial_recovery_creates_only_the_missing_solana_wallet(stack: LocalSta
 
 
 def test_user_not_in_db(stack: LocalStack) -> None:
-    with pytest.raises(UserNotFound):
+    with pytest.raises(UserNotFoundError):
         ProvisioningService(FakePrivy(), IDS).ensure_wallets_for_user("did:privy:ghost-" + uuid.uuid4().hex)
 
 

@@ -1,6 +1,7 @@
 import pytest
 
-from basis.platform.config import ConfigurationError, Settings, load
+from basis.platform.config import Settings, load
+from basis.platform.errors import ConfigurationError
 from tests.bench.coldstart import DEPLOYED_ENV
 
 GOOD = dict(DEPLOYED_ENV)  # what CDK sets on a function

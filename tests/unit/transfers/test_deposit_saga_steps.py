@@ -7,8 +7,9 @@ import pytest
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import GetError
 
+from basis.platform.errors import TransientError
 from basis.transfers import deposit_saga
-from basis.transfers.deposit_saga import SagaSettings, StepInput, TransientError
+from basis.transfers.deposit_saga import SagaSettings, StepInput
 
 
 def dynamodb_error(code: str) -> GetError:

@@ -15,7 +15,7 @@ from basis.policies.amounts import AmountError
 from basis.policies.settings import PolicySettings
 from basis.venues.arbitrum.client import ArbitrumClient, get_venue_settings, transfer_calldata
 from basis.venues.arbitrum.gas import GasFunder
-from basis.venues.context import UserTradingContext, WalletsNotReady
+from basis.venues.context import UserTradingContext, WalletsNotReadyError
 
 BRIDGE = PolicySettings().hyperliquid_bridge_address
 USDC = PolicySettings().arbitrum_usdc_address
@@ -100,5 +100,5 @@ def test_a_context_without_wallets_refuses_venue_clients() -> None:
         context.evm_signer,
         context.solana_signer,
     ):
-        with pytest.raises(WalletsNotReady):
+        with pytest.raises(WalletsNotReadyError):
             make()

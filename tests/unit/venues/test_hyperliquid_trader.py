@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from basis.venues.hyperliquid.trader import (
     HyperliquidTrader,
-    InsufficientWithdrawable,
-    ReadOnlyTrader,
+    InsufficientWithdrawableError,
+    ReadOnlyTraderError,
     market_price,
     order_size,
 )
@@ -169,7 +169,7 @@ def test_leverage_outside_the_market_limit_is_refused_before_signing() -> None:
 
 def test_withdraw_is_capped_by_withdrawable_before_signing() -> None:
     t, exchange = trader()
-    with pytest.raises(InsufficientWithdrawable) as refused:
+    with pytest.raises(InsufficientWithdrawableError) as refused:
         t.withdraw(Decimal("80.000001"), ADDRESS)
     assert refused.value.available == Decimal(80) and exchange.calls == []
     assert t.withdraw(Decimal(80), ADDRESS) == Decimal(79)
@@ -182,7 +182,7 @@ def test_a_trader_without_an_exchange_reads_but_cannot_sign() -> None:
     session = Session({"metaAndAssetCtxs": META, "clearinghouseState": state()})
     t = HyperliquidTrader("http://hl.local", None, ADDRESS, session=session)
     assert t.mark_price("SOL") == Decimal(150) and t.current_funding_rate("SOL") == Decimal("0.0001")
-    with pytest.raises(ReadOnlyTrader):
+    with pytest.raises(ReadOnlyTraderError):
         t.open_short("SOL", size=Decimal(1))
     assert {"type": "clearinghouseState", "user": ADDRESS} not in session.bodies
 

@@ -19,7 +19,7 @@ class AuthorizerSettings(BaseSettings):
     privy_verification_key: str = Field(min_length=1)
 
 
-class Unauthorized(Exception):
+class UnauthorizedError(Exception):
     """API Gateway answers 401 when an authorizer raises exactly 'Unauthorized'."""
 
     def __init__(self) -> None:
@@ -57,5 +57,5 @@ def authorize(event: dict[str, Any], settings: AuthorizerSettings) -> dict[str, 
         )
     except AuthError as exc:
         logger.info("request not authorized", extra={"reason": str(exc), "path": event.get("path")})
-        raise Unauthorized() from exc
+        raise UnauthorizedError() from exc
     return policy_for(principal, event["methodArn"])

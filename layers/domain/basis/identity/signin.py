@@ -36,7 +36,7 @@ def request_wallets(user_id: str) -> bool:
     name = f"wallets-requested#{user_id}"
     try:
         owner = leases.acquire(name, ttl_seconds=REQUEST_EVERY)
-    except leases.LeaseHeld:
+    except leases.LeaseHeldError:
         return False
     except Exception:  # e.g. throttled: sign-in must not fail; the next poll or sign-in asks again
         logger.exception("could not take the wallet-request lease", extra={"user_id": user_id})

@@ -12,11 +12,9 @@ from typing import TypeVar
 from pydantic import AliasChoices, Field, HttpUrl, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from basis.platform.errors import ConfigurationError
+
 T = TypeVar("T", bound=BaseSettings)
-
-
-class ConfigurationError(RuntimeError):
-    """Raised at cold start when the environment does not describe a usable deployment."""
 
 
 class Settings(BaseSettings):

@@ -16,7 +16,7 @@ from pynamodb.exceptions import DeleteError, PutError
 from basis.models import Claim
 
 
-class LeaseHeld(Exception):
+class LeaseHeldError(Exception):
     """Another owner holds the lease right now."""
 
 
@@ -25,7 +25,7 @@ def _conditional_failed(error: PutError | DeleteError) -> bool:
 
 
 def acquire(name: str, ttl_seconds: int = 60, owner: str | None = None, now: float | None = None) -> str:
-    """Take ``lease#<name>``; returns the owner token. Raises ``LeaseHeld`` if someone else has it.
+    """Take ``lease#<name>``; returns the owner token. Raises ``LeaseHeldError`` if someone else has it.
     ``now`` (epoch seconds) lets a caller with its own clock decide expiry consistently."""
     owner = owner or uuid.uuid4().hex
     now = int(time.time() if now is None else now)
@@ -35,7 +35,7 @@ def acquire(name: str, ttl_seconds: int = 60, owner: str | None = None, now: flo
         claim.save(condition=Claim.claim.does_not_exist() | (Claim.expires_at <= now))
     except PutError as exc:
         if _conditional_failed(exc):
-            raise LeaseHeld(name) from exc
+            raise LeaseHeldError(name) from exc
         raise
     return owner
 

@@ -7,7 +7,8 @@ from functools import lru_cache
 from pydantic import BaseModel, Field, ValidationError
 
 from basis.platform.aws import client
-from basis.platform.config import ConfigurationError, get_settings
+from basis.platform.config import get_settings
+from basis.platform.errors import ConfigurationError
 
 
 class Secrets(BaseModel):

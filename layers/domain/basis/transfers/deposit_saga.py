@@ -14,6 +14,7 @@ from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
 from basis.models import Transfer
 from basis.models.base import utcnow
+from basis.platform.errors import NotFoundError, TransientError
 from basis.platform.observability import logger
 from basis.policies.amounts import AmountError, require_bridge_deposit
 from basis.policies.settings import PolicySettings
@@ -44,11 +45,7 @@ RETRIABLE_DYNAMODB_ERRORS = frozenset(
 )
 
 
-class TransientError(Exception):
-    """A step failed for a reason that passes; the ASL retries ``TransientError`` with backoff."""
-
-
-class UnknownTransferError(Exception):
+class UnknownTransferError(NotFoundError):
     """The saga was started for a transfer that does not exist (never retried usefully)."""
 
 

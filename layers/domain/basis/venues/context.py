@@ -3,7 +3,7 @@
 ``from_user_id`` reads the server wallet ids and addresses stored by provisioning on the users
 table and builds ``PrivyWalletSigner``s with the **wallet id from the row** (never an address -> id
 lookup). The platform has no embedded-wallet columns: server wallets are the only wallets, so there
-is nothing to fall back to; a user whose wallets are not provisioned yet gets ``WalletsNotReady``
+is nothing to fall back to; a user whose wallets are not provisioned yet gets ``WalletsNotReadyError``
 when a client for that chain is asked for. Endpoints come from configuration (``BASIS_*``), token
 and bridge addresses from the policy settings, so the clients sign exactly what the policy allows.
 Every client is created on first use and cached for the life of the context (one invocation).
@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from basis.platform.errors import ConflictError, UserNotFoundError
 from basis.policies.settings import PolicySettings
 
 if TYPE_CHECKING:
@@ -27,11 +28,7 @@ if TYPE_CHECKING:
     from basis.venues.solana.client import SolanaClient
 
 
-class UserNotFound(LookupError):
-    pass
-
-
-class WalletsNotReady(RuntimeError):
+class WalletsNotReadyError(ConflictError):
     """The user's server wallet for this chain is not provisioned yet (provisioning is async, C1)."""
 
 
@@ -64,7 +61,7 @@ class UserTradingContext:
         try:
             user = User.get(user_id, consistent_read=True)
         except DoesNotExist as exc:
-            raise UserNotFound(user_id) from exc
+            raise UserNotFoundError(user_id) from exc
         settings = get_settings()
         values: dict[str, Any] = {
             "hyperliquid_url": str(settings.hyperliquid_api_url).rstrip("/"),
@@ -94,7 +91,7 @@ class UserTradingContext:
                 else (self.solana_wallet_id, self.solana_address)
             )
             if not wallet_id or not address:
-                raise WalletsNotReady(f"user {self.user_id} has no {chain} server wallet yet")
+                raise WalletsNotReadyError(f"user {self.user_id} has no {chain} server wallet yet")
             self._cache[key] = PrivyWalletSigner(
                 self.user_id,
                 wallet_id,
@@ -137,7 +134,7 @@ class UserTradingContext:
             from basis.venues.hyperliquid.trader import HyperliquidTrader
 
             if not self.evm_address:
-                raise WalletsNotReady(f"user {self.user_id} has no ethereum server wallet yet")
+                raise WalletsNotReadyError(f"user {self.user_id} has no ethereum server wallet yet")
             self._cache["hl_trader"] = HyperliquidTrader(
                 self.hyperliquid_url, self.get_hl_exchange(), self.evm_address
             )

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from basis.platform.observability import logger
 from basis.privy.ids import load_privy_ids
-from basis.wallets.provisioning import ProvisioningError, ProvisioningService, UserNotFound
+from basis.wallets.provisioning import ProvisioningError, ProvisioningService, UserNotFoundError
 
 
 class WalletsRequested(BaseModel):
@@ -35,7 +35,7 @@ def handle(event: dict[str, Any]) -> str:
         return "dropped"
     try:
         result = _service().ensure_wallets_for_user(request.user_id)
-    except UserNotFound:
+    except UserNotFoundError:
         logger.error("wallets requested for an unknown user: dropped", extra={"user_id": request.user_id})
         return "dropped"
     except ProvisioningError as exc:

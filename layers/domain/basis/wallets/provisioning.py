@@ -25,6 +25,7 @@ from pynamodb.transactions import TransactWrite
 from basis.models import Claim, User, connection
 from basis.models.base import utcnow
 from basis.platform import leases
+from basis.platform.errors import UserNotFoundError
 from basis.platform.observability import logger
 from basis.privy.ids import PrivyIds
 
@@ -76,10 +77,6 @@ class ProvisioningError(Exception):
         self.retriable = retriable
 
 
-class UserNotFound(Exception):
-    pass
-
-
 class WalletCreator(Protocol):
     def create_wallet(
         self, chain_type: str, *, policy_id: str | None, owner_id: str | None, idempotency_key: str
@@ -119,12 +116,12 @@ class ProvisioningService:
     def ensure_wallets_for_user(self, user_id: str) -> ProvisioningResult:
         wallets = get_user_wallets(user_id)
         if wallets is None:
-            raise UserNotFound(user_id)
+            raise UserNotFoundError(user_id)
         if wallets.complete:
             return ProvisioningResult("ready", wallets)
         try:
             owner = leases.acquire(f"provision#{user_id}", self.lease_seconds)
-        except leases.LeaseHeld:
+        except leases.LeaseHeldError:
             logger.info("provisioning already in progress", extra={"user_id": user_id})
             return ProvisioningResult("in_progress", wallets)
         try:
@@ -137,7 +134,7 @@ class ProvisioningService:
         for chain in CHAINS:
             current = get_user_wallets(user_id)
             if current is None:
-                raise UserNotFound(user_id)
+                raise UserNotFoundError(user_id)
             if current.has(chain):
                 continue
             wallet = self._adopt_orphan(user_id, chain) or self._create(user_id, chain)

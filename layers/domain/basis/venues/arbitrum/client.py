@@ -52,7 +52,7 @@ def get_venue_settings() -> VenueSettings:
     return load(VenueSettings)
 
 
-class InsufficientFunds(ValueError):
+class InsufficientFundsError(ValueError):
     """The wallet lacks the USDC to move or the ETH to pay gas; nothing was signed."""
 
 
@@ -165,7 +165,7 @@ class ArbitrumClient:
         units = self.check_deposit(amount_usdc)
         held = self.usdc_balance_base_units()
         if held < units:
-            raise InsufficientFunds(
+            raise InsufficientFundsError(
                 f"wallet holds {Decimal(held).scaleb(-USDC_DECIMALS)} USDC, cannot deposit {amount_usdc}"
             )
         data = transfer_calldata(self.bridge_address, units)
@@ -177,7 +177,7 @@ class ArbitrumClient:
         tip = int(w3.eth.max_priority_fee)
         max_fee = 2 * base_fee + tip
         if self.eth_balance_wei() < gas * max_fee:
-            raise InsufficientFunds(
+            raise InsufficientFundsError(
                 f"wallet needs {Decimal(gas * max_fee).scaleb(-ETH_DECIMALS)} ETH for gas"
             )
         nonce = int(w3.eth.get_transaction_count(sender, "pending"))

@@ -11,7 +11,7 @@ finds it held and sends nothing. The lease is released when nothing was sent (ba
 funder low, nothing broadcast) so a later run may try again; once a transaction is broadcast the
 claim is kept even if confirming it fails, so a slow receipt never causes a second send.
 The funder's balance is re-read before every send; when it cannot cover a top-up plus its own
-gas and ``funder_reserve_eth``, the run stops (``FunderLow``) rather than sending a partial amount.
+gas and ``funder_reserve_eth``, the run stops (``FunderLowError``) rather than sending a partial amount.
 Sends from one process are serialized (one nonce sequence per funder key).
 """
 
@@ -39,7 +39,7 @@ def wei(eth: Decimal | str | int) -> int:
     return int(Decimal(str(eth)) * WEI_PER_ETH)
 
 
-class FunderLow(RuntimeError):
+class FunderLowError(RuntimeError):
     """The funder account cannot cover another top-up; fund it (an operator alert)."""
 
 
@@ -116,14 +116,14 @@ class GasFunder:
 
     # -- one user ---------------------------------------------------------------------------------
     def fund_if_needed(self, user_id: str, address: str) -> TopUp:
-        """Top ``address`` up to the target when under the threshold; raises ``FunderLow``."""
+        """Top ``address`` up to the target when under the threshold; raises ``FunderLowError``."""
         balance = self.balance_wei(address)
         if balance >= self.threshold_wei:
             return TopUp(user_id, address, "sufficient", balance)
         name = f"gas-topup#{user_id}"  # one lease per user, alive for a whole window from the top-up
         try:
             owner = leases.acquire(name, self.window_seconds, now=self._clock())
-        except leases.LeaseHeld:
+        except leases.LeaseHeldError:
             return TopUp(user_id, address, "already_funded", balance)
         sent = False
         try:
@@ -158,7 +158,7 @@ class GasFunder:
                     "gas funder is low",
                     extra={"funder": self.funder_address, "balance_wei": available, "needed_wei": needed},
                 )
-                raise FunderLow(f"funder {self.funder_address} holds {available} wei, needs {needed}")
+                raise FunderLowError(f"funder {self.funder_address} holds {available} wei, needs {needed}")
             funder = w3.to_checksum_address(self.funder_address)
             tx = {
                 "to": w3.to_checksum_address(to),
@@ -191,7 +191,7 @@ class GasFunder:
         for index, (user_id, address) in enumerate(pending):
             try:
                 results.append(self.fund_if_needed(user_id, address))
-            except FunderLow as exc:
+            except FunderLowError as exc:
                 results.extend(TopUp(u, a, "funder_low", 0, error=str(exc)) for u, a in pending[index:])
                 break
             except Exception as exc:

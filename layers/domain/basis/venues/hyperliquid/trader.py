@@ -53,7 +53,7 @@ class Realized:
     funding: Decimal  # positive: received
 
 
-class InsufficientWithdrawable(ValueError):
+class InsufficientWithdrawableError(ValueError):
     """A withdrawal larger than Hyperliquid's ``withdrawable`` (5.2a); carries the exact amount available."""
 
     def __init__(self, requested: Decimal, available: Decimal) -> None:
@@ -61,7 +61,7 @@ class InsufficientWithdrawable(ValueError):
         self.requested, self.available = requested, available
 
 
-class ReadOnlyTrader(RuntimeError):
+class ReadOnlyTraderError(RuntimeError):
     """A signed action on a trader built without an exchange (read-only)."""
 
 
@@ -213,7 +213,7 @@ class HyperliquidTrader:
     # -- signed actions --------------------------------------------------------------------------
     def _exchange(self) -> PrivyHyperliquidExchange:
         if self.exchange is None:
-            raise ReadOnlyTrader("this HyperliquidTrader has no exchange: it cannot sign")
+            raise ReadOnlyTraderError("this HyperliquidTrader has no exchange: it cannot sign")
         return self.exchange
 
     def set_leverage(self, coin: str, leverage: int, *, cross: bool = True) -> None:
@@ -264,6 +264,6 @@ class HyperliquidTrader:
             raise ValueError(f"a withdrawal must exceed the {WITHDRAW_FEE_USDC} USDC fee")
         available = self.get_withdrawable_balance()
         if amount > available:
-            raise InsufficientWithdrawable(amount, available)
+            raise InsufficientWithdrawableError(amount, available)
         parse_exchange_response(self._exchange().withdraw(format(amount.normalize(), "f"), destination))
         return amount - WITHDRAW_FEE_USDC
