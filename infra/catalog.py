@@ -79,6 +79,41 @@ class StateMachine:
 API_PREFIX = "/api/v1"
 PUBLIC_PATHS: tuple[str, ...] = (f"{API_PREFIX}/health", f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs")
 
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    """What API Gateway itself answers (before or instead of the API function), in the API's error
+    shape. ``kind`` is API Gateway's response type; CDK installs these, the local gateway serves them."""
+
+    kind: str
+    status: int
+    code: str
+    message: str
+
+    def body(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+GATEWAY_RESPONSES: tuple[GatewayResponse, ...] = (
+    GatewayResponse("UNAUTHORIZED", 401, "unauthorized", "a valid bearer token is required"),
+    GatewayResponse("ACCESS_DENIED", 403, "forbidden", "this token may not call this resource"),
+    # API Gateway's answer for a path or method it has no resource for.
+    GatewayResponse("MISSING_AUTHENTICATION_TOKEN", 403, "no_resource", "no such resource"),
+    GatewayResponse("AUTHORIZER_FAILURE", 500, "authorizer_error", "the authorizer failed; retry later"),
+    GatewayResponse("REQUEST_TOO_LARGE", 413, "payload_too_large", "the body is larger than 10 MB"),
+    GatewayResponse("DEFAULT_5XX", 502, "bad_gateway", "the API did not answer properly; it has been logged"),
+)
+CORS_ALLOWED_HEADERS: tuple[str, ...] = ("Authorization", "Content-Type", "Idempotency-Key")
+CORS_MAX_AGE_SECONDS = 600
+
+
+def gateway_response(kind: str) -> GatewayResponse:
+    for response in GATEWAY_RESPONSES:
+        if response.kind == kind:
+            return response
+    raise KeyError(f"no gateway response {kind!r} in infra/catalog.py")
+
+
 FUNCTIONS: tuple[Function, ...] = (
     Function("api", "REST API: health, OpenAPI, auth, wallets", timeout_seconds=29),
     Function(

@@ -30,6 +30,8 @@ class Deployment:
     privy_app_id: str
     privy_verification_key: str
     alarm_email: str | None = None
+    # Browser origins allowed to call the API (context "cors_allowed_origins", comma-separated).
+    cors_allowed_origins: tuple[str, ...] = ()
 
     @property
     def prefix(self) -> str:
@@ -68,6 +70,9 @@ class Deployment:
             privy_app_id=str(privy["privy_app_id"] or "unset-privy-app-id"),
             privy_verification_key=str(privy["privy_verification_key"] or "unset"),
             alarm_email=get("alarm_email"),
+            cors_allowed_origins=tuple(
+                origin.strip() for origin in str(get("cors_allowed_origins", "")).split(",") if origin.strip()
+            ),
         )
 
     def environment(self) -> dict[str, str]:
@@ -81,4 +86,6 @@ class Deployment:
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         env.update({f"BASIS_{key.upper()}": url for key, url in self.endpoints.items()})
+        if self.cors_allowed_origins:
+            env["BASIS_CORS_ALLOWED_ORIGINS"] = ",".join(self.cors_allowed_origins)
         return env

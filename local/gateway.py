@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from infra.catalog import API_PREFIX, PUBLIC_PATHS
+from infra.catalog import API_PREFIX, PUBLIC_PATHS, gateway_response
 from local.httpservice import LocalService, json_response
 from local.lambdas import LocalLambdas
 
@@ -35,10 +35,19 @@ def _is_public(method: str, path: str) -> bool:
     return method in PUBLIC_METHODS and _public_resource(path)
 
 
+def _utf8(raw: bytes) -> bool:
+    """A body that is not UTF-8 travels base64-encoded, as a binary one does: never mangled."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def proxy_event(request: Request, authorizer: dict[str, Any] | None) -> dict[str, Any]:
     raw = request.get_data()
     text_types = ("application/json", "text/", "application/x-www-form-urlencoded")
-    is_text = not raw or any(t in (request.content_type or "") for t in text_types)
+    is_text = not raw or (any(t in (request.content_type or "") for t in text_types) and _utf8(raw))
     proxy = request.path[len(API_PREFIX) + 1 :] if request.path.startswith(API_PREFIX + "/") else request.path
     return {
         "resource": f"{API_PREFIX}/{{proxy+}}",
@@ -112,21 +121,27 @@ class LocalGateway(LocalService):
         if not request.path.startswith(API_PREFIX + "/") or (
             _public_resource(request.path) and not _is_public(request.method, request.path)
         ):
-            return json_response({"message": "Missing Authentication Token"}, 403)
+            return self._gateway("MISSING_AUTHENTICATION_TOKEN")
         context = None
         if not _is_public(request.method, request.path):
             decision = self.lambdas.invoke("authorizer", authorizer_event(request))
             if decision.error is not None:
                 if decision.error["errorMessage"] == "Unauthorized":
-                    return json_response({"message": "Unauthorized"}, 401)
-                return json_response({"message": "AuthorizerConfigurationException"}, 500)
+                    return self._gateway("UNAUTHORIZED")
+                return self._gateway("AUTHORIZER_FAILURE")
             if not _allowed(decision.payload):
-                return json_response({"message": "User is not authorized to access this resource"}, 403)
+                return self._gateway("ACCESS_DENIED")
             context = {**decision.payload.get("context", {}), "principalId": decision.payload["principalId"]}
         result = self.lambdas.invoke("api", proxy_event(request, context))
         if result.error is not None:
-            return json_response({"message": "Internal server error"}, 502)
+            return self._gateway("DEFAULT_5XX")
         return self._to_http(result.payload)
+
+    @staticmethod
+    def _gateway(kind: str) -> Response:
+        """What API Gateway answers itself: the catalog's gateway responses (CDK installs the same)."""
+        answer = gateway_response(kind)
+        return json_response(answer.body(), answer.status)
 
     @staticmethod
     def _to_http(payload: dict[str, Any]) -> Response:
@@ -136,6 +151,5 @@ class LocalGateway(LocalService):
         for key, value in (payload.get("headers") or {}).items():
             response.headers[key] = value
         for key, values in (payload.get("multiValueHeaders") or {}).items():
-            for value in values:
-                response.headers.add(key, value)
+            response.headers.setlist(key, values)  # replaces the default, never a second copy
         return response

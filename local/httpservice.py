@@ -212,7 +212,7 @@ class LocalService:
         raw = request.get_data(cache=True)
         try:
             body: Any = json.loads(raw) if raw else None
-        except ValueError:
+        except (ValueError, RecursionError):  # kept as text: not JSON, or nested too deep to parse
             body = raw.decode("utf-8", "replace")
         headers = {
             k: ("<redacted>" if k.lower() in REDACTED_HEADERS else v) for k, v in request.headers.items()

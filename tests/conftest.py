@@ -6,10 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from local.stack import LocalStack
+from tests.api_client import ApiClient
+from tests.helpers import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,3 +36,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield local
     finally:
         local.stop()
+
+
+@pytest.fixture
+def api_client(stack: LocalStack) -> ApiClient:
+    return ApiClient(stack)
+
+
+@pytest.fixture
+def signed_in_user(api_client: ApiClient) -> str:
+    """A new user who signed in through the API and whose two server wallets are ready."""
+    return sign_in(api_client.stack)
+
+
+@pytest.fixture
+def privy_wallets(api_client: ApiClient, signed_in_user: str) -> dict[str, Any]:
+    """``signed_in_user``'s server wallets as the API reports them (ids and addresses per chain)."""
+    wallets: dict[str, Any] = api_client.get("/wallets/server", user=signed_in_user).json()
+    return wallets

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import requests
 
 from local.stack import LocalStack
+from tests.api_client import ApiClient, new_user_id
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30, poll: float = 0.2) -> Any:
@@ -25,11 +25,10 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30, poll: float = 0.
 
 def sign_in(stack: LocalStack, prefix: str = "user") -> str:
     """A user who signed in through the API; returns once provisioning stored both wallets."""
-    user_id = f"did:privy:{prefix}-{uuid.uuid4().hex[:10]}"
-    headers = {"Authorization": f"Bearer {stack.privy.issue_token(user_id)}"}
-    api = f"{stack.url('api')}/api/v1"
-    assert requests.post(f"{api}/auth/sync", headers=headers, timeout=30).status_code == 200
-    wait_for(lambda: requests.get(f"{api}/wallets/server", headers=headers, timeout=30).json()["ready"])
+    api = ApiClient(stack)
+    user_id = new_user_id(prefix)
+    assert api.post("/auth/sync", user=user_id).status_code == 200
+    wait_for(lambda: api.get("/wallets/server", user=user_id).json()["ready"])
     return user_id
 
 

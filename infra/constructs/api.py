@@ -3,13 +3,21 @@ the public paths of the catalog (health, OpenAPI document, Swagger UI)."""
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.catalog import API_PREFIX, PUBLIC_PATHS
+from infra.catalog import (
+    API_PREFIX,
+    CORS_ALLOWED_HEADERS,
+    CORS_MAX_AGE_SECONDS,
+    GATEWAY_RESPONSES,
+    PUBLIC_PATHS,
+)
 from infra.nag import acknowledge
 
 AUTHORIZER_CACHE_SECONDS = 60
@@ -25,6 +33,7 @@ class RestApi(Construct):
         stage: str,
         handler: lambda_.IFunction,
         authorizer: lambda_.IFunction,
+        cors_allowed_origins: tuple[str, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         access_logs = logs.LogGroup(
@@ -60,7 +69,25 @@ class RestApi(Construct):
                 ),
             ),
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            # Preflight answered by API Gateway, without the authorizer; the API function adds
+            # Access-Control-Allow-Origin to real responses from the same list (BASIS_CORS_ALLOWED_ORIGINS).
+            default_cors_preflight_options=apigw.CorsOptions(
+                allow_origins=list(cors_allowed_origins),
+                allow_methods=apigw.Cors.ALL_METHODS,
+                allow_headers=list(CORS_ALLOWED_HEADERS),
+                max_age=cdk.Duration.seconds(CORS_MAX_AGE_SECONDS),
+            )
+            if cors_allowed_origins
+            else None,
         )
+        for response in GATEWAY_RESPONSES:
+            self.api.add_gateway_response(
+                response.kind,
+                type=apigw.ResponseType.of(response.kind),
+                # DEFAULT_5XX keeps the status that happened; the others have one status each.
+                status_code=None if response.kind.startswith("DEFAULT_") else str(response.status),
+                templates={"application/json": json.dumps(response.body())},
+            )
         acknowledge(
             self.api,
             "API Gateway's account-level logging role uses the documented AWS-managed "

@@ -101,6 +101,7 @@ class ServiceStack(cdk.Stack):
             stage=deployment.stage,
             handler=self.functions["api"],
             authorizer=self.functions["authorizer"],
+            cors_allowed_origins=deployment.cors_allowed_origins,
         )
         for rule in EVENT_RULES:
             events.Rule(

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
 
 from basis.models import ALL_MODELS
-from infra.catalog import FUNCTIONS, QUEUES, SCHEDULES, STATE_MACHINES, function
+from infra.catalog import FUNCTIONS, GATEWAY_RESPONSES, QUEUES, SCHEDULES, STATE_MACHINES, function
 from infra.constructs.state_machines import placeholders
 from infra.summary import infra_summary
 from infra.tables import all_table_specs
-from tests.infra.conftest import Synth
+from tests.infra.conftest import Synth, synthesize
 
 pytestmark = pytest.mark.infra
 
@@ -140,6 +141,44 @@ def test_api_routes_public_paths_without_the_authorizer(synth: Synth) -> None:
         r["Properties"]["PathPart"] for r in template.find_resources("AWS::ApiGateway::Resource").values()
     }
     assert {"api", "v1", "{proxy+}", "health", "openapi.json", "docs"} <= paths
+
+
+def test_gateway_answers_its_own_errors_in_the_api_error_shape(synth: Synth) -> None:
+    template = Template.from_json(synth.templates["service"])
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+    }
+    assert set(responses) == {r.kind for r in GATEWAY_RESPONSES}
+    unauthorized = responses["UNAUTHORIZED"]
+    assert unauthorized["StatusCode"] == "401"
+    body = json.loads(unauthorized["ResponseTemplates"]["application/json"])
+    assert body == {"error": {"code": "unauthorized", "message": "a valid bearer token is required"}}
+    assert "StatusCode" not in responses["DEFAULT_5XX"]  # keeps the status that happened
+
+
+def test_cors_preflight_follows_the_configured_origins(tmp_path: Path) -> None:
+    plain = Template.from_json(synthesize(tmp_path / "plain").templates["service"])
+    assert not [
+        m
+        for m in plain.find_resources("AWS::ApiGateway::Method").values()
+        if m["Properties"]["HttpMethod"] == "OPTIONS"
+    ]
+    origins = "https://app.example.com,https://beta.example.com"
+    service = synthesize(tmp_path / "cors", {"cors_allowed_origins": origins}).templates["service"]
+    template = Template.from_json(service)
+    options = [
+        m["Properties"]
+        for m in template.find_resources("AWS::ApiGateway::Method").values()
+        if m["Properties"]["HttpMethod"] == "OPTIONS"
+    ]
+    assert options and all(o["AuthorizationType"] == "NONE" for o in options)
+    api_env = next(
+        f["Properties"]["Environment"]["Variables"]
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if f["Properties"].get("FunctionName", "").endswith("-api")
+    )
+    assert api_env["BASIS_CORS_ALLOWED_ORIGINS"] == origins
 
 
 def test_dashboard_and_alarms_exist(synth: Synth) -> None:

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from basis.identity.tokens import (
+    CLOCK_LEEWAY_SECONDS,
     AuthError,
     Principal,
     authenticate,
@@ -64,7 +65,7 @@ def test_privy_token_gives_the_user(privy_keys: tuple[str, str]) -> None:
     [
         ({"aud": "another-app"}, "audience"),
         ({"iss": "evil.io"}, "issuer"),
-        ({"exp": int(time.time()) - 10}, "expired"),
+        ({"exp": int(time.time()) - CLOCK_LEEWAY_SECONDS - 1}, "expired"),
     ],
 )
 def test_privy_token_claims_are_enforced(privy_keys: tuple[str, str], overrides: dict, reason: str) -> None:
@@ -116,7 +117,50 @@ def test_service_tokens_must_be_short_lived() -> None:
         issue_service_token(SECRET, "did:privy:bob", ttl=3600)
     now = int(time.time())
     long_lived = jwt.encode(
-        {"iss": "basis-internal", "sub": "u", "iat": now, "exp": now + 3600}, SECRET, algorithm="HS256"
+        {"iss": "basis-internal", "sub": "did:privy:u", "iat": now, "exp": now + 3600},
+        SECRET,
+        algorithm="HS256",
     )
     with pytest.raises(AuthError, match="lifetime"):
         verify_service_token(long_lived, SECRET)
+
+
+def test_a_token_issued_slightly_in_the_future_is_accepted(privy_keys: tuple[str, str]) -> None:
+    private, public = privy_keys
+    now = int(time.time())
+    ahead = privy_token(private, iat=now + 1, nbf=now + 1)
+    assert auth(f"Bearer {ahead}", public).user_id == "did:privy:alice"
+    too_far = privy_token(private, iat=now + CLOCK_LEEWAY_SECONDS + 5)
+    with pytest.raises(AuthError, match=r"(?i)not yet valid|issued"):
+        auth(f"Bearer {too_far}", public)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "did:privy:" + "a" * 65,  # past the accepted 64
+        "did:privy:" + "a" * 2100,  # past DynamoDB's 2 KB key limit
+        "did:privy:Alice",  # upper case
+        "did:privy:",
+        "did:privy:-x",
+        "did:privy:a\ud800b",  # lone surrogate
+        "did:privy:a b",
+        "alice",
+        12345,
+    ],
+)
+def test_subjects_outside_the_user_id_format_are_refused(
+    privy_keys: tuple[str, str], subject: object
+) -> None:
+    private, public = privy_keys
+    with pytest.raises(AuthError, match=r"not a user id|Subject must be a string"):
+        auth(f"Bearer {privy_token(private, sub=subject)}", public)
+    if isinstance(subject, str):
+        with pytest.raises(AuthError, match="not a user id"):
+            verify_service_token(issue_service_token(SECRET, subject), SECRET)
+
+
+def test_privy_style_ids_are_accepted(privy_keys: tuple[str, str]) -> None:
+    private, public = privy_keys
+    privy_id = "did:privy:cm3np4u9j00ab1234567890xy"  # Privy's own: 25 lowercase alphanumerics
+    assert auth(f"Bearer {privy_token(private, sub=privy_id)}", public).user_id == privy_id

@@ -1,33 +1,73 @@
-"""Builds the API resolver: every router, the OpenAPI document and the Swagger UI under /api/v1."""
+"""Builds the API resolver: every router, the error handlers, the OpenAPI document (with its
+security scheme) and the Swagger UI under /api/v1."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from typing import Any
 
-from basis.api import auth, health, wallet_health, wallets
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from basis.api import auth, edge, errors, health, wallet_health, wallets
+from basis.api.settings import ApiSettings
+from basis.platform.config import load
 from basis.platform.observability import logger
 
 API_PREFIX = "/api/v1"
 TITLE = "Basis server wallets API"
 VERSION = "1.0.0"
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearer": HTTPBearer(
+        bearerFormat="JWT",
+        description="A Privy access token (ES256) of the signed-in user, or an internal service token",
+    )
+}
+
+
+class GuardedResolver(APIGatewayRestResolver):
+    """The REST resolver with ``basis.api.edge`` in front: a request the edge refuses never reaches
+    Powertools' body parsing or a route (its validation runs before any middleware could)."""
+
+    def _resolve(self) -> ResponseBuilder:
+        refusal = edge.refusal(self.current_event)
+        if refusal is None:
+            return super()._resolve()
+        logger.info("request refused at the edge", extra={"status": refusal.status, "code": refusal.code})
+        return ResponseBuilder(
+            response=errors.error_response(refusal.status, refusal.code, refusal.message),
+            serializer=self._serializer,
+        )
+
+
+def _cors(settings: ApiSettings) -> CORSConfig | None:
+    origins = settings.cors_allowed_origins
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=list(origins[1:]),
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        max_age=600,
+    )
 
 
 def create_app() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = GuardedResolver(enable_validation=True, cors=_cors(load(ApiSettings)))
+    app.configure_openapi(
+        title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES, security=[{"bearer": []}]
+    )
+    errors.register(app)
     for module in (health, wallet_health, auth, wallets):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
     def openapi_document() -> Response[str]:
-        return Response(
-            status_code=200,
-            content_type="application/json",
-            body=app.get_openapi_json_schema(title=TITLE, version=VERSION),
-        )
+        return Response(status_code=200, content_type="application/json", body=app.get_openapi_json_schema())
 
     @app.not_found
-    def not_found(exc: NotFoundError) -> Response[dict[str, str]]:
+    def not_found(exc: NotFoundError) -> Response[dict[str, Any]]:
         """No route (404), a known path with another method (405), or a route's own NotFoundError."""
         path, method = app.current_event.path, app.current_event.http_method
         allowed = sorted(
@@ -35,18 +75,17 @@ def create_app() -> APIGatewayRestResolver:
         )
         if allowed and method not in allowed:
             logger.info("method not allowed", extra={"path": path, "method": method, "allowed": allowed})
-            return Response(
-                status_code=405,
-                content_type="application/json",
+            return errors.error_response(
+                405,
+                "method_not_allowed",
+                f"{method} is not allowed on {path}",
                 headers={"Allow": ", ".join(allowed)},
-                body={"error": "method_not_allowed", "path": path, "allowed": ", ".join(allowed)},
+                allowed=allowed,
             )
-        body = {"error": "not_found", "path": path}
         if allowed:  # the route exists and said what is missing
-            body["message"] = str(exc.msg)
-        else:
-            logger.info("no route", extra={"path": path, "method": method})
-        return Response(status_code=404, content_type="application/json", body=body)
+            return errors.error_response(404, "not_found", str(exc.msg))
+        logger.info("no route", extra={"path": path, "method": method})
+        return errors.error_response(404, "no_route", f"no route {method} {path}")
 
     app.enable_swagger(path=f"{API_PREFIX}/docs", title=TITLE, version=VERSION)
     return app

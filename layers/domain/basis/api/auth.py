@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pynamodb.exceptions import DoesNotExist
 
+from basis.api.errors import route_responses
 from basis.api.principal import current_principal
 from basis.api.schemas import CheckResponse, MeResponse, ServerAddresses, SyncRequest, SyncResponse
 from basis.identity import signin
 from basis.models import User
+from basis.platform.errors import UserNotFoundError
 from basis.wallets.provisioning import ServerWallets, get_user_wallets
 
 router = APIGatewayRouter()
 
 
-@router.post("/auth/sync", summary="Upsert the signed-in user; wallets are provisioned in the background")
+@router.post(
+    "/auth/sync",
+    summary="Upsert the signed-in user; wallets are provisioned in the background",
+    responses=route_responses(
+        SyncResponse, "the user, and whether wallets are on their way", 400, 401, 405, 413, 415, 422
+    ),
+)
 def sync(body: SyncRequest | None = None) -> SyncResponse:
     principal = current_principal(router.current_event)
     result = signin.sync(principal.user_id, email=str(body.email) if body and body.email else None)
@@ -27,7 +34,11 @@ def sync(body: SyncRequest | None = None) -> SyncResponse:
     )
 
 
-@router.get("/auth/check", summary="Is the token valid, and the caller's server addresses")
+@router.get(
+    "/auth/check",
+    summary="Is the token valid, and the caller's server addresses",
+    responses=route_responses(CheckResponse, "the caller", 400, 401, 405),
+)
 def check() -> CheckResponse:
     principal = current_principal(router.current_event)
     wallets = get_user_wallets(principal.user_id) or ServerWallets()
@@ -36,13 +47,17 @@ def check() -> CheckResponse:
     )
 
 
-@router.get("/auth/me", summary="The signed-in user's profile and server addresses")
+@router.get(
+    "/auth/me",
+    summary="The signed-in user's profile and server addresses",
+    responses=route_responses(MeResponse, "the profile", 400, 401, 404, 405),
+)
 def me() -> MeResponse:
     principal = current_principal(router.current_event)
     try:
         user = User.get(principal.user_id)
     except DoesNotExist as exc:
-        raise NotFoundError("user not found: sign in first (POST /api/v1/auth/sync)") from exc
+        raise UserNotFoundError(principal.user_id) from exc
     return MeResponse(
         user_id=user.user_id,
         email=user.email,

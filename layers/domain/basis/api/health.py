@@ -1,4 +1,4 @@
-"""``GET /api/v1/health``: is every dependency of this deployment reachable?"""
+"""``GET /api/v1/health`` (public, cached up/down) and ``GET /api/v1/health/dependencies`` (admin)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,17 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel
 
-from basis.platform import dependencies as health_service
+from basis.api.errors import error_responses, json_response
+from basis.api.principal import require_admin
+from basis.platform import dependencies, dependency_status
 from basis.platform.config import get_settings
 
 router = APIGatewayRouter()
+
+
+class PublicHealth(BaseModel):
+    status: str
+    dependencies: dict[str, str]
 
 
 class DependencyHealth(BaseModel):
@@ -26,20 +33,34 @@ class HealthReport(BaseModel):
 
 @router.get(
     "/health",
-    summary="Reachability of every dependency",
+    summary="Is each dependency up (from a probe at most 10 s old); public",
+    security=[{}],  # public: no token needed
     responses={
-        200: {
-            "description": "every dependency answered",
-            "content": {"application/json": {"model": HealthReport}},
-        },
-        503: {
-            "description": "at least one dependency did not answer",
-            "content": {"application/json": {"model": HealthReport}},
-        },
+        200: json_response(PublicHealth, "every dependency answered"),
+        **error_responses(400, 405),
+        503: json_response(PublicHealth, "at least one dependency did not answer"),
     },
 )
-def health() -> Response[HealthReport]:
-    report = HealthReport.model_validate(health_service.check(get_settings()))
+def health() -> Response[PublicHealth]:
+    view = dependency_status.current(get_settings())
+    body = PublicHealth(status=view.status, dependencies=view.dependencies)
+    return Response(
+        status_code=200 if view.status == "ok" else 503, content_type="application/json", body=body
+    )
+
+
+@router.get(
+    "/health/dependencies",
+    summary="Each dependency's probe: latency and detail; admin only",
+    responses={
+        200: json_response(HealthReport, "every dependency answered"),
+        **error_responses(400, 401, 403, 405),
+        503: json_response(HealthReport, "at least one dependency did not answer"),
+    },
+)
+def dependency_details() -> Response[HealthReport]:
+    require_admin(router.current_event)
+    report = HealthReport.model_validate(dependencies.check(get_settings()))
     return Response(
         status_code=200 if report.status == "ok" else 503, content_type="application/json", body=report
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
+from aws_lambda_powertools.event_handler.exceptions import ForbiddenError, UnauthorizedError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from basis.identity.tokens import Principal
@@ -16,3 +16,11 @@ def current_principal(event: APIGatewayProxyEvent) -> Principal:
     return Principal(
         user_id=str(user_id), kind=str(context.get("kind", "user")), role=str(context.get("role", "user"))
     )
+
+
+def require_admin(event: APIGatewayProxyEvent) -> Principal:
+    """The caller, if it is an admin service token; 403 for anyone else."""
+    principal = current_principal(event)
+    if principal.role != "admin":
+        raise ForbiddenError("admin only")
+    return principal

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from basis.wallets.provisioning import ServerWallets
 
+# Printable ASCII only, one "@", a dotted domain: no control characters, spaces or quotes stored.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$"
+
 
 class SyncRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     email: str | None = Field(
-        None,
-        max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        description="the user's email, if Privy knows it",
+        None, max_length=254, pattern=EMAIL_PATTERN, description="the user's email, if Privy knows it"
     )
 
 

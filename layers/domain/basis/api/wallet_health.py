@@ -6,11 +6,11 @@ any other caller gets 403. Backed by the signing ledger (24 h) and the shared ci
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.exceptions import ForbiddenError
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel
 
-from basis.api.principal import current_principal
+from basis.api.errors import route_responses
+from basis.api.principal import require_admin
 from basis.signing.breaker import SharedCircuitBreaker
 from basis.signing.health import wallet_health
 
@@ -38,9 +38,11 @@ class WalletHealthReport(BaseModel):
     circuit_breaker: BreakerState
 
 
-@router.get("/health/wallets", summary="Wallets, signing totals (1 h / 24 h), breaker state; admin only")
+@router.get(
+    "/health/wallets",
+    summary="Wallets, signing totals (1 h / 24 h), breaker state; admin only",
+    responses=route_responses(WalletHealthReport, "the report", 400, 401, 403, 405),
+)
 def wallets_health() -> WalletHealthReport:
-    principal = current_principal(router.current_event)
-    if principal.role != "admin":
-        raise ForbiddenError("admin only")
+    require_admin(router.current_event)
     return WalletHealthReport.model_validate(wallet_health(SharedCircuitBreaker()))

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from basis.api.errors import route_responses
 from basis.api.principal import current_principal
 from basis.api.schemas import ServerWalletsResponse
 from basis.identity import signin
+from basis.platform.errors import UserNotFoundError
 from basis.wallets.provisioning import get_user_wallets
 
 router = APIGatewayRouter()
 
 
-@router.get("/wallets/server", summary="Server wallet ids and addresses; ready=false while provisioning")
+@router.get(
+    "/wallets/server",
+    summary="Server wallet ids and addresses; ready=false while provisioning",
+    responses=route_responses(ServerWalletsResponse, "the wallets", 400, 401, 404, 405),
+)
 def server_wallets() -> ServerWalletsResponse:
     principal = current_principal(router.current_event)
     wallets = get_user_wallets(principal.user_id)
     if wallets is None:
-        raise NotFoundError("user not found: sign in first (POST /api/v1/auth/sync)")
+        raise UserNotFoundError(principal.user_id)
     if not wallets.complete:
         signin.request_wallets(principal.user_id)
     return ServerWalletsResponse(

@@ -5,6 +5,7 @@ alone, so a token cannot switch verification paths (alg confusion).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -13,6 +14,14 @@ import jwt
 PRIVY_ISSUER = "privy.io"
 SERVICE_ISSUER = "basis-internal"
 SERVICE_TOKEN_MAX_TTL = 300
+# Clocks of Privy, this platform and the caller differ a little: a token issued up to this many
+# seconds "in the future" (iat/nbf) or expired this many seconds ago is still accepted.
+CLOCK_LEEWAY_SECONDS = 30
+# The user ids this platform accepts, for every token kind. Privy's own are "did:privy:" + 25
+# lowercase alphanumerics; the accepted superset is 1-64 lowercase alphanumerics and hyphens after
+# the prefix (test and operator ids such as "did:privy:alice-1"). Anything else -- longer ids that
+# cannot be a DynamoDB key, other characters, lone surrogates -- is refused at the authorizer.
+USER_ID_PATTERN = re.compile(r"did:privy:[a-z0-9][a-z0-9-]{0,63}")
 
 
 class AuthError(Exception):
@@ -24,6 +33,12 @@ class Principal:
     user_id: str
     kind: str  # "user" (Privy sign-in) | "service" (internal caller acting for user_id)
     role: str = "user"  # "user" | "admin"
+
+
+def _user_id(subject: object) -> str:
+    if not isinstance(subject, str) or not USER_ID_PATTERN.fullmatch(subject):
+        raise AuthError("the token's subject is not a user id this platform accepts")
+    return subject
 
 
 def _bearer(header: str | None) -> str:
@@ -44,10 +59,11 @@ def verify_privy_token(token: str, verification_key: str, app_id: str) -> Princi
             audience=app_id,
             issuer=PRIVY_ISSUER,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            leeway=CLOCK_LEEWAY_SECONDS,
         )
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid Privy token: {exc}") from exc
-    return Principal(user_id=str(claims["sub"]), kind="user")
+    return Principal(user_id=_user_id(claims["sub"]), kind="user")
 
 
 def issue_service_token(secret: str, user_id: str, *, role: str = "user", ttl: int = 60) -> str:
@@ -66,6 +82,7 @@ def verify_service_token(token: str, secret: str) -> Principal:
             algorithms=["HS256"],
             issuer=SERVICE_ISSUER,
             options={"require": ["exp", "iat", "iss", "sub"]},
+            leeway=CLOCK_LEEWAY_SECONDS,
         )
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid service token: {exc}") from exc
@@ -74,7 +91,7 @@ def verify_service_token(token: str, secret: str) -> Principal:
     role = str(claims.get("role", "user"))
     if role not in {"user", "admin"}:
         raise AuthError(f"unknown role {role!r}")
-    return Principal(user_id=str(claims["sub"]), kind="service", role=role)
+    return Principal(user_id=_user_id(claims["sub"]), kind="service", role=role)
 
 
 def authenticate(header: str | None, *, privy_key: str, app_id: str, service_secret: str) -> Principal:
