@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.catalog import EVENT_BUS
 from local.chains.dev_accounts import GAS_FUNDER
 from local.dynamodb import DynamoDBLocal
 from local.httpservice import ServedApp
@@ -110,11 +111,11 @@ class LocalStack:
             "BASIS_SOLANA_RPC_URL": self.url("solana"),
             "BASIS_ASGARD_API_URL": self.url("asgard"),
             "BASIS_SECRET_NAME": f"{PREFIX}secrets",
+            "BASIS_EVENT_BUS_NAME": f"{PREFIX}{EVENT_BUS}",
         }
         if self.resources is not None:
             env["BASIS_SCAN_QUEUE_URL"] = self.resources.queues["scan"]["url"]
             env["BASIS_DEPOSIT_SAGA_ARN"] = self.resources.state_machines["deposit-saga"]
-            env["BASIS_EVENT_BUS_NAME"] = self.resources.event_bus
         if self.privy is not None:
             env["BASIS_PRIVY_VERIFICATION_KEY"] = self.privy.verification_key
         return env
