@@ -86,7 +86,6 @@ class Deployment:
             "BASIS_PRIVY_VERIFICATION_KEY": self.privy_verification_key,
             "BASIS_SECRET_NAME": self.secret_name,
             "BASIS_EVENT_BUS_NAME": self.event_bus_name,
-            "POWERTOOLS_SERVICE_NAME": "basis",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         env.update({f"BASIS_{key.upper()}": url for key, url in self.endpoints.items()})

@@ -98,7 +98,6 @@ class LocalStack:
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "MOTO_PORT": str(self.ports["aws"]),
-            "POWERTOOLS_METRICS_NAMESPACE": "Basis",
             "POWERTOOLS_DEV": "false",
             "BASIS_STAGE": STAGE,
             "BASIS_AWS_ENDPOINT_URL": self.url("aws"),
@@ -122,11 +121,9 @@ class LocalStack:
 
     def _apply_environment(self) -> None:
         from basis.platform.config import get_settings
-        from basis.platform.secrets import get_secrets
 
         os.environ.update(self.environment())
         get_settings.cache_clear()
-        get_secrets.cache_clear()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -219,7 +216,6 @@ class LocalStack:
         from tools.privy_setup import create
 
         step = time.perf_counter()
-        privy_client.cache_clear()
         self.privy_ids, _ = create(privy_client(), self._secret_values["privy_authorization_key"], STAGE)
         self.timings.mark("privy_setup", step)
 

@@ -1,6 +1,7 @@
 """Cold-start cost of each function: importing its handler module in a fresh interpreter, with the
-environment a deployment gives it, reporting wall time, which heavy chain libraries it loaded and
-which settings classes it loaded without validating them at cold start."""
+environment a deployment gives it, reporting wall time, which heavy chain libraries it loaded,
+which settings classes it loaded without validating them at cold start, and whether its handler
+runs inside the Powertools tracer."""
 
 from __future__ import annotations
 
@@ -26,7 +27,12 @@ elapsed = time.perf_counter() - start
 from basis.platform.settings import _GETTERS
 unvalidated = sorted(c.__name__ for c, get in _GETTERS.items() if not get.cache_info().currsize)
 heavy = sorted(m for m in HEAVY if m in sys.modules)
-print(json.dumps({"seconds": elapsed, "heavy": heavy, "unvalidated_settings": unvalidated}))
+wrappers, fn = [], module.handler
+while fn is not None:
+    wrappers.append(fn.__code__.co_filename)
+    fn = getattr(fn, "__wrapped__", None)
+traced = any(f.endswith("aws_lambda_powertools/tracing/tracer.py") for f in wrappers)
+print(json.dumps({"seconds": elapsed, "heavy": heavy, "unvalidated_settings": unvalidated, "traced": traced}))
 """.replace("HEAVY", repr(HEAVY))
 
 DEPLOYED_ENV = {
@@ -43,7 +49,6 @@ DEPLOYED_ENV = {
     "BASIS_SCAN_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/basis-dev-scan",
     "BASIS_EVENT_BUS_NAME": "basis-dev-events",
     "BASIS_PRIVY_VERIFICATION_KEY": "-----BEGIN PUBLIC KEY-----\\nunused\\n-----END PUBLIC KEY-----",
-    "POWERTOOLS_METRICS_NAMESPACE": "Basis",
 }
 
 
