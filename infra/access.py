@@ -25,7 +25,7 @@ class Access:
 FUNCTION_ACCESS: dict[str, Access] = {
     "api": Access(
         read=("positions", "risk_tracking", "signing_ledger", "control"),
-        read_write=("users", "claims", "strategy_configs", "transfers", "spend_windows", "idempotency"),
+        read_write=("users", "claims", "strategy_configs", "transfers", "spend_windows"),
         put_events=True,
         start_executions=("deposit-saga",),
         secret=True,
@@ -34,7 +34,7 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),
     "deposit_saga": Access(read_write=("transfers",)),
     "provision_wallets": Access(
-        read_write=("users", "claims", "idempotency"),
+        read_write=("users", "claims"),
         secret=True,
         parameters=("privy",),  # basis.privy.ids: policy ids and key quorum
     ),

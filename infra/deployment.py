@@ -12,6 +12,8 @@ from typing import Any
 
 from constructs import Node
 
+from infra.catalog import EVENT_BUS
+
 ENDPOINT_DEFAULTS: dict[str, str] = {
     "privy_api_url": "https://api.privy.io",
     "hyperliquid_api_url": "https://api.hyperliquid.xyz",
@@ -46,6 +48,10 @@ class Deployment:
     def secret_name(self) -> str:
         return f"{self.prefix}secrets"
 
+    @property
+    def event_bus_name(self) -> str:
+        return f"{self.prefix}{EVENT_BUS}"
+
     @classmethod
     def from_context(cls, node: Node) -> Deployment:
         def get(key: str, default: Any = None) -> Any:
@@ -76,13 +82,15 @@ class Deployment:
         )
 
     def environment(self) -> dict[str, str]:
-        """The BASIS_* variables of ``basis.platform.config.Settings`` common to every function."""
+        """The variables common to every function: the platform settings (``basis.platform.config``)
+        and Privy's public token verification key (``basis.identity.settings``)."""
         env = {
             "BASIS_STAGE": self.stage,
             "BASIS_TABLE_PREFIX": self.prefix,
             "BASIS_PRIVY_APP_ID": self.privy_app_id,
+            "BASIS_PRIVY_VERIFICATION_KEY": self.privy_verification_key,
             "BASIS_SECRET_NAME": self.secret_name,
-            "POWERTOOLS_SERVICE_NAME": "basis",
+            "BASIS_EVENT_BUS_NAME": self.event_bus_name,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         env.update({f"BASIS_{key.upper()}": url for key, url in self.endpoints.items()})

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.catalog import EVENT_BUS
 from local.chains.dev_accounts import GAS_FUNDER
 from local.dynamodb import DynamoDBLocal
 from local.httpservice import ServedApp
@@ -97,7 +98,6 @@ class LocalStack:
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "MOTO_PORT": str(self.ports["aws"]),
-            "POWERTOOLS_METRICS_NAMESPACE": "Basis",
             "POWERTOOLS_DEV": "false",
             "BASIS_STAGE": STAGE,
             "BASIS_AWS_ENDPOINT_URL": self.url("aws"),
@@ -110,22 +110,20 @@ class LocalStack:
             "BASIS_SOLANA_RPC_URL": self.url("solana"),
             "BASIS_ASGARD_API_URL": self.url("asgard"),
             "BASIS_SECRET_NAME": f"{PREFIX}secrets",
+            "BASIS_EVENT_BUS_NAME": f"{PREFIX}{EVENT_BUS}",
         }
         if self.resources is not None:
             env["BASIS_SCAN_QUEUE_URL"] = self.resources.queues["scan"]["url"]
             env["BASIS_DEPOSIT_SAGA_ARN"] = self.resources.state_machines["deposit-saga"]
-            env["BASIS_EVENT_BUS_NAME"] = self.resources.event_bus
         if self.privy is not None:
             env["BASIS_PRIVY_VERIFICATION_KEY"] = self.privy.verification_key
         return env
 
     def _apply_environment(self) -> None:
         from basis.platform.config import get_settings
-        from basis.platform.secrets import get_secrets
 
         os.environ.update(self.environment())
         get_settings.cache_clear()
-        get_secrets.cache_clear()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -218,7 +216,6 @@ class LocalStack:
         from tools.privy_setup import create
 
         step = time.perf_counter()
-        privy_client.cache_clear()
         self.privy_ids, _ = create(privy_client(), self._secret_values["privy_authorization_key"], STAGE)
         self.timings.mark("privy_setup", step)
 

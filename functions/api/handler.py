@@ -3,7 +3,7 @@
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.api.app import create_app
-from basis.platform.observability import logger
+from basis.platform.observability import logger, tracer
 from basis.platform.runtime import bootstrap
 
 bootstrap()
@@ -11,5 +11,6 @@ app = create_app()
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)  # responses carry user data
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

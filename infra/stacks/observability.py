@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from basis.platform.observability import METRICS_NAMESPACE
 from infra.deployment import Deployment
 from infra.stacks.service import ServiceStack
 
@@ -103,7 +104,7 @@ class ObservabilityStack(cdk.Stack):
         denials = _signing("policy_denied", "Sum")
         alarm("signing-policy-denials", denials, "Privy or the preflight denied a signing request.")
         trips = cw.Metric(
-            namespace="Basis",
+            namespace=METRICS_NAMESPACE,
             metric_name="SigningBreakerOpened",
             period=PERIOD,
             statistic="Sum",
@@ -156,7 +157,7 @@ def _signing(result: str, statistic: str = "Sum") -> cw.MathExpression:
     """One signing result summed over chains (the EMF metric has result and chain dimensions)."""
     metrics = {
         f"{result}_{chain}": cw.Metric(
-            namespace="Basis",
+            namespace=METRICS_NAMESPACE,
             metric_name="SigningRequests",
             period=PERIOD,
             statistic=statistic,

@@ -14,7 +14,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.access import FUNCTION_ACCESS
-from infra.catalog import EVENT_BUS, EVENT_RULES, FUNCTIONS, QUEUES, SCHEDULES, STATE_MACHINES
+from infra.catalog import EVENT_RULES, FUNCTIONS, QUEUES, SCHEDULES, STATE_MACHINES
 from infra.constructs.api import RestApi
 from infra.constructs.functions import catalog_function, logical_name
 from infra.constructs.layers import layer_versions
@@ -59,7 +59,7 @@ class ServiceStack(cdk.Stack):
         self.queues = {
             q.name: QueueWithDlq(self, f"{logical_name(q.name)}Queue", queue=q, prefix=prefix) for q in QUEUES
         }
-        self.bus = events.EventBus(self, "EventBus", event_bus_name=f"{prefix}{EVENT_BUS}")
+        self.bus = events.EventBus(self, "EventBus", event_bus_name=deployment.event_bus_name)
         self.machine_arns = machine_arns = {
             m.name: self.format_arn(
                 service="states",
@@ -74,10 +74,6 @@ class ServiceStack(cdk.Stack):
         for fn in FUNCTIONS:
             access = FUNCTION_ACCESS[fn.name]
             env = deployment.environment()
-            if fn.name == "authorizer":
-                env["BASIS_PRIVY_VERIFICATION_KEY"] = deployment.privy_verification_key
-            if access.put_events:
-                env["BASIS_EVENT_BUS_NAME"] = self.bus.event_bus_name
             for queue in access.send_to:
                 env[f"BASIS_{queue.upper()}_QUEUE_URL"] = self.queues[queue].queue.queue_url
             for machine in access.start_executions:

@@ -1,5 +1,7 @@
 """Cold-start cost of each function: importing its handler module in a fresh interpreter, with the
-environment a deployment gives it, reporting wall time and which heavy chain libraries it loaded."""
+environment a deployment gives it, reporting wall time, which heavy chain libraries it loaded,
+which settings classes it loaded without validating them at cold start, and whether its handler
+runs inside the Powertools tracer."""
 
 from __future__ import annotations
 
@@ -22,7 +24,15 @@ spec = importlib.util.spec_from_file_location("handler", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 elapsed = time.perf_counter() - start
-print(json.dumps({"seconds": elapsed, "heavy": sorted(m for m in HEAVY if m in sys.modules)}))
+from basis.platform.settings import _GETTERS
+unvalidated = sorted(c.__name__ for c, get in _GETTERS.items() if not get.cache_info().currsize)
+heavy = sorted(m for m in HEAVY if m in sys.modules)
+wrappers, fn = [], module.handler
+while fn is not None:
+    wrappers.append(fn.__code__.co_filename)
+    fn = getattr(fn, "__wrapped__", None)
+traced = any(f.endswith("aws_lambda_powertools/tracing/tracer.py") for f in wrappers)
+print(json.dumps({"seconds": elapsed, "heavy": heavy, "unvalidated_settings": unvalidated, "traced": traced}))
 """.replace("HEAVY", repr(HEAVY))
 
 DEPLOYED_ENV = {
@@ -39,13 +49,13 @@ DEPLOYED_ENV = {
     "BASIS_SCAN_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/basis-dev-scan",
     "BASIS_EVENT_BUS_NAME": "basis-dev-events",
     "BASIS_PRIVY_VERIFICATION_KEY": "-----BEGIN PUBLIC KEY-----\\nunused\\n-----END PUBLIC KEY-----",
-    "POWERTOOLS_METRICS_NAMESPACE": "Basis",
 }
 
 
-def import_once(name: str) -> dict[str, object]:
+def import_once(name: str, deployed: dict[str, str] = DEPLOYED_ENV) -> dict[str, object]:
+    """Import the handler in a fresh interpreter with ``deployed`` as its ``BASIS_*`` environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BASIS_")}
-    env.update(DEPLOYED_ENV)
+    env.update(deployed)
     env["PYTHONPATH"] = str(ROOT / "layers" / "domain")
     handler = ROOT / "functions" / name / "handler.py"
     out = subprocess.run(

@@ -30,8 +30,8 @@ def run(n: int = 200) -> dict[str, object]:
 
     from basis.platform.observability import logger
     from basis.platform.secrets import get_secrets
+    from basis.policies.settings import PolicySettings
     from basis.signing.breaker import SharedCircuitBreaker
-    from basis.signing.settings import SigningSettings
     from basis.signing.signer import PrivyWalletSigner, jsonable
     from local.httpservice import ServedApp
     from tests.integration.test_signer import POLICY, order_typed_data, usdc_deposit
@@ -66,7 +66,7 @@ def run(n: int = 200) -> dict[str, object]:
                 policy=POLICY,
                 breaker=breaker,
                 client=client,
-                settings=SigningSettings(max_usdc_daily=Decimal(10**12)),
+                policy_settings=PolicySettings(max_usdc_daily=Decimal(10**12)),
                 authorization_key="",
             )
             typed, deposit = order_typed_data(), usdc_deposit(5_000_000)

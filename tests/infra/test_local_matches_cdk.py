@@ -20,7 +20,7 @@ def test_tables_queues_schedules_rules_and_state_machines_agree(stack: LocalStac
 
 def test_the_comparison_sees_real_content(stack: LocalStack) -> None:
     local = local_summary(stack)
-    assert len(local["tables"]) == 10 and local["tables"]["transfers"]["indexes"]["by_stage"]["sort"] == (
+    assert len(local["tables"]) == 9 and local["tables"]["transfers"]["indexes"]["by_stage"]["sort"] == (
         "updated_at",
         "S",
     )

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from basis.models import SigningRecord
 from basis.signing.breaker import TRIP_METRIC
-from basis.signing.telemetry import RESULTS
+from basis.signing.telemetry import RESULTS, SigningEvent, record
 from infra.stacks.observability import SIGNING_RESULTS
 from tests.infra.conftest import Synth
 
@@ -41,3 +44,31 @@ def test_dashboard_graphs_every_signing_result(synth: Synth) -> None:
     ]
     body = json.dumps(dashboards[0]["Properties"]["DashboardBody"])
     assert "Signing requests by result" in body and "SigningRequests" in body
+
+
+def test_the_signing_metrics_emitted_on_lambda_are_the_ones_the_alarms_watch(
+    synth: Synth, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CloudWatch matches a metric on its exact dimension set: one extra dimension (e.g. the
+    ``service`` Powertools adds when ``POWERTOOLS_SERVICE_NAME`` is set) and no alarm ever fires."""
+    for resource in synth.templates["service"]["Resources"].values():
+        if resource["Type"] == "AWS::Lambda::Function":
+            for key, value in resource["Properties"]["Environment"]["Variables"].items():
+                if key.startswith("POWERTOOLS_"):
+                    monkeypatch.setenv(key, value)
+    monkeypatch.setattr(SigningRecord, "save", lambda self, *args, **kwargs: None)
+    record(
+        SigningEvent("did:privy:u", "w", None, "ethereum", "eth_sendTransaction", None, "policy_denied", 1.0)
+    )
+    (emitted,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    (directive,) = emitted["_aws"]["CloudWatchMetrics"]
+
+    denials = _alarms(synth)["basis-dev-signing-policy-denials"]
+    watched = [m["MetricStat"]["Metric"] for m in denials["Metrics"] if "MetricStat" in m]
+    ethereum = next(m for m in watched if {"Name": "chain", "Value": "ethereum"} in m["Dimensions"])
+    assert directive["Namespace"] == ethereum["Namespace"]
+    assert directive["Metrics"][0]["Name"] == ethereum["MetricName"]
+    assert sorted(directive["Dimensions"][0]) == sorted(d["Name"] for d in ethereum["Dimensions"])
+    assert {d["Name"]: emitted[d["Name"]] for d in ethereum["Dimensions"]} == {
+        d["Name"]: d["Value"] for d in ethereum["Dimensions"]
+    }

@@ -104,6 +104,7 @@ def make_signer(
     breaker: SharedCircuitBreaker | None = None,
     user: str | None = None,
     wallet: tuple[str, str] | None = None,
+    policy_settings: PolicySettings | None = None,
     **settings: Any,
 ) -> PrivyWalletSigner:
     wallet_id, address = wallet or privy.wallet()
@@ -115,6 +116,7 @@ def make_signer(
         policy=POLICY if policy else None,
         breaker=breaker or SharedCircuitBreaker(f"b-{uuid.uuid4().hex[:8]}"),
         settings=SigningSettings(**{**FAST, **settings}),
+        policy_settings=policy_settings,
         client=privy.client,
         authorization_key="",
         sleep=lambda s: None,
@@ -224,7 +226,8 @@ def test_five_consecutive_failures_open_the_breaker_for_every_signer(privy: Priv
 
 def test_cap_refusal_makes_no_privy_call_and_the_ledger_and_health_count_it(privy: Privy) -> None:
     user = f"did:privy:cap-{uuid.uuid4().hex[:8]}"
-    signer = make_signer(privy, user=user, max_usdc_daily=Decimal(10))
+    daily_10_usdc = PolicySettings(max_usdc_per_tx=Decimal(10), max_usdc_daily=Decimal(10))
+    signer = make_signer(privy, user=user, policy_settings=daily_10_usdc)
     before = wallet_health(SharedCircuitBreaker())["signing"]["last_24h"]
     assert signer.sign_eth_transaction(usdc_deposit(6_000_000)).startswith("0x")
     with pytest.raises(SpendCapExceededError) as refused:

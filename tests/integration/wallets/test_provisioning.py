@@ -191,12 +191,8 @@ def test_missing_privy_ids_name_the_parameter_and_the_fix(
     stack: LocalStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("basis.privy.ids.parameter_name", lambda: "/basis/missing/privy")
-    load_privy_ids.cache_clear()
-    try:
-        with pytest.raises(ConfigurationError, match=r"/basis/missing/privy is missing.*privy_setup"):
-            load_privy_ids()
-    finally:
-        load_privy_ids.cache_clear()
+    with pytest.raises(ConfigurationError, match=r"/basis/missing/privy is missing.*privy_setup"):
+        load_privy_ids()
 
 
 def _has_parameter(stack: LocalStack) -> bool:

@@ -52,12 +52,21 @@ def test_environment_overrides(clean_env: pytest.MonkeyPatch) -> None:
         {"max_usdc_per_tx": 0},
         {"max_usdc_per_tx": 60000},  # over the daily cap
         {"minimum_bridge_deposit_usdc": 4},  # the real bridge loses deposits under 5 USDC
+        {"max_auto_bridge_usdc": 4},  # every automatic deposit would be refused
+        {"max_sol_daily": 0},
         {"solana_extra_program_ids": ["O0Il"]},
     ],
 )
 def test_bad_settings_are_refused(clean_env: pytest.MonkeyPatch, overrides: dict) -> None:
     with pytest.raises(ValidationError):
         PolicySettings(**overrides)
+
+
+def test_daily_caps_are_in_base_units(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("BASIS_MAX_SPL_DAILY", "7.5")
+    clean_env.setenv("BASIS_SPL_CAP_DECIMALS", "2")
+    caps = PolicySettings().daily_caps()
+    assert caps == {"USDC": 50_000_000_000, "SOL": 50_000_000_000, "SPL": 750}
 
 
 def test_conversions_are_exact() -> None:

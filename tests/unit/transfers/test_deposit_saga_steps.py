@@ -8,8 +8,9 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import GetError
 
 from basis.platform.errors import TransientError
+from basis.policies.settings import PolicySettings
 from basis.transfers import deposit_saga
-from basis.transfers.deposit_saga import SagaSettings, StepInput
+from basis.transfers.deposit_saga import StepInput
 
 
 def dynamodb_error(code: str) -> GetError:
@@ -24,7 +25,7 @@ def test_throttling_becomes_a_transient_error(code: str, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(deposit_saga.Transfer, "get", throttled)
     with pytest.raises(TransientError, match=code):
-        deposit_saga.run_step(StepInput(step="validate", user_id="u", transfer_id="t"), SagaSettings())
+        deposit_saga.run_step(StepInput(step="validate", user_id="u", transfer_id="t"), PolicySettings())
 
 
 def test_a_permanent_dynamodb_error_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,4 +34,4 @@ def test_a_permanent_dynamodb_error_is_not_retried(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(deposit_saga.Transfer, "get", denied)
     with pytest.raises(GetError):
-        deposit_saga.run_step(StepInput(step="validate", user_id="u", transfer_id="t"), SagaSettings())
+        deposit_saga.run_step(StepInput(step="validate", user_id="u", transfer_id="t"), PolicySettings())

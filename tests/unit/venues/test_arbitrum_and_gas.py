@@ -12,8 +12,8 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from basis.policies.amounts import AmountError
-from basis.policies.settings import PolicySettings
-from basis.venues.arbitrum.client import ArbitrumClient, get_venue_settings, transfer_calldata
+from basis.policies.settings import PolicySettings, get_policy_settings
+from basis.venues.arbitrum.client import ArbitrumClient, transfer_calldata
 from basis.venues.arbitrum.gas import GasFunder
 from basis.venues.context import UserTradingContext, WalletsNotReadyError
 
@@ -36,9 +36,9 @@ class Signer:
 @pytest.fixture
 def env_cap(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("BASIS_MAX_AUTO_BRIDGE_USDC", "1000")
-    get_venue_settings.cache_clear()
+    get_policy_settings.cache_clear()
     yield
-    get_venue_settings.cache_clear()
+    get_policy_settings.cache_clear()
 
 
 def test_transfer_calldata_is_the_abi_encoding() -> None:

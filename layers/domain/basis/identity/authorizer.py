@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
+from basis.identity.settings import IdentitySettings
 from basis.identity.tokens import AuthError, Principal, authenticate
 from basis.platform.config import get_settings
 from basis.platform.observability import logger
 from basis.platform.secrets import get_secrets
-
-
-class AuthorizerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
-    # PEM of the ES256 key Privy signs access tokens with (the app's verification key).
-    privy_verification_key: str = Field(min_length=1)
 
 
 class UnauthorizedError(Exception):
@@ -46,7 +38,7 @@ def policy_for(principal: Principal, method_arn: str) -> dict[str, Any]:
     }
 
 
-def authorize(event: dict[str, Any], settings: AuthorizerSettings) -> dict[str, Any]:
+def authorize(event: dict[str, Any], settings: IdentitySettings) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     try:
         principal = authenticate(

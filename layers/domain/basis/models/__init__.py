@@ -3,7 +3,6 @@
 from basis.models.base import BaseModel, bind_models, connection
 from basis.models.claims import Claim
 from basis.models.control import ControlFlag
-from basis.models.idempotency import IdempotencyRecord
 from basis.models.positions import Position
 from basis.models.risk import RiskTracking
 from basis.models.signing import SigningRecord, SpendWindow
@@ -21,7 +20,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     SigningRecord,
     SpendWindow,
     ControlFlag,
-    IdempotencyRecord,
 )
 
 __all__ = [
@@ -29,7 +27,6 @@ __all__ = [
     "BaseModel",
     "Claim",
     "ControlFlag",
-    "IdempotencyRecord",
     "Position",
     "RiskTracking",
     "SigningRecord",

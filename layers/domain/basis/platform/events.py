@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from basis.platform.aws import client
-from basis.platform.config import load
+from basis.platform.config import get_settings
 
 WALLETS_REQUESTED = ("basis.auth", "WalletsRequested")
-
-
-class EventSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
-    event_bus_name: str = Field(min_length=1)
-
-
-@lru_cache(maxsize=1)
-def _settings() -> EventSettings:
-    return load(EventSettings)
 
 
 class PublishError(Exception):
@@ -36,7 +22,7 @@ def publish(source_and_type: tuple[str, str], detail: dict[str, object]) -> str:
                 "Source": source,
                 "DetailType": detail_type,
                 "Detail": json.dumps(detail),
-                "EventBusName": _settings().event_bus_name,
+                "EventBusName": get_settings().event_bus_name,
             }
         ]
     )

@@ -1,12 +1,11 @@
-"""The deployment's secrets: one JSON secret in Secrets Manager, read once and cached."""
+"""The deployment's secrets: one JSON secret in Secrets Manager, read through Powertools Parameters
+and read again once ``PARAMETERS_MAX_AGE_SECONDS`` old (a rotation is picked up within five minutes)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import BaseModel, Field, ValidationError
 
-from basis.platform.aws import client
+from basis.platform.aws import PARAMETERS_MAX_AGE_SECONDS, secrets_provider
 from basis.platform.config import get_settings
 from basis.platform.errors import ConfigurationError
 
@@ -24,12 +23,13 @@ class Secrets(BaseModel):
     __str__ = __repr__
 
 
-@lru_cache(maxsize=1)
 def get_secrets() -> Secrets:
     name = get_settings().secret_name
-    raw = client("secretsmanager").get_secret_value(SecretId=name)["SecretString"]
+    raw = secrets_provider().get(name, max_age=PARAMETERS_MAX_AGE_SECONDS)
+    if not isinstance(raw, str):
+        raise ConfigurationError(f"secret {name} is not a JSON string (SecretString)")
     try:
         return Secrets.model_validate_json(raw)
     except ValidationError as exc:
-        fields = ", ".join(str(e["loc"][0]) for e in exc.errors())
+        fields = ", ".join(str(e["loc"][0]) if e["loc"] else "the JSON" for e in exc.errors())
         raise ConfigurationError(f"secret {name} is missing or has invalid fields: {fields}") from exc

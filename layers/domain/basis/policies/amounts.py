@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
-from basis.policies.settings import PolicySettings
+if TYPE_CHECKING:
+    from basis.policies.settings import PolicySettings
 
 USDC_DECIMALS = 6
 SOL_DECIMALS = 9

@@ -1,7 +1,10 @@
-"""Limits and addresses the shared Privy policies are built from (seed 1.1), read from ``BASIS_*``.
+"""The product's amount limits and token addresses (seed 1.1), read from ``BASIS_*``.
 
-Amounts are in human units (USDC, SOL, SPL token units); the rule builders convert them to base
-units. Every address and limit is configurable; the defaults are Arbitrum One / Solana mainnet.
+Per-transaction limits are built into the shared Privy policies; Privy policies are stateless, so
+the daily caps are enforced by the signing layer's rolling ledger (G3), and the auto-bridge cap by
+the deposit saga and the Arbitrum client (5.1a). Amounts are in human units (USDC, SOL, SPL token
+units) and converted to base units where used. Every address and limit is configurable; the
+defaults are Arbitrum One / Solana mainnet.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ import re
 from decimal import Decimal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from basis.platform.settings import BasisSettings, cached
+from basis.policies.amounts import lamports, to_base_units, usdc_base_units
 
 EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 SOLANA_ADDRESS = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
@@ -32,20 +37,22 @@ BRIDGE_MINIMUM_DEPOSIT_USDC = Decimal(5)
 _MIN = BRIDGE_MINIMUM_DEPOSIT_USDC
 
 
-class PolicySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
-
+class PolicySettings(BasisSettings):
     evm_policy_name: str = Field(default="basis_evm_server_wallet", min_length=1, max_length=50)
     solana_policy_name: str = Field(default="basis_solana_server_wallet", min_length=1, max_length=50)
 
     max_usdc_per_tx: Decimal = Field(default=Decimal(25000), gt=0)
-    # Privy policies are stateless: the daily cap is enforced by the app's rolling ledger (G3).
-    max_usdc_daily: Decimal = Field(default=Decimal(50000), gt=0)
     max_sol_per_tx: Decimal = Field(default=Decimal(10), gt=0)
     # SPL amounts are capped in units of a 6-decimal token (USDC, the token the product moves).
     max_spl_per_tx: Decimal = Field(default=Decimal(25000), gt=0)
     spl_cap_decimals: int = Field(default=6, ge=0, le=18)
+    # Strict caps per user over a rolling 24 h (the signing layer's ledger).
+    max_usdc_daily: Decimal = Field(default=Decimal(50000), gt=0)
+    max_sol_daily: Decimal = Field(default=Decimal(50), gt=0)
+    max_spl_daily: Decimal = Field(default=Decimal(50000), gt=0)
     minimum_bridge_deposit_usdc: Decimal = Field(default=_MIN, ge=_MIN)
+    # The most one automatic bridge deposit may move (seed 5.1a, N12): larger ones are split.
+    max_auto_bridge_usdc: Decimal = Field(default=Decimal(25000), gt=0)
 
     arbitrum_usdc_address: str = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
     hyperliquid_bridge_address: str = "0x2Df1c51E09aECF9cacB7bc98cB1742757f163dF7"
@@ -93,7 +100,17 @@ class PolicySettings(BaseSettings):
             raise ValueError("max_usdc_daily must be at least max_usdc_per_tx")
         if self.max_usdc_per_tx < self.minimum_bridge_deposit_usdc:
             raise ValueError("max_usdc_per_tx must be at least minimum_bridge_deposit_usdc")
+        if self.max_auto_bridge_usdc < self.minimum_bridge_deposit_usdc:
+            raise ValueError("max_auto_bridge_usdc must be at least minimum_bridge_deposit_usdc")
         return self
+
+    def daily_caps(self) -> dict[str, int]:
+        """The rolling 24 h cap per asset, in base units (what the signing ledger counts)."""
+        return {
+            "USDC": usdc_base_units(self.max_usdc_daily),
+            "SOL": lamports(self.max_sol_daily),
+            "SPL": to_base_units(self.max_spl_daily, self.spl_cap_decimals),
+        }
 
     def allowed_solana_programs(self) -> list[str]:
         """Every program id the Solana policy allows, in order, without duplicates."""
@@ -101,3 +118,6 @@ class PolicySettings(BaseSettings):
         if self.asgard_program_id:
             ids.append(self.asgard_program_id)
         return list(dict.fromkeys(ids))
+
+
+get_policy_settings = cached(PolicySettings)

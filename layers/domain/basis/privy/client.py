@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from basis.platform.config import get_settings
+from basis.platform.config import Settings, get_settings
 from basis.platform.secrets import get_secrets
 
 if TYPE_CHECKING:
@@ -16,14 +16,18 @@ SDK_RETRIES = 0
 TIMEOUT_SECONDS = 10.0
 
 
-@lru_cache(maxsize=1)
 def privy_client() -> PrivyAPI:
+    """The deployment's client, built anew when the Privy app secret is rotated (``get_secrets``)."""
+    return _client(get_settings(), get_secrets().privy_app_secret)
+
+
+@lru_cache(maxsize=1)
+def _client(settings: Settings, app_secret: str) -> PrivyAPI:
     from privy import PrivyAPI
 
-    settings = get_settings()
     return PrivyAPI(
         app_id=settings.privy_app_id,
-        app_secret=get_secrets().privy_app_secret,
+        app_secret=app_secret,
         base_url=str(settings.privy_api_url).rstrip("/"),
         max_retries=SDK_RETRIES,
         timeout=TIMEOUT_SECONDS,

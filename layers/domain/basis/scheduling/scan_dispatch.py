@@ -10,20 +10,12 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from basis.models import StrategyConfig
 from basis.platform import heartbeat
 from basis.platform.aws import client
 from basis.platform.observability import logger
 
 SQS_BATCH = 10
-
-
-class ScanSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
-    scan_queue_url: str = Field(min_length=1)
 
 
 def enabled_users() -> Iterator[StrategyConfig]:

@@ -16,11 +16,11 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from basis.models import ControlFlag
-from basis.platform.observability import logger
+from basis.platform.observability import METRICS_NAMESPACE, logger
 from basis.signing.errors import CircuitOpenError
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
-NAMESPACE, TRIP_METRIC = "Basis", "SigningBreakerOpened"
+TRIP_METRIC = "SigningBreakerOpened"
 
 
 class SharedCircuitBreaker:
@@ -100,7 +100,7 @@ class SharedCircuitBreaker:
             name=TRIP_METRIC,
             unit=MetricUnit.Count,
             value=1,
-            namespace=NAMESPACE,
+            namespace=METRICS_NAMESPACE,
             default_dimensions={"breaker": self.name},
         ):
             pass

@@ -1,32 +1,19 @@
-"""Signing-layer limits and retry schedule, read from ``BASIS_*`` (validated once per cold start).
+"""Signing-layer retry schedule, cap reservations and send targets, read from ``BASIS_*``.
 
-Caps are in human units (USDC, SOL, units of a ``spl_cap_decimals`` token) and count over a rolling
-24 h per user; ``MAX_USDC_DAILY`` is the same variable the Privy policy settings read.
+The daily caps the signer enforces and the token addresses it counts spend in are the policy
+settings' (``basis.policies.settings``): each variable has one owner.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from functools import lru_cache
-
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from basis.policies.amounts import lamports, to_base_units, usdc_base_units
+from basis.platform.settings import BasisSettings, cached
 
 
-class SigningSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
-
-    max_usdc_daily: Decimal = Field(default=Decimal(50000), gt=0)
-    max_sol_daily: Decimal = Field(default=Decimal(50), gt=0)
-    max_spl_daily: Decimal = Field(default=Decimal(50000), gt=0)
-    spl_cap_decimals: int = Field(default=6, ge=0, le=18)
+class SigningSettings(BasisSettings):
     # A reservation a crashed signer never settles frees itself after this long.
     cap_lease_seconds: int = Field(default=120, ge=10, le=3600)
-    # The same variables (BASIS_ARBITRUM_USDC_ADDRESS, BASIS_SOLANA_USDC_MINT) as the policy settings.
-    arbitrum_usdc_address: str = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
-    solana_usdc_mint: str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
 
     # Transient failures (timeouts, 5xx, 429): ``retry_attempts`` tries in all, waiting
     # base * 2**n (capped at max) plus up to ``retry_jitter`` of that between them: 1 s, 2 s, (4 s).
@@ -45,21 +32,9 @@ class SigningSettings(BaseSettings):
             raise ValueError("retry_max_delay must be at least retry_base_delay")
         return self
 
-    def caps(self) -> dict[str, int]:
-        """Daily cap per asset, in base units."""
-        return {
-            "USDC": usdc_base_units(self.max_usdc_daily),
-            "SOL": lamports(self.max_sol_daily),
-            "SPL": to_base_units(self.max_spl_daily, self.spl_cap_decimals),
-        }
-
     def backoff(self, retry: int) -> float:
         """Delay before retry number ``retry`` (0-based), without jitter."""
         return float(min(self.retry_max_delay, self.retry_base_delay * (2**retry)))
 
 
-@lru_cache(maxsize=1)
-def get_signing_settings() -> SigningSettings:
-    from basis.platform.config import load
-
-    return load(SigningSettings)
+get_signing_settings = cached(SigningSettings)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from basis.platform.observability import logger
+from basis.policies.settings import PolicySettings, get_policy_settings
 from basis.signing import caps as spend_caps
 from basis.signing import telemetry
 from basis.signing.breaker import SharedCircuitBreaker
@@ -86,6 +87,7 @@ class PrivyWalletSigner:
         policy: dict[str, Any] | None = None,
         breaker: Breaker | None = None,
         settings: SigningSettings | None = None,
+        policy_settings: PolicySettings | None = None,
         client: PrivyAPI | None = None,
         authorization_key: str | None = None,
         wallet_service: RpcService | None = None,
@@ -103,6 +105,8 @@ class PrivyWalletSigner:
         self.policy = policy
         self.breaker = breaker or SharedCircuitBreaker()
         self.settings = settings or get_signing_settings()
+        # Daily caps and the token addresses spend is counted in.
+        self.policy_settings = policy_settings or get_policy_settings()
         self._client = client
         self._wallet_service = wallet_service
         self._authorization_key = authorization_key
@@ -210,9 +214,9 @@ class PrivyWalletSigner:
                 spend_of(
                     method,
                     params,
-                    usdc_address=self.settings.arbitrum_usdc_address,
+                    usdc_address=self.policy_settings.arbitrum_usdc_address,
                     wallet=self.wallet_address if self.chain == "solana" else None,
-                    solana_usdc_mint=self.settings.solana_usdc_mint,
+                    solana_usdc_mint=self.policy_settings.solana_usdc_mint,
                 )
             )
         except SpendCapExceededError as exc:
@@ -332,7 +336,7 @@ class PrivyWalletSigner:
 
     def _reserve(self, spend: dict[str, int]) -> list[tuple[str, str, int]]:
         held: list[tuple[str, str, int]] = []
-        caps = self.settings.caps() if spend else {}
+        caps = self.policy_settings.daily_caps() if spend else {}
         try:
             for asset, amount in sorted(spend.items()):
                 try:

@@ -15,11 +15,10 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import PutError
 
 from basis.models import SigningRecord
-from basis.platform.observability import logger
+from basis.platform.observability import METRICS_NAMESPACE, logger
 
 RESULTS = ("success", "policy_denied", "error", "circuit_open", "cap_exceeded")
 LEDGER_TTL_SECONDS = 24 * 3600
-NAMESPACE = "Basis"
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def record(event: SigningEvent) -> None:
         name="SigningRequests",
         unit=MetricUnit.Count,
         value=1,
-        namespace=NAMESPACE,
+        namespace=METRICS_NAMESPACE,
         default_dimensions={"result": event.result, "chain": event.chain},
     ) as metric:
         metric.add_metadata("method", event.method)

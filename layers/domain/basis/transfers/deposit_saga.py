@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
 from basis.models import Transfer
@@ -18,12 +17,6 @@ from basis.platform.errors import NotFoundError, TransientError
 from basis.platform.observability import logger
 from basis.policies.amounts import AmountError, require_bridge_deposit
 from basis.policies.settings import PolicySettings
-
-
-class SagaSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
-    # Largest amount one deposit may auto-bridge (seed 5.1a, N12).
-    max_auto_bridge_usdc: Decimal = Field(default=Decimal(25_000), gt=0)
 
 
 class StepInput(BaseModel):
@@ -67,7 +60,7 @@ def _advance(transfer: Transfer, stage: str, error: str | None = None) -> None:
     )
 
 
-def validate(step: StepInput, settings: SagaSettings) -> dict[str, object]:
+def validate(step: StepInput, settings: PolicySettings) -> dict[str, object]:
     transfer = _load(step.user_id, step.transfer_id)
     if transfer.stage != "initiated":  # a retry after the stage already moved: same answer
         return {
@@ -85,7 +78,7 @@ def validate(step: StepInput, settings: SagaSettings) -> dict[str, object]:
         )
     else:
         try:  # the bridge minimum, the policy's per-transaction cap, at most 6 decimals
-            require_bridge_deposit(amount, PolicySettings())
+            require_bridge_deposit(amount, settings)
         except AmountError as exc:
             reason = str(exc)
     stage = "rejected" if reason else "validated"
@@ -112,7 +105,7 @@ def fail(step: StepInput) -> dict[str, object]:
     return {"stage": "failed"}
 
 
-def run_step(step: StepInput, settings: SagaSettings) -> dict[str, object]:
+def run_step(step: StepInput, settings: PolicySettings) -> dict[str, object]:
     try:
         if step.step == "validate":
             return validate(step, settings)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from basis.platform.errors import ConflictError, UserNotFoundError
-from basis.policies.settings import PolicySettings
+from basis.policies.settings import PolicySettings, get_policy_settings
 
 if TYPE_CHECKING:
     from basis.signing.breaker import SharedCircuitBreaker
@@ -43,7 +43,7 @@ class UserTradingContext:
     arbitrum_rpc_url: str
     solana_rpc_url: str
     asgard_url: str
-    policy_settings: PolicySettings = field(default_factory=PolicySettings)
+    policy_settings: PolicySettings = field(default_factory=get_policy_settings)
     # Collaborators the signers share; None means the signing layer's defaults.
     breaker: SharedCircuitBreaker | None = None
     signing_settings: SigningSettings | None = None
@@ -100,6 +100,7 @@ class UserTradingContext:
                 policy=self._policy(chain),
                 breaker=self.breaker,
                 settings=self.signing_settings,
+                policy_settings=self.policy_settings,
                 client=self.privy_client,
             )
         signer: PrivyWalletSigner = self._cache[key]

@@ -17,14 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from basis.policies.amounts import USDC_DECIMALS, AmountError, require_bridge_deposit
-from basis.policies.settings import PolicySettings
+from basis.policies.settings import PolicySettings, get_policy_settings
 
 if TYPE_CHECKING:
     from web3 import Web3
@@ -35,21 +31,6 @@ ETH_DECIMALS = 18
 GAS_HEADROOM = Decimal("1.2")  # estimate * 1.2, as wallets do
 TRANSFER_SELECTOR = "a9059cbb"  # transfer(address,uint256)
 BALANCE_OF_SELECTOR = "70a08231"  # balanceOf(address)
-
-
-class VenueSettings(BaseSettings):
-    """``BASIS_MAX_AUTO_BRIDGE_USDC``: the most one automatic bridge deposit may move (5.1a)."""
-
-    model_config = SettingsConfigDict(env_prefix="BASIS_", frozen=True, extra="ignore")
-
-    max_auto_bridge_usdc: Decimal = Field(default=Decimal(25000), gt=0)
-
-
-@lru_cache(maxsize=1)
-def get_venue_settings() -> VenueSettings:
-    from basis.platform.config import load
-
-    return load(VenueSettings)
 
 
 class InsufficientFundsError(ValueError):
@@ -108,11 +89,11 @@ class ArbitrumClient:
         self.address: str = signer.wallet_address
         self.usdc_address = usdc_address
         self.bridge_address = bridge_address
-        self.policy_settings = policy_settings or PolicySettings()
+        self.policy_settings = policy_settings or get_policy_settings()
         self.max_auto_bridge_usdc = (
             max_auto_bridge_usdc
             if max_auto_bridge_usdc is not None
-            else get_venue_settings().max_auto_bridge_usdc
+            else self.policy_settings.max_auto_bridge_usdc
         )
         self.timeout = timeout
         self._web3: Web3 | None = None
