@@ -103,8 +103,6 @@ GATEWAY_RESPONSES: tuple[GatewayResponse, ...] = (
     GatewayResponse("REQUEST_TOO_LARGE", 413, "payload_too_large", "the body is larger than 10 MB"),
     GatewayResponse("DEFAULT_5XX", 502, "bad_gateway", "the API did not answer properly; it has been logged"),
 )
-CORS_ALLOWED_HEADERS: tuple[str, ...] = ("Authorization", "Content-Type", "Idempotency-Key")
-CORS_MAX_AGE_SECONDS = 600
 
 
 def gateway_response(kind: str) -> GatewayResponse:

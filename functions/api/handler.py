@@ -3,10 +3,11 @@
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.api.app import create_app
+from basis.identity.settings import IdentitySettings
 from basis.platform.observability import logger, tracer
 from basis.platform.runtime import bootstrap
 
-bootstrap()
+bootstrap(IdentitySettings)
 app = create_app()
 
 

@@ -11,13 +11,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.catalog import (
-    API_PREFIX,
-    CORS_ALLOWED_HEADERS,
-    CORS_MAX_AGE_SECONDS,
-    GATEWAY_RESPONSES,
-    PUBLIC_PATHS,
-)
+from basis.identity.settings import CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS
+from infra.catalog import API_PREFIX, GATEWAY_RESPONSES, PUBLIC_PATHS
 from infra.nag import acknowledge
 
 AUTHORIZER_CACHE_SECONDS = 60

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from basis.identity.tokens import CLOCK_LEEWAY_SECONDS
+from basis.identity.tokens import MAX_CLOCK_LEEWAY_SECONDS
 from basis.models import User
 from local.stack import LocalStack
 from tests.helpers import wait_for
@@ -129,7 +129,7 @@ def test_tokens_that_are_not_for_this_app_are_refused(stack: LocalStack) -> None
         f"{stack.url('api')}/api/v1/auth/sync", headers={"Authorization": f"Bearer {foreign}"}, timeout=30
     )
     assert answer.status_code == 401
-    expired = stack.privy.issue_token(new_user(), ttl_seconds=-CLOCK_LEEWAY_SECONDS - 1)
+    expired = stack.privy.issue_token(new_user(), ttl_seconds=-MAX_CLOCK_LEEWAY_SECONDS - 1)
     answer = requests.post(
         f"{stack.url('api')}/api/v1/auth/sync", headers={"Authorization": f"Bearer {expired}"}, timeout=30
     )

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from basis.identity.tokens import (
-    CLOCK_LEEWAY_SECONDS,
+    MAX_CLOCK_LEEWAY_SECONDS,
     AuthError,
     Principal,
     authenticate,
@@ -51,7 +51,9 @@ def privy_token(private: str, **overrides: object) -> str:
 
 
 def auth(header: str | None, public: str) -> Principal:
-    return authenticate(header, privy_key=public, app_id=APP_ID, service_secret=SECRET)
+    return authenticate(
+        header, privy_key=public, app_id=APP_ID, service_secret=SECRET, leeway=MAX_CLOCK_LEEWAY_SECONDS
+    )
 
 
 def test_privy_token_gives_the_user(privy_keys: tuple[str, str]) -> None:
@@ -65,7 +67,7 @@ def test_privy_token_gives_the_user(privy_keys: tuple[str, str]) -> None:
     [
         ({"aud": "another-app"}, "audience"),
         ({"iss": "evil.io"}, "issuer"),
-        ({"exp": int(time.time()) - CLOCK_LEEWAY_SECONDS - 1}, "expired"),
+        ({"exp": int(time.time()) - MAX_CLOCK_LEEWAY_SECONDS - 1}, "expired"),
     ],
 )
 def test_privy_token_claims_are_enforced(privy_keys: tuple[str, str], overrides: dict, reason: str) -> None:
@@ -130,7 +132,7 @@ def test_a_token_issued_slightly_in_the_future_is_accepted(privy_keys: tuple[str
     now = int(time.time())
     ahead = privy_token(private, iat=now + 1, nbf=now + 1)
     assert auth(f"Bearer {ahead}", public).user_id == "did:privy:alice"
-    too_far = privy_token(private, iat=now + CLOCK_LEEWAY_SECONDS + 5)
+    too_far = privy_token(private, iat=now + MAX_CLOCK_LEEWAY_SECONDS + 5)
     with pytest.raises(AuthError, match=r"(?i)not yet valid|issued"):
         auth(f"Bearer {too_far}", public)
 

@@ -11,8 +11,12 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from basis.api import auth, edge, errors, health, wallet_health, wallets
-from basis.api.settings import ApiSettings
-from basis.platform.config import load
+from basis.identity.settings import (
+    CORS_ALLOWED_HEADERS,
+    CORS_MAX_AGE_SECONDS,
+    IdentitySettings,
+    get_identity_settings,
+)
 from basis.platform.observability import logger
 
 API_PREFIX = "/api/v1"
@@ -41,20 +45,20 @@ class GuardedResolver(APIGatewayRestResolver):
         )
 
 
-def _cors(settings: ApiSettings) -> CORSConfig | None:
+def _cors(settings: IdentitySettings) -> CORSConfig | None:
     origins = settings.cors_allowed_origins
     if not origins:
         return None
     return CORSConfig(
         allow_origin=origins[0],
         extra_origins=list(origins[1:]),
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-        max_age=600,
+        allow_headers=list(CORS_ALLOWED_HEADERS),
+        max_age=CORS_MAX_AGE_SECONDS,
     )
 
 
 def create_app() -> APIGatewayRestResolver:
-    app = GuardedResolver(enable_validation=True, cors=_cors(load(ApiSettings)))
+    app = GuardedResolver(enable_validation=True, cors=_cors(get_identity_settings()))
     app.configure_openapi(
         title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES, security=[{"bearer": []}]
     )

@@ -46,6 +46,7 @@ def authorize(event: dict[str, Any], settings: IdentitySettings) -> dict[str, An
             privy_key=settings.privy_verification_key,
             app_id=get_settings().privy_app_id,
             service_secret=get_secrets().internal_jwt_secret,
+            leeway=settings.token_leeway_seconds,
         )
     except AuthError as exc:
         logger.info("request not authorized", extra={"reason": str(exc), "path": event.get("path")})

@@ -8,9 +8,14 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
+from basis.identity.tokens import MAX_CLOCK_LEEWAY_SECONDS
 from basis.platform.settings import BasisSettings, cached
 
 ORIGIN = re.compile(r"^https?://[^/\s]+$")
+# What a browser may send cross-origin, and how long it may cache a preflight (API Gateway's
+# preflight in CDK and the API function's CORS headers both use these).
+CORS_ALLOWED_HEADERS: tuple[str, ...] = ("Authorization", "Content-Type", "Idempotency-Key")
+CORS_MAX_AGE_SECONDS = 600
 
 
 class IdentitySettings(BasisSettings):
@@ -18,8 +23,8 @@ class IdentitySettings(BasisSettings):
     privy_verification_key: str = Field(min_length=1)
     # Browser origins allowed to call the API (CORS), comma-separated; empty: none.
     cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
-    # Clock skew tolerated when checking a token's exp/nbf/iat.
-    token_leeway_seconds: int = Field(30, ge=0, le=30)
+    # Clock skew tolerated when checking a token's exp/nbf/iat (basis.identity.tokens).
+    token_leeway_seconds: int = Field(MAX_CLOCK_LEEWAY_SECONDS, ge=0, le=MAX_CLOCK_LEEWAY_SECONDS)
 
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod

@@ -14,9 +14,10 @@ import jwt
 PRIVY_ISSUER = "privy.io"
 SERVICE_ISSUER = "basis-internal"
 SERVICE_TOKEN_MAX_TTL = 300
-# Clocks of Privy, this platform and the caller differ a little: a token issued up to this many
-# seconds "in the future" (iat/nbf) or expired this many seconds ago is still accepted.
-CLOCK_LEEWAY_SECONDS = 30
+# Clocks of Privy, this platform and the caller differ a little: a token issued up to ``leeway``
+# seconds "in the future" (iat/nbf) or expired ``leeway`` seconds ago is still accepted. The
+# leeway is BASIS_TOKEN_LEEWAY_SECONDS (identity settings), never more than this.
+MAX_CLOCK_LEEWAY_SECONDS = 30
 # The user ids this platform accepts, for every token kind. Privy's own are "did:privy:" + 25
 # lowercase alphanumerics; the accepted superset is 1-64 lowercase alphanumerics and hyphens after
 # the prefix (test and operator ids such as "did:privy:alice-1"). Anything else -- longer ids that
@@ -50,7 +51,7 @@ def _bearer(header: str | None) -> str:
     return token.strip()
 
 
-def verify_privy_token(token: str, verification_key: str, app_id: str) -> Principal:
+def verify_privy_token(token: str, verification_key: str, app_id: str, *, leeway: int = 0) -> Principal:
     try:
         claims = jwt.decode(
             token,
@@ -59,7 +60,7 @@ def verify_privy_token(token: str, verification_key: str, app_id: str) -> Princi
             audience=app_id,
             issuer=PRIVY_ISSUER,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-            leeway=CLOCK_LEEWAY_SECONDS,
+            leeway=min(leeway, MAX_CLOCK_LEEWAY_SECONDS),
         )
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid Privy token: {exc}") from exc
@@ -74,7 +75,7 @@ def issue_service_token(secret: str, user_id: str, *, role: str = "user", ttl: i
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def verify_service_token(token: str, secret: str) -> Principal:
+def verify_service_token(token: str, secret: str, *, leeway: int = 0) -> Principal:
     try:
         claims = jwt.decode(
             token,
@@ -82,7 +83,7 @@ def verify_service_token(token: str, secret: str) -> Principal:
             algorithms=["HS256"],
             issuer=SERVICE_ISSUER,
             options={"require": ["exp", "iat", "iss", "sub"]},
-            leeway=CLOCK_LEEWAY_SECONDS,
+            leeway=min(leeway, MAX_CLOCK_LEEWAY_SECONDS),
         )
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid service token: {exc}") from exc
@@ -94,14 +95,16 @@ def verify_service_token(token: str, secret: str) -> Principal:
     return Principal(user_id=_user_id(claims["sub"]), kind="service", role=role)
 
 
-def authenticate(header: str | None, *, privy_key: str, app_id: str, service_secret: str) -> Principal:
+def authenticate(
+    header: str | None, *, privy_key: str, app_id: str, service_secret: str, leeway: int = 0
+) -> Principal:
     token = _bearer(header)
     try:
         alg = jwt.get_unverified_header(token).get("alg")
     except jwt.PyJWTError as exc:
         raise AuthError(f"malformed token: {exc}") from exc
     if alg == "ES256":
-        return verify_privy_token(token, privy_key, app_id)
+        return verify_privy_token(token, privy_key, app_id, leeway=leeway)
     if alg == "HS256":
-        return verify_service_token(token, service_secret)
+        return verify_service_token(token, service_secret, leeway=leeway)
     raise AuthError(f"unsupported token algorithm {alg!r}")

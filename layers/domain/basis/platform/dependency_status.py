@@ -1,7 +1,7 @@
 """The public up/down view of the dependencies, from a cache of the last probe.
 
-Anonymous callers read this view: they never trigger probes more than once per ``max_age`` seconds
-per container, and never see details (those can name internal endpoints; admins read them through
+Anonymous callers read this view: they never trigger probes more than once per
+``BASIS_HEALTH_CACHE_SECONDS`` (at most 10) per container, and never see details (those can name internal endpoints; admins read them through
 ``basis.platform.dependencies.check``).
 """
 
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from basis.platform import dependencies
 from basis.platform.config import Settings
-
-MAX_AGE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -26,13 +24,13 @@ class DependencyStatus:
 _last: DependencyStatus | None = None
 
 
-def current(
-    settings: Settings, *, max_age: float = MAX_AGE_SECONDS, now: float | None = None
-) -> DependencyStatus:
-    """The last probe's view if it is at most ``max_age`` seconds old, else a fresh probe's."""
+def current(settings: Settings, *, now: float | None = None) -> DependencyStatus:
+    """The last probe's view if it is at most ``health_cache_seconds`` old, else a fresh probe's."""
     global _last
     moment = time.time() if now is None else now
-    if _last is None or moment - _last.checked_at > max_age or moment < _last.checked_at:
+    if _last is not None and 0 <= moment - _last.checked_at <= settings.health_cache_seconds:
+        return _last
+    if True:
         report = dependencies.check(settings)
         probes = report["dependencies"]
         assert isinstance(probes, dict)
