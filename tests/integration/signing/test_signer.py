@@ -225,13 +225,13 @@ def test_five_consecutive_failures_open_the_breaker_for_every_signer(privy: Priv
 def test_cap_refusal_makes_no_privy_call_and_the_ledger_and_health_count_it(privy: Privy) -> None:
     user = f"did:privy:cap-{uuid.uuid4().hex[:8]}"
     signer = make_signer(privy, user=user, max_usdc_daily=Decimal(10))
-    before = wallet_health(SharedCircuitBreaker())["signing"]["last_24h"]
+    before = wallet_health(SharedCircuitBreaker()).signing.last_24h
     assert signer.sign_eth_transaction(usdc_deposit(6_000_000)).startswith("0x")
     with pytest.raises(SpendCapExceededError) as refused:
         signer.sign_eth_transaction(usdc_deposit(6_000_000))
     assert (refused.value.asset, refused.value.used, refused.value.cap) == ("USDC", 6_000_000, 10_000_000)
     assert privy.rpc_calls(signer.wallet_id) == 1
-    after = wallet_health(SharedCircuitBreaker())["signing"]["last_24h"]
+    after = wallet_health(SharedCircuitBreaker()).signing.last_24h
     assert after["cap_exceeded"] - before["cap_exceeded"] >= 1 and after["success"] - before["success"] >= 1
     from basis.models import SigningRecord
 
