@@ -12,6 +12,8 @@ total past the cap.
   a commit whose reservation already expired still counts (the money moved).
 * ``release`` after a failure: frees the reservation. Reservations also expire (a crashed signer
   frees its hold after ``lease_seconds``).
+
+``hold`` and ``settle`` do the same for every asset one signing request moves, as the signer needs.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from basis.platform.observability import logger
 from basis.signing import ledger
+from basis.signing.errors import SpendCapExceededError
 from basis.signing.ledger import Window
+from basis.signing.settings import SigningSettings
 
 WINDOW_HOURS = 24
 MAX_ATTEMPTS = 200
@@ -118,3 +123,55 @@ def release(user_id: str, asset: str, reservation: str) -> None:
         window.reservations.pop(reservation, None)
 
     _mutate(user_id, asset, change)
+
+
+@dataclass(frozen=True)
+class Hold:
+    asset: str
+    reservation: str
+    amount: int
+
+
+def hold(user_id: str, spend: dict[str, int], settings: SigningSettings) -> list[Hold]:
+    """Reserve every asset of ``spend`` (base units) against its daily cap, or none of them:
+    ``SpendCapExceededError`` (after releasing what was already reserved) when one would pass."""
+    held: list[Hold] = []
+    caps = settings.caps() if spend else {}
+    try:
+        for asset, amount in sorted(spend.items()):
+            try:
+                reservation = reserve(
+                    user_id, asset, amount, caps[asset], lease_seconds=settings.cap_lease_seconds
+                )
+            except CapExceededError as exc:
+                raise SpendCapExceededError(asset, used=exc.used, amount=exc.amount, cap=exc.cap) from exc
+            held.append(Hold(asset, reservation, amount))
+    except BaseException:
+        settle(user_id, held, spent=False)
+        raise
+    return held
+
+
+def settle(user_id: str, held: list[Hold], *, spent: bool) -> None:
+    """Commit the reservations when the money moved (or may have), release them otherwise.
+
+    Never raises: the signature already happened (or did not), and a ledger hiccup must not turn it
+    into an error; a reservation that could not be released expires by itself, one that could not
+    be committed is logged loudly."""
+    for h in held:
+        try:
+            if spent:
+                commit(user_id, h.asset, h.reservation, h.amount)
+            else:
+                release(user_id, h.asset, h.reservation)
+        except Exception:
+            logger.critical(
+                "spend cap could not be settled",
+                extra={
+                    "user_id": user_id,
+                    "asset": h.asset,
+                    "reservation": h.reservation,
+                    "amount": h.amount,
+                    "commit": spent,
+                },
+            )
