@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from basis.policies.amounts import lamports, to_base_units, usdc_base_units
+from basis.chains.amounts import lamports, to_base_units, usdc_base_units
 from basis.policies.settings import PolicySettings
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ from functools import lru_cache
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from basis.policies.amounts import lamports, to_base_units, usdc_base_units
+from basis.chains import arbitrum, solana
+from basis.chains.amounts import lamports, to_base_units, usdc_base_units
 
 
 class SigningSettings(BaseSettings):
@@ -25,8 +26,8 @@ class SigningSettings(BaseSettings):
     # A reservation a crashed signer never settles frees itself after this long.
     cap_lease_seconds: int = Field(default=120, ge=10, le=3600)
     # The same variables (BASIS_ARBITRUM_USDC_ADDRESS, BASIS_SOLANA_USDC_MINT) as the policy settings.
-    arbitrum_usdc_address: str = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
-    solana_usdc_mint: str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+    arbitrum_usdc_address: str = arbitrum.USDC
+    solana_usdc_mint: str = solana.USDC_MINT
 
     # Transient failures (timeouts, 5xx, 429): ``retry_attempts`` tries in all, waiting
     # base * 2**n (capped at max) plus up to ``retry_jitter`` of that between them: 1 s, 2 s, (4 s).
@@ -36,8 +37,8 @@ class SigningSettings(BaseSettings):
     retry_jitter: float = Field(default=0.2, ge=0, le=1)
 
     # CAIP-2 ids for the send methods (Arbitrum One, Solana mainnet by default).
-    arbitrum_caip2: str = "eip155:42161"
-    solana_caip2: str = "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"
+    arbitrum_caip2: str = arbitrum.CAIP2
+    solana_caip2: str = solana.CAIP2
 
     @model_validator(mode="after")
     def _coherent(self) -> SigningSettings:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from basis.chains.amounts import AmountError, parse_decimal
 
 HOURS_PER_YEAR = 24 * 365
 CEX_INTERVAL_HOURS = 8  # Binance/Bybit settle every 8 h unless the answer says otherwise
@@ -23,12 +25,9 @@ def dec(raw: Any, field: str = "value") -> Decimal:
     if raw is None or isinstance(raw, bool):
         raise HyperliquidResponseError(f"{field} is missing")
     try:
-        value = Decimal(str(raw))
-    except InvalidOperation as exc:
-        raise HyperliquidResponseError(f"{field} is not a number: {raw!r}") from exc
-    if not value.is_finite():
-        raise HyperliquidResponseError(f"{field} is not finite: {raw!r}")
-    return value
+        return parse_decimal(raw)
+    except AmountError as exc:
+        raise HyperliquidResponseError(f"{field}: {exc}") from exc
 
 
 def _opt_dec(raw: Any, field: str) -> Decimal | None:
