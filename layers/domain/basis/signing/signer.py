@@ -21,7 +21,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
 from basis.signing import caps, preflight, telemetry
 from basis.signing.attempts import Attempts, Breaker
@@ -47,6 +47,16 @@ class RpcService(Protocol):
         idempotency_key: str | None = None,
         request_options: Any = None,
     ) -> Any: ...
+
+
+class SendOptions(TypedDict, total=False):
+    """Options of the send methods (sign and broadcast)."""
+
+    caip2: str | None  # the chain to broadcast on; the settings' Arbitrum / Solana one by default
+    action: str | None  # what the product is doing, for telemetry
+    # Stable across retries (e.g. the transfer id): a retry after ``OutcomeUnknownError`` with the
+    # same key cannot broadcast twice.
+    idempotency_key: str | None
 
 
 def jsonable(value: Any) -> Any:
@@ -107,25 +117,11 @@ class PrivyWalletSigner:
         result = self._call_rpc("eth_signTransaction", {"transaction": transaction}, action=action)
         return str(result.signed_transaction)
 
-    def send_eth_transaction(
-        self,
-        transaction: dict[str, Any],
-        *,
-        caip2: str | None = None,
-        action: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> str:
-        """Signs and broadcasts through Privy; returns the transaction hash. Pass a stable
-        ``idempotency_key`` (e.g. the transfer id) so a retry after ``OutcomeUnknownError`` cannot
-        broadcast twice."""
-        result = self._call_rpc(
-            "eth_sendTransaction",
-            {"transaction": transaction},
-            action=action,
-            caip2=caip2 or self.settings.arbitrum_caip2,
-            idempotency_key=idempotency_key,
+    def send_eth_transaction(self, transaction: dict[str, Any], **options: Unpack[SendOptions]) -> str:
+        """Signs and broadcasts through Privy; returns the transaction hash."""
+        return self._send(
+            "eth_sendTransaction", {"transaction": transaction}, self.settings.arbitrum_caip2, options
         )
-        return str(result.hash)
 
     def sign_solana_transaction(self, transaction_b64: str, *, action: str | None = None) -> str:
         """The signed transaction, base64; nothing is broadcast."""
@@ -134,22 +130,18 @@ class PrivyWalletSigner:
         )
         return str(result.signed_transaction)
 
-    def sign_and_send_solana_transaction(
-        self,
-        transaction_b64: str,
-        *,
-        caip2: str | None = None,
-        action: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> str:
+    def sign_and_send_solana_transaction(self, transaction_b64: str, **options: Unpack[SendOptions]) -> str:
         """Signs and broadcasts through Privy; returns the transaction signature (hash)."""
         params = {"transaction": transaction_b64, "encoding": "base64"}
+        return self._send("signAndSendTransaction", params, self.settings.solana_caip2, options)
+
+    def _send(self, method: str, params: dict[str, Any], default_caip2: str, options: SendOptions) -> str:
         result = self._call_rpc(
-            "signAndSendTransaction",
+            method,
             params,
-            action=action,
-            caip2=caip2 or self.settings.solana_caip2,
-            idempotency_key=idempotency_key,
+            action=options.get("action"),
+            caip2=options.get("caip2") or default_caip2,
+            idempotency_key=options.get("idempotency_key"),
         )
         return str(result.hash)
 
