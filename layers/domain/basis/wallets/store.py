@@ -66,7 +66,7 @@ class CreatedWallet:
 
 
 @dataclass(frozen=True)
-class UserWallets:
+class WalletHolder:
     user_id: str
     wallets: ServerWallets
 
@@ -82,9 +82,9 @@ def get_user_wallets(user_id: str) -> ServerWallets | None:
         return None
 
 
-def users_with_wallets() -> Iterator[UserWallets]:
+def users_with_wallets() -> Iterator[WalletHolder]:
     for user in User.scan(User.evm_wallet_id.exists() | User.solana_wallet_id.exists()):
-        yield UserWallets(user.user_id, ServerWallets.of(user))
+        yield WalletHolder(user.user_id, ServerWallets.of(user))
 
 
 def _id_attr(chain: str) -> UnicodeAttribute:
