@@ -12,13 +12,14 @@ from typing import Any
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from basis.policies.amounts import lamports, usdc_base_units
+from basis.chains import arbitrum
+from basis.chains.amounts import lamports, usdc_base_units
 from basis.policies.settings import PolicySettings
 from tools import policy_requests as build
 
 # What a signable EIP-1559 transaction needs besides to/value/data (Privy signs, nothing is sent).
 SIGNABLE = {
-    "chain_id": 42161,
+    "chain_id": arbitrum.CHAIN_ID,
     "nonce": 0,
     "gas_limit": 100_000,
     "max_fee_per_gas": 10**9,

@@ -25,13 +25,15 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction
 
+from basis.chains import arbitrum, solana
+from basis.chains.hyperliquid import SIGNATURE_CHAIN_ID_HEX
 from basis.policies.settings import PolicySettings
 
 DEFAULTS = PolicySettings()
 USDC = DEFAULTS.arbitrum_usdc_address
 BRIDGE = DEFAULTS.hyperliquid_bridge_address
 RANDOM_ADDRESS = "0x1111111111111111111111111111111111111111"
-TOKEN_PROGRAM = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+TOKEN_PROGRAM = Pubkey.from_string(solana.TOKEN_PROGRAM)
 USDC_MINT = Pubkey.from_string(DEFAULTS.solana_usdc_mint)
 
 
@@ -41,7 +43,7 @@ def erc20_transfer_data(to: str, amount: int) -> str:
 
 
 def evm_tx(to: str | None, data: str | None = None, value: int | str = 0, **extra: Any) -> dict[str, Any]:
-    tx: dict[str, Any] = {"chain_id": 42161, "value": value, **extra}
+    tx: dict[str, Any] = {"chain_id": arbitrum.CHAIN_ID, "value": value, **extra}
     if to is not None:
         tx["to"] = to
     if data is not None:
@@ -93,7 +95,7 @@ def hl_user_action_typed_data(action: str, mainnet: bool = False) -> dict[str, A
     types, primary, message = _USER_ACTIONS[action]
     message = {
         **message,
-        "signatureChainId": "0x66eee",
+        "signatureChainId": SIGNATURE_CHAIN_ID_HEX,
         "hyperliquidChain": "Mainnet" if mainnet else "Testnet",
     }
     return _privy_typed_data(user_signed_payload(primary, types, message))

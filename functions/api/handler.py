@@ -3,12 +3,12 @@
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.api.app import create_app
-from basis.identity.settings import IdentitySettings
+from basis.identity.settings import IdentitySettings, get_identity_settings
 from basis.platform.observability import logger, tracer
 from basis.platform.runtime import bootstrap
 
 bootstrap(IdentitySettings)
-app = create_app()
+app = create_app(get_identity_settings().cors_allowed_origins)
 
 
 @logger.inject_lambda_context(clear_state=True)

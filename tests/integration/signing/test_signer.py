@@ -228,13 +228,13 @@ def test_cap_refusal_makes_no_privy_call_and_the_ledger_and_health_count_it(priv
     user = f"did:privy:cap-{uuid.uuid4().hex[:8]}"
     daily_10_usdc = PolicySettings(max_usdc_per_tx=Decimal(10), max_usdc_daily=Decimal(10))
     signer = make_signer(privy, user=user, policy_settings=daily_10_usdc)
-    before = wallet_health(SharedCircuitBreaker())["signing"]["last_24h"]
+    before = wallet_health(SharedCircuitBreaker()).signing.last_24h
     assert signer.sign_eth_transaction(usdc_deposit(6_000_000)).startswith("0x")
     with pytest.raises(SpendCapExceededError) as refused:
         signer.sign_eth_transaction(usdc_deposit(6_000_000))
     assert (refused.value.asset, refused.value.used, refused.value.cap) == ("USDC", 6_000_000, 10_000_000)
     assert privy.rpc_calls(signer.wallet_id) == 1
-    after = wallet_health(SharedCircuitBreaker())["signing"]["last_24h"]
+    after = wallet_health(SharedCircuitBreaker()).signing.last_24h
     assert after["cap_exceeded"] - before["cap_exceeded"] >= 1 and after["success"] - before["success"] >= 1
     from basis.models import SigningRecord
 

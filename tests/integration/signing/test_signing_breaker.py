@@ -88,7 +88,7 @@ def test_probe_success_closes_and_probe_failure_reopens(stack: LocalStack) -> No
     clock.now += 61
     b.before_call()
     b.record_failure()  # the probe failed
-    assert b.state().state == OPEN and float(b.state().until) == clock.now + 60
+    assert b.state().state == OPEN and b.state().until == clock.now + 60
     clock.now += 61
     b.before_call()
     b.record_success()

@@ -8,12 +8,12 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from pynamodb.exceptions import PutError
 
 from basis.models import Claim, User
 from basis.platform import leases
 from basis.platform.errors import ConfigurationError, UserNotFoundError
 from basis.privy.ids import PrivyIds, load_privy_ids, parameter_name, store_privy_ids
+from basis.wallets import store
 from basis.wallets.provisioning import (
     CreatedWallet,
     ProvisioningError,
@@ -207,16 +207,16 @@ def test_wallet_created_but_not_recorded_is_adopted_not_duplicated(
     privy = FakePrivy()
     user_id = new_user()
     service = ProvisioningService(privy, IDS)
-    real_write = service._write
+    real_write = store.record_wallet
     failures = {"left": 1}
 
     def flaky_write(uid: str, wallet: CreatedWallet) -> None:
         if failures["left"]:
             failures["left"] -= 1
-            raise PutError("injected: DynamoDB unavailable")
+            raise store.WalletNotRecordedError("injected: DynamoDB unavailable")
         real_write(uid, wallet)
 
-    monkeypatch.setattr(service, "_write", flaky_write)
+    monkeypatch.setattr(store, "record_wallet", flaky_write)
     with pytest.raises(ProvisioningError, match="could not record ethereum wallet"):
         service.ensure_wallets_for_user(user_id)
     orphan = Claim.get(f"orphan#{user_id}#ethereum")

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from basis.policies.amounts import AmountError, lamports, require_bridge_deposit, usdc_base_units
+from basis.chains.amounts import AmountError, lamports, usdc_base_units
+from basis.policies.amounts import require_bridge_deposit
 from basis.policies.settings import PolicySettings
 
 

@@ -221,12 +221,12 @@ def test_a_definitive_privy_answer_ends_the_breakers_failure_streak(events: list
 def test_a_ledger_failure_after_a_signature_does_not_turn_it_into_an_error(
     events: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(signer_module.spend_caps, "reserve", lambda *a, **k: "reservation-1")
+    monkeypatch.setattr(signer_module.caps, "reserve", lambda *a, **k: "reservation-1")
 
     def broken_commit(*args: Any) -> None:
         raise RuntimeError("DynamoDB throttled")
 
-    monkeypatch.setattr(signer_module.spend_caps, "commit", broken_commit)
+    monkeypatch.setattr(signer_module.caps, "commit", broken_commit)
     signer, _, _, _ = rig("0xsigned")
     deposit = {**policy_requests.deposit(10 * 10**6)["transaction"], "chain_id": 42161, "nonce": 0}
     assert signer.sign_eth_transaction(deposit) == "0xsigned"

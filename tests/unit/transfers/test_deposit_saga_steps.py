@@ -9,7 +9,7 @@ from pynamodb.exceptions import GetError
 
 from basis.platform.errors import TransientError
 from basis.policies.settings import PolicySettings
-from basis.transfers import deposit_saga
+from basis.transfers import deposit_saga, store
 from basis.transfers.deposit_saga import StepInput
 
 
@@ -18,12 +18,12 @@ def dynamodb_error(code: str) -> GetError:
     return GetError("Failed to get item", cause=cause)
 
 
-@pytest.mark.parametrize("code", sorted(deposit_saga.RETRIABLE_DYNAMODB_ERRORS))
+@pytest.mark.parametrize("code", sorted(store.RETRIABLE_DYNAMODB_ERRORS))
 def test_throttling_becomes_a_transient_error(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
     def throttled(*args: object, **kwargs: object) -> None:
         raise dynamodb_error(code)
 
-    monkeypatch.setattr(deposit_saga.Transfer, "get", throttled)
+    monkeypatch.setattr(store.Transfer, "get", throttled)
     with pytest.raises(TransientError, match=code):
         deposit_saga.run_step(StepInput(step="validate", user_id="u", transfer_id="t"), PolicySettings())
 
@@ -32,6 +32,6 @@ def test_a_permanent_dynamodb_error_is_not_retried(monkeypatch: pytest.MonkeyPat
     def denied(*args: object, **kwargs: object) -> None:
         raise dynamodb_error("AccessDeniedException")
 
-    monkeypatch.setattr(deposit_saga.Transfer, "get", denied)
+    monkeypatch.setattr(store.Transfer, "get", denied)
     with pytest.raises(GetError):
         deposit_saga.run_step(StepInput(step="validate", user_id="u", transfer_id="t"), PolicySettings())

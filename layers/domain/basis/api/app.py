@@ -11,12 +11,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from basis.api import auth, edge, errors, health, wallet_health, wallets
-from basis.identity.settings import (
-    CORS_ALLOWED_HEADERS,
-    CORS_MAX_AGE_SECONDS,
-    IdentitySettings,
-    get_identity_settings,
-)
+from basis.identity.settings import CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS
 from basis.platform.observability import logger
 
 API_PREFIX = "/api/v1"
@@ -45,8 +40,7 @@ class GuardedResolver(APIGatewayRestResolver):
         )
 
 
-def _cors(settings: IdentitySettings) -> CORSConfig | None:
-    origins = settings.cors_allowed_origins
+def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
     if not origins:
         return None
     return CORSConfig(
@@ -57,8 +51,9 @@ def _cors(settings: IdentitySettings) -> CORSConfig | None:
     )
 
 
-def create_app() -> APIGatewayRestResolver:
-    app = GuardedResolver(enable_validation=True, cors=_cors(get_identity_settings()))
+def create_app(cors_allowed_origins: tuple[str, ...] = ()) -> APIGatewayRestResolver:
+    """The resolver; browsers from ``cors_allowed_origins`` get CORS headers on every answer."""
+    app = GuardedResolver(enable_validation=True, cors=_cors(cors_allowed_origins))
     app.configure_openapi(
         title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES, security=[{"bearer": []}]
     )

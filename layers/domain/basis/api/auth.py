@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pynamodb.exceptions import DoesNotExist
 
 from basis.api.errors import route_responses
 from basis.api.principal import current_principal
 from basis.api.schemas import CheckResponse, MeResponse, ServerAddresses, SyncRequest, SyncResponse
-from basis.identity import signin
-from basis.models import User
+from basis.identity import signin, users
 from basis.platform.errors import UserNotFoundError
 from basis.wallets.provisioning import ServerWallets, get_user_wallets
 
@@ -54,16 +52,15 @@ def check() -> CheckResponse:
 )
 def me() -> MeResponse:
     principal = current_principal(router.current_event)
-    try:
-        user = User.get(principal.user_id)
-    except DoesNotExist as exc:
-        raise UserNotFoundError(principal.user_id) from exc
+    user = users.get(principal.user_id)
+    if user is None:
+        raise UserNotFoundError(principal.user_id)
     return MeResponse(
         user_id=user.user_id,
         email=user.email,
         created_at=user.created_at,
         last_sign_in_at=user.last_sign_in_at,
-        paused=user.paused_at is not None,
+        paused=user.paused,
         paused_reason=user.paused_reason,
-        **ServerAddresses.of(ServerWallets.of(user)).model_dump(),
+        **ServerAddresses.of(user.wallets).model_dump(),
     )

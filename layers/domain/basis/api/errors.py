@@ -95,7 +95,7 @@ def error_response(
     )
 
 
-def json_response(model: type[BaseModel], description: str) -> OpenAPIResponse:
+def json_response(model: type[Any], description: str) -> OpenAPIResponse:
     """One OpenAPI ``responses`` entry: a JSON body of ``model``."""
     return {"description": description, "content": {"application/json": {"model": model}}}
 
@@ -106,7 +106,7 @@ def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
     return {status: json_response(ErrorBody, DESCRIPTIONS[status]) for status in (*statuses, 500, 503)}
 
 
-def route_responses(ok: type[BaseModel], description: str, *statuses: int) -> dict[int, OpenAPIResponse]:
+def route_responses(ok: type[Any], description: str, *statuses: int) -> dict[int, OpenAPIResponse]:
     """A route's whole ``responses``: 200 with ``ok`` and the error statuses it can answer."""
     return {200: json_response(ok, description), **error_responses(*statuses)}
 

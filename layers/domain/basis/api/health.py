@@ -4,31 +4,15 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel
 
 from basis.api.errors import error_responses, json_response
 from basis.api.principal import require_admin
 from basis.platform import dependencies, dependency_status
 from basis.platform.config import get_settings
+from basis.platform.dependencies import HealthReport
+from basis.platform.dependency_status import DependencyStatus
 
 router = APIGatewayRouter()
-
-
-class PublicHealth(BaseModel):
-    status: str
-    dependencies: dict[str, str]
-
-
-class DependencyHealth(BaseModel):
-    ok: bool
-    latency_ms: float
-    detail: str
-
-
-class HealthReport(BaseModel):
-    status: str
-    stage: str
-    dependencies: dict[str, DependencyHealth]
 
 
 @router.get(
@@ -36,16 +20,15 @@ class HealthReport(BaseModel):
     summary="Is each dependency up (from a probe at most 10 s old); public",
     security=[{}],  # public: no token needed
     responses={
-        200: json_response(PublicHealth, "every dependency answered"),
+        200: json_response(DependencyStatus, "every dependency answered"),
         **error_responses(400, 405),
-        503: json_response(PublicHealth, "at least one dependency did not answer"),
+        503: json_response(DependencyStatus, "at least one dependency did not answer"),
     },
 )
-def health() -> Response[PublicHealth]:
+def health() -> Response[DependencyStatus]:
     view = dependency_status.current(get_settings())
-    body = PublicHealth(status=view.status, dependencies=view.dependencies)
     return Response(
-        status_code=200 if view.status == "ok" else 503, content_type="application/json", body=body
+        status_code=200 if view.status == "ok" else 503, content_type="application/json", body=view
     )
 
 
@@ -60,7 +43,7 @@ def health() -> Response[PublicHealth]:
 )
 def dependency_details() -> Response[HealthReport]:
     require_admin(router.current_event)
-    report = HealthReport.model_validate(dependencies.check(get_settings()))
+    report = dependencies.check(get_settings())
     return Response(
         status_code=200 if report.status == "ok" else 503, content_type="application/json", body=report
     )

@@ -7,42 +7,20 @@ any other caller gets 403. Backed by the signing ledger (24 h) and the shared ci
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel
 
 from basis.api.errors import route_responses
 from basis.api.principal import require_admin
 from basis.signing.breaker import SharedCircuitBreaker
-from basis.signing.health import wallet_health
+from basis.signing.health import WalletHealth, wallet_health
 
 router = APIGatewayRouter()
-
-
-class UserWallets(BaseModel):
-    user_id: str
-    evm_wallet_id: str | None = None
-    evm_address: str | None = None
-    solana_wallet_id: str | None = None
-    solana_address: str | None = None
-
-
-class BreakerState(BaseModel):
-    state: str
-    consecutive_failures: int
-    open_until: float | None = None
-
-
-class WalletHealthReport(BaseModel):
-    users: list[UserWallets]
-    signing: dict[str, dict[str, int]]
-    policy_violations_24h: int
-    circuit_breaker: BreakerState
 
 
 @router.get(
     "/health/wallets",
     summary="Wallets, signing totals (1 h / 24 h), breaker state; admin only",
-    responses=route_responses(WalletHealthReport, "the report", 400, 401, 403, 405),
+    responses=route_responses(WalletHealth, "the report", 400, 401, 403, 405),
 )
-def wallets_health() -> WalletHealthReport:
+def wallets_health() -> WalletHealth:
     require_admin(router.current_event)
-    return WalletHealthReport.model_validate(wallet_health(SharedCircuitBreaker()))
+    return wallet_health(SharedCircuitBreaker())

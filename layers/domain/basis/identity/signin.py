@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.expressions.update import Action
-
-from basis.models import User
-from basis.models.base import utcnow
+from basis.identity import users
 from basis.platform import events, leases
 from basis.platform.observability import logger
-from basis.wallets.provisioning import ServerWallets
+from basis.wallets.store import ServerWallets
 
 REQUEST_EVERY = 30
 
 
 @dataclass(frozen=True)
 class SignIn:
-    user: User
+    user: users.UserProfile
     created: bool
-    wallets: ServerWallets
+
+    @property
+    def wallets(self) -> ServerWallets:
+        return self.user.wallets
 
     @property
     def wallets_provisioning(self) -> bool:
@@ -55,18 +55,7 @@ def request_wallets(user_id: str) -> bool:
 
 
 def sync(user_id: str, email: str | None = None) -> SignIn:
-    now = utcnow()
-    user = User(user_id)
-    actions: list[Action] = [
-        User.last_sign_in_at.set(now),
-        User.updated_at.set(now),
-        User.created_at.set(User.created_at | now),
-    ]
-    if email is not None:
-        actions.append(User.email.set(email))
-    user.update(actions=actions)
-    created = user.created_at == now
-    wallets = ServerWallets.of(user)
-    if not wallets.complete:
+    profile, created = users.sign_in(user_id, email)
+    if not profile.wallets.complete:
         request_wallets(user_id)
-    return SignIn(user=user, created=created, wallets=wallets)
+    return SignIn(user=profile, created=created)

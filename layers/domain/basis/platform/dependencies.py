@@ -12,9 +12,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from basis.models import User
+from basis.identity import users
 from basis.platform.config import Settings
 
 
@@ -23,6 +23,13 @@ class Probe:
     ok: bool
     latency_ms: float
     detail: str
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    status: str  # "ok" when every dependency answered, else "degraded"
+    stage: str
+    dependencies: dict[str, Probe]
 
 
 # What a healthy answer looks like for each kind of endpoint: (method, path, JSON body).
@@ -60,14 +67,9 @@ def _http_probe(url: str, method: str, body: dict[str, object] | None, timeout: 
         return f"HTTP {exc.code}"
 
 
-def _dynamodb_probe() -> str:
-    description = User.describe_table()
-    return f"table {description['TableName']} {description['TableStatus']}"
-
-
-def check(settings: Settings) -> dict[str, object]:
+def check(settings: Settings) -> HealthReport:
     """Probe every dependency; ``status`` is ``ok`` only when all of them answered."""
-    probes: dict[str, Callable[[], str]] = {"dynamodb": _dynamodb_probe}
+    probes: dict[str, Callable[[], str]] = {"dynamodb": users.describe_table}
     for name, url in settings.endpoints().items():
         method, path, body = _HTTP_PROBES[name]
         target = url.rstrip("/") + path
@@ -80,8 +82,4 @@ def check(settings: Settings) -> dict[str, object]:
         futures = {name: pool.submit(_timed, fn) for name, fn in probes.items()}
         results = {name: future.result() for name, future in futures.items()}
     healthy = all(p.ok for p in results.values())
-    return {
-        "status": "ok" if healthy else "degraded",
-        "stage": settings.stage,
-        "dependencies": {name: asdict(p) for name, p in results.items()},
-    }
+    return HealthReport(status="ok" if healthy else "degraded", stage=settings.stage, dependencies=results)

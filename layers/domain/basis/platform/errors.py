@@ -29,47 +29,42 @@ class BasisError(Exception):
         self.message = message
         self.details = details
 
-
-class NotFoundError(BasisError):
-    code = "not_found"
-
-
-class RefusedError(BasisError):
-    code = "refused"
+    def __init_subclass__(cls, code: str | None = None, **kwargs: Any) -> None:
+        """``class XError(BasisError, code="x")`` names the family; a subclass without one keeps it."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
 
 
-class PolicyRefusedError(RefusedError):
-    code = "policy_denied"
+class NotFoundError(BasisError, code="not_found"): ...
 
 
-class CapRefusedError(RefusedError):
-    code = "cap_exceeded"
+class RefusedError(BasisError, code="refused"): ...
 
 
-class AmountRefusedError(RefusedError):
-    code = "invalid_amount"
+class PolicyRefusedError(RefusedError, code="policy_denied"): ...
 
 
-class ValidationRefusedError(RefusedError):
-    code = "validation_error"
+class CapRefusedError(RefusedError, code="cap_exceeded"): ...
 
 
-class ConflictError(BasisError):
-    code = "conflict"
+class AmountRefusedError(RefusedError, code="invalid_amount"): ...
 
 
-class TransientError(BasisError):
-    code = "unavailable"
+class ValidationRefusedError(RefusedError, code="validation_error"): ...
 
 
-class ConfigurationError(BasisError):
-    code = "configuration_error"
+class ConflictError(BasisError, code="conflict"): ...
 
 
-class UserNotFoundError(NotFoundError):
+class TransientError(BasisError, code="unavailable"): ...
+
+
+class ConfigurationError(BasisError, code="configuration_error"): ...
+
+
+class UserNotFoundError(NotFoundError, code="user_not_found"):
     """No user row for this id: the caller has not signed in (``POST /api/v1/auth/sync``)."""
-
-    code = "user_not_found"
 
     def __init__(self, user_id: str) -> None:
         super().__init__("user not found: sign in first (POST /api/v1/auth/sync)")

@@ -1,41 +1,14 @@
-"""Human amounts to base units, and the guard that keeps deposits the real bridge would lose unsigned."""
+"""The guard that keeps deposits the real bridge would lose (or the policy would deny) unsigned."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from basis.chains.amounts import AmountError, usdc_base_units
 
 if TYPE_CHECKING:
     from basis.policies.settings import PolicySettings
-
-USDC_DECIMALS = 6
-SOL_DECIMALS = 9
-
-
-class AmountError(ValueError):
-    """An amount that cannot be signed: malformed, too precise, too small or over a cap."""
-
-
-def to_base_units(amount: Decimal | int | str, decimals: int) -> int:
-    """Exact conversion; refuses negatives and amounts finer than the token's smallest unit."""
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation as exc:
-        raise AmountError(f"not a number: {amount!r}") from exc
-    if not value.is_finite() or value < 0:
-        raise AmountError(f"amount must be a finite non-negative number, got {amount!r}")
-    scaled = value.scaleb(decimals)
-    if scaled != scaled.to_integral_value():
-        raise AmountError(f"{amount} has more than {decimals} decimals")
-    return int(scaled)
-
-
-def usdc_base_units(amount: Decimal | int | str) -> int:
-    return to_base_units(amount, USDC_DECIMALS)
-
-
-def lamports(amount_sol: Decimal | int | str) -> int:
-    return to_base_units(amount_sol, SOL_DECIMALS)
 
 
 def require_bridge_deposit(amount_usdc: Decimal | int | str, settings: PolicySettings) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from basis.policies.amounts import lamports, to_base_units, usdc_base_units
+from basis.chains.amounts import lamports, to_base_units, usdc_base_units
 from basis.policies.settings import PolicySettings
 
 log = logging.getLogger(__name__)
@@ -152,33 +152,18 @@ def build_solana_policy(settings: PolicySettings) -> dict[str, Any]:
     programs = settings.allowed_solana_programs()
     max_lamports = str(lamports(settings.max_sol_per_tx))
     max_spl = str(to_base_units(settings.max_spl_per_tx, settings.spl_cap_decimals))
+    system, token = "solana_system_program_instruction", "solana_token_program_instruction"
+    # (rule, condition source, field, cap): the unchecked Transfer moves the same tokens as
+    # TransferChecked, so it is capped too (no way around the cap).
+    caps = [
+        ("Deny SOL transfers over the cap", system, "Transfer.lamports", max_lamports),
+        ("Deny SPL TransferChecked over the cap", token, "TransferChecked.amount", max_spl),
+        ("Deny SPL Transfer over the cap", token, "Transfer.amount", max_spl),
+    ]
     rules: list[dict[str, Any]] = []
     for method in SOLANA_TX_METHODS:
-        rules += [
-            _rule(
-                f"Allow known Solana programs ({method})",
-                method,
-                "ALLOW",
-                [_cond("solana_program_instruction", "programId", "in", programs)],
-            ),
-            _rule(
-                f"Deny SOL transfers over the cap ({method})",
-                method,
-                "DENY",
-                [_cond("solana_system_program_instruction", "Transfer.lamports", "gt", max_lamports)],
-            ),
-            _rule(
-                f"Deny SPL TransferChecked over the cap ({method})",
-                method,
-                "DENY",
-                [_cond("solana_token_program_instruction", "TransferChecked.amount", "gt", max_spl)],
-            ),
-            # The unchecked Transfer moves the same tokens; cap it too so it is no way around.
-            _rule(
-                f"Deny SPL Transfer over the cap ({method})",
-                method,
-                "DENY",
-                [_cond("solana_token_program_instruction", "Transfer.amount", "gt", max_spl)],
-            ),
-        ]
+        allow = [_cond("solana_program_instruction", "programId", "in", programs)]
+        rules.append(_rule(f"Allow known Solana programs ({method})", method, "ALLOW", allow))
+        for name, source, field, cap in caps:
+            rules.append(_rule(f"{name} ({method})", method, "DENY", [_cond(source, field, "gt", cap)]))
     return {"version": "1.0", "name": settings.solana_policy_name, "chain_type": "solana", "rules": rules}

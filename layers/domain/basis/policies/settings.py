@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from pydantic import Field, field_validator, model_validator
 
+from basis.chains import arbitrum, hyperliquid, solana
+from basis.chains.amounts import lamports, to_base_units, usdc_base_units
 from basis.platform.settings import BasisSettings, cached
-from basis.policies.amounts import lamports, to_base_units, usdc_base_units
 
 EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 SOLANA_ADDRESS = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
@@ -23,13 +24,13 @@ SOLANA_ADDRESS = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
 # Solana programs a server wallet may invoke (top-level instructions). Asgard's own program and
 # any lending-protocol programs are added by configuration (G1).
 DEFAULT_SOLANA_PROGRAMS = (
-    "11111111111111111111111111111111",  # System Program
-    "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",  # SPL Token
-    "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb",  # SPL Token-2022
-    "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL",  # Associated Token Account
-    "ComputeBudget111111111111111111111111111111",  # Compute Budget
-    "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr",  # Memo v2
-    "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo",  # Memo v1
+    solana.SYSTEM_PROGRAM,
+    solana.TOKEN_PROGRAM,
+    solana.TOKEN_2022_PROGRAM,
+    solana.ASSOCIATED_TOKEN_PROGRAM,
+    solana.COMPUTE_BUDGET_PROGRAM,
+    solana.MEMO_PROGRAM,
+    solana.MEMO_V1_PROGRAM,
 )
 
 # The real Bridge2 credits plain USDC transfers of at least 5 USDC; smaller ones are lost.
@@ -54,14 +55,14 @@ class PolicySettings(BasisSettings):
     # The most one automatic bridge deposit may move (seed 5.1a, N12): larger ones are split.
     max_auto_bridge_usdc: Decimal = Field(default=Decimal(25000), gt=0)
 
-    arbitrum_usdc_address: str = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
-    hyperliquid_bridge_address: str = "0x2Df1c51E09aECF9cacB7bc98cB1742757f163dF7"
+    arbitrum_usdc_address: str = arbitrum.USDC
+    hyperliquid_bridge_address: str = arbitrum.HYPERLIQUID_BRIDGE2
     # EIP-712 chain ids: L1 actions sign a phantom agent on 1337; user-signed actions use the
     # signatureChainId the client picks (the official SDK always uses 0x66eee).
-    hyperliquid_exchange_chain_id: int = Field(default=1337, gt=0)
-    hyperliquid_signature_chain_id: int = Field(default=0x66EEE, gt=0)
+    hyperliquid_exchange_chain_id: int = Field(default=hyperliquid.EXCHANGE_CHAIN_ID, gt=0)
+    hyperliquid_signature_chain_id: int = Field(default=hyperliquid.SIGNATURE_CHAIN_ID, gt=0)
 
-    solana_usdc_mint: str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+    solana_usdc_mint: str = solana.USDC_MINT
     solana_program_ids: tuple[str, ...] = DEFAULT_SOLANA_PROGRAMS
     # Extra programs the product's Solana transactions invoke at top level (e.g. lending protocols).
     solana_extra_program_ids: tuple[str, ...] = ()

@@ -14,12 +14,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from basis.chains.solana import SYSTEM_PROGRAM, TOKEN_PROGRAMS
 from basis.policies.requests import MalformedRequestError, UnevaluableError
-
-SYSTEM_PROGRAM = "11111111111111111111111111111111"
-TOKEN_PROGRAMS = frozenset(
-    {"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"}
-)
 
 _SYSTEM_NAMES = (
     "CreateAccount",

@@ -7,22 +7,14 @@ scan slot (the minute the schedule fired), so a worker can drop a duplicate deli
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 
-from basis.models import StrategyConfig
 from basis.platform import heartbeat
 from basis.platform.aws import client
 from basis.platform.observability import logger
+from basis.scheduling import strategies
 
 SQS_BATCH = 10
-
-
-def enabled_users() -> Iterator[StrategyConfig]:
-    for key in StrategyConfig.by_enabled.query("1"):
-        config = StrategyConfig.get(key.user_id)
-        if config.enabled and config.paused_at is None:
-            yield config
 
 
 def dispatch(fired_at: datetime, queue_url: str) -> dict[str, int]:
@@ -42,8 +34,8 @@ def dispatch(fired_at: datetime, queue_url: str) -> dict[str, int]:
             logger.error("scan message not queued", extra={"entry": failure})
         batch = []
 
-    for index, config in enumerate(enabled_users()):
-        body = json.dumps({"user_id": config.user_id, "slot": slot})
+    for index, user_id in enumerate(strategies.active_users()):
+        body = json.dumps({"user_id": user_id, "slot": slot})
         batch.append({"Id": str(index), "MessageBody": body})
         if len(batch) == SQS_BATCH:
             flush()

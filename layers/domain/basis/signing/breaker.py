@@ -13,9 +13,8 @@ import time
 from collections.abc import Callable
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from basis.models import ControlFlag
+from basis.platform import flags
 from basis.platform.observability import METRICS_NAMESPACE, logger
 from basis.signing.errors import CircuitOpenError
 
@@ -39,62 +38,47 @@ class SharedCircuitBreaker:
         self.probe_seconds = probe_seconds
         self.clock = clock
 
-    def state(self) -> ControlFlag:
-        try:
-            return ControlFlag.get(self.name, consistent_read=True)
-        except DoesNotExist:
-            return ControlFlag(self.name, state=CLOSED, counter=0)
+    def state(self) -> flags.Flag:
+        return flags.get(self.name, default_state=CLOSED)
 
     def before_call(self) -> None:
         """Raise ``CircuitOpenError`` unless a call may go out now."""
         flag, now = self.state(), self.clock()
         if flag.state == CLOSED:
             return
-        until = float(flag.until or 0)
+        until = flag.until or 0.0
         if now < until:
             raise CircuitOpenError(until - now)
-        try:  # cooldown over (or a probe's time ran out): become the one probe
-            ControlFlag(self.name).update(
-                actions=[ControlFlag.state.set(HALF_OPEN), ControlFlag.until.set(now + self.probe_seconds)],
-                condition=(ControlFlag.state == flag.state) & (ControlFlag.until == flag.until),
-            )
-        except UpdateError as exc:
-            raise CircuitOpenError(self.probe_seconds) from exc
+        # Cooldown over (or a probe's time ran out): become the one probe.
+        if not flags.move(
+            self.name,
+            to_state=HALF_OPEN,
+            until=now + self.probe_seconds,
+            if_state=flag.state,
+            if_until=flag.until,
+        ):
+            raise CircuitOpenError(self.probe_seconds)
         logger.warning("signing circuit half-open: probing", extra={"breaker": self.name})
 
     def record_success(self) -> None:
         flag = self.state()
         if flag.state != CLOSED or flag.counter:
-            ControlFlag(self.name).update(
-                actions=[
-                    ControlFlag.state.set(CLOSED),
-                    ControlFlag.counter.set(0),
-                    ControlFlag.until.remove(),
-                ]
-            )
+            flags.reset(self.name, state=CLOSED)
             if flag.state != CLOSED:
                 logger.warning("signing circuit closed", extra={"breaker": self.name})
 
     def record_failure(self) -> None:
-        counted = ControlFlag(self.name)
-        counted.update(
-            actions=[ControlFlag.counter.add(1), ControlFlag.state.set(ControlFlag.state | CLOSED)]
-        )
+        counted = flags.count(self.name, default_state=CLOSED)
         now = self.clock()
         if counted.state == HALF_OPEN:
             self._open(
-                from_state=HALF_OPEN, now=now, failures=int(counted.counter), event="probe failed: re-opened"
+                from_state=HALF_OPEN, now=now, failures=counted.counter, event="probe failed: re-opened"
             )
         elif counted.state == CLOSED and counted.counter >= self.threshold:
-            self._open(from_state=CLOSED, now=now, failures=int(counted.counter), event="tripped")
+            self._open(from_state=CLOSED, now=now, failures=counted.counter, event="tripped")
 
     def _open(self, *, from_state: str, now: float, failures: int, event: str) -> None:
-        try:
-            ControlFlag(self.name).update(
-                actions=[ControlFlag.state.set(OPEN), ControlFlag.until.set(now + self.cooldown)],
-                condition=ControlFlag.state == from_state,
-            )
-        except UpdateError:
+        if not flags.move(self.name, to_state=OPEN, until=now + self.cooldown, if_state=from_state):
             return  # another container made this transition (and logged it)
         with single_metric(
             name=TRIP_METRIC,

@@ -1,8 +1,9 @@
 """Strict rolling 24 h spend caps per user and asset (closes G2 and G3).
 
-One ``SpendWindow`` item per (user, asset) holds hourly committed totals and pending reservations.
-Every change is a read-modify-write guarded by the item's version, so concurrent requests are
-serialised by DynamoDB: no interleaving can take the total past the cap.
+One spend window per (user, asset) in the signing ledger (``basis.signing.ledger``) holds hourly
+committed totals and pending reservations. Every change is a read-modify-write guarded by the
+window's version, so concurrent requests are serialised by DynamoDB: no interleaving can take the
+total past the cap.
 
 * ``reserve`` before signing: counts the committed spend of this hour and the 24 before it (so a
   spend counts for 24 to 25 hours: never more permissive than a true rolling 24 h) plus live
@@ -11,6 +12,8 @@ serialised by DynamoDB: no interleaving can take the total past the cap.
   a commit whose reservation already expired still counts (the money moved).
 * ``release`` after a failure: frees the reservation. Reservations also expire (a crashed signer
   frees its hold after ``lease_seconds``).
+
+``hold`` and ``settle`` do the same for every asset one signing request moves, as the signer needs.
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
-
-from basis.models import SpendWindow
+from basis.platform.observability import logger
+from basis.signing import ledger
+from basis.signing.errors import SpendCapExceededError
+from basis.signing.ledger import Window
 
 WINDOW_HOURS = 24
 MAX_ATTEMPTS = 200
@@ -51,59 +54,39 @@ class Usage:
         return self.committed + self.reserved
 
 
-def _hour(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).strftime("%Y%m%d%H")
-
-
 def _window(now: float) -> set[str]:
     """The hour buckets that count: this hour and the 24 before it."""
     current = datetime.fromtimestamp(now, UTC).replace(minute=0, second=0, microsecond=0)
-    return {(current - timedelta(hours=h)).strftime("%Y%m%d%H") for h in range(WINDOW_HOURS + 1)}
+    return {ledger.bucket_of(current - timedelta(hours=h)) for h in range(WINDOW_HOURS + 1)}
 
 
-def _d(value: Any) -> dict[str, Any]:
-    """A map attribute as a plain dict (loaded items hold MapAttribute, changed ones a dict)."""
-    return dict(value.as_dict() if hasattr(value, "as_dict") else value)
-
-
-def _load(user_id: str, asset: str) -> SpendWindow:
-    try:
-        return SpendWindow.get(user_id, asset, consistent_read=True)
-    except DoesNotExist:
-        return SpendWindow(user_id, asset)
-
-
-def _prune(window: SpendWindow, now: float) -> None:
+def _prune(window: Window, now: float) -> None:
     keep = _window(now)
-    window.hourly = {h: v for h, v in _d(window.hourly).items() if h in keep}
-    window.reservations = {r: v for r, v in _d(window.reservations).items() if v["expires"] > now}
-    window.committed = {r: t for r, t in _d(window.committed).items() if t > now - WINDOW_HOURS * 3600}
+    window.hourly = {h: v for h, v in window.hourly.items() if h in keep}
+    window.reservations = {r: v for r, v in window.reservations.items() if v["expires"] > now}
+    window.committed = {r: t for r, t in window.committed.items() if t > now - WINDOW_HOURS * 3600}
 
 
 def usage(user_id: str, asset: str, now: float | None = None) -> Usage:
     now = now or time.time()
-    window = _load(user_id, asset)
+    window = ledger.read_window(user_id, asset)
     _prune(window, now)
     return Usage(
-        committed=int(sum(_d(window.hourly).values())),
-        reserved=int(sum(r["amount"] for r in _d(window.reservations).values())),
+        committed=sum(window.hourly.values()),
+        reserved=sum(r["amount"] for r in window.reservations.values()),
     )
 
 
-def _mutate(user_id: str, asset: str, change: Callable[[SpendWindow, float], None]) -> None:
+def _mutate(user_id: str, asset: str, change: Callable[[Window, float], None]) -> None:
     """Apply ``change(window, now)`` with optimistic concurrency; retries on a version conflict."""
     for attempt in range(MAX_ATTEMPTS):
-        window = _load(user_id, asset)
+        window = ledger.read_window(user_id, asset)
         now = time.time()
         _prune(window, now)
         change(window, now)
-        try:
-            window.save()
+        if ledger.write_window(window):
             return
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            time.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))  # noqa: S311 - jitter
+        time.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))  # noqa: S311 - jitter
     raise ContentionError(f"spend window {user_id}/{asset} kept changing")
 
 
@@ -112,40 +95,79 @@ def reserve(user_id: str, asset: str, amount: int, cap: int, lease_seconds: int 
         raise ValueError("amount must be positive")
     reservation = uuid.uuid4().hex
 
-    def change(window: SpendWindow, now: float) -> None:
-        used = int(sum(_d(window.hourly).values())) + int(
-            sum(r["amount"] for r in _d(window.reservations).values())
-        )
+    def change(window: Window, now: float) -> None:
+        used = sum(window.hourly.values()) + sum(r["amount"] for r in window.reservations.values())
         if used + amount > cap:
             raise CapExceededError(asset, used, amount, cap)
-        reservations = _d(window.reservations)
-        reservations[reservation] = {"amount": amount, "expires": int(now) + lease_seconds}
-        window.reservations = reservations
+        window.reservations[reservation] = {"amount": amount, "expires": int(now) + lease_seconds}
 
     _mutate(user_id, asset, change)
     return reservation
 
 
 def commit(user_id: str, asset: str, reservation: str, amount: int) -> None:
-    def change(window: SpendWindow, now: float) -> None:
-        committed = _d(window.committed)
-        if reservation in committed:
+    def change(window: Window, now: float) -> None:
+        if reservation in window.committed:
             return
-        reservations = _d(window.reservations)
-        reservations.pop(reservation, None)  # an expired one was pruned: the amount still counts
-        hourly = _d(window.hourly)
-        hour = _hour(now)
-        hourly[hour] = int(hourly.get(hour, 0)) + amount
-        committed[reservation] = int(now)
-        window.reservations, window.hourly, window.committed = reservations, hourly, committed
+        window.reservations.pop(reservation, None)  # an expired one was pruned: the amount still counts
+        hour = ledger.bucket_of(datetime.fromtimestamp(now, UTC))
+        window.hourly[hour] = window.hourly.get(hour, 0) + amount
+        window.committed[reservation] = int(now)
 
     _mutate(user_id, asset, change)
 
 
 def release(user_id: str, asset: str, reservation: str) -> None:
-    def change(window: SpendWindow, now: float) -> None:
-        reservations = _d(window.reservations)
-        reservations.pop(reservation, None)
-        window.reservations = reservations
+    def change(window: Window, now: float) -> None:
+        window.reservations.pop(reservation, None)
 
     _mutate(user_id, asset, change)
+
+
+@dataclass(frozen=True)
+class Hold:
+    asset: str
+    reservation: str
+    amount: int
+
+
+def hold(user_id: str, spend: dict[str, int], caps: dict[str, int], *, lease_seconds: int) -> list[Hold]:
+    """Reserve every asset of ``spend`` (base units) against its daily cap in ``caps``, or none of
+    them: ``SpendCapExceededError`` (after releasing what was already reserved) when one would pass."""
+    held: list[Hold] = []
+    try:
+        for asset, amount in sorted(spend.items()):
+            try:
+                reservation = reserve(user_id, asset, amount, caps[asset], lease_seconds=lease_seconds)
+            except CapExceededError as exc:
+                raise SpendCapExceededError(asset, used=exc.used, amount=exc.amount, cap=exc.cap) from exc
+            held.append(Hold(asset, reservation, amount))
+    except BaseException:
+        settle(user_id, held, spent=False)
+        raise
+    return held
+
+
+def settle(user_id: str, held: list[Hold], *, spent: bool) -> None:
+    """Commit the reservations when the money moved (or may have), release them otherwise.
+
+    Never raises: the signature already happened (or did not), and a ledger hiccup must not turn it
+    into an error; a reservation that could not be released expires by itself, one that could not
+    be committed is logged loudly."""
+    for h in held:
+        try:
+            if spent:
+                commit(user_id, h.asset, h.reservation, h.amount)
+            else:
+                release(user_id, h.asset, h.reservation)
+        except Exception:
+            logger.critical(
+                "spend cap could not be settled",
+                extra={
+                    "user_id": user_id,
+                    "asset": h.asset,
+                    "reservation": h.reservation,
+                    "amount": h.amount,
+                    "commit": spent,
+                },
+            )

@@ -3,52 +3,71 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from basis.models import SigningRecord, User
+from basis.signing import ledger
 from basis.signing.breaker import SharedCircuitBreaker
-from basis.signing.telemetry import RESULTS, bucket_of
+from basis.signing.telemetry import RESULTS
+from basis.wallets.store import users_with_wallets
 
 
-def _records_since(since: datetime) -> list[SigningRecord]:
+@dataclass(frozen=True)
+class UserWallets:
+    user_id: str
+    evm_wallet_id: str | None
+    evm_address: str | None
+    solana_wallet_id: str | None
+    solana_address: str | None
+
+
+@dataclass(frozen=True)
+class SigningActivity:
+    """Requests per result (and ``total``) in each window."""
+
+    last_1h: dict[str, int]
+    last_24h: dict[str, int]
+
+
+@dataclass(frozen=True)
+class BreakerState:
+    state: str
+    consecutive_failures: int
+    open_until: float | None
+
+
+@dataclass(frozen=True)
+class WalletHealth:
+    users: list[UserWallets]
+    signing: SigningActivity
+    policy_violations_24h: int
+    circuit_breaker: BreakerState
+
+
+def _counts(rows: list[ledger.LedgerRow]) -> dict[str, int]:
+    counted = Counter(r.event.result for r in rows)
+    return {result: counted.get(result, 0) for result in RESULTS} | {"total": len(rows)}
+
+
+def wallet_health(breaker: SharedCircuitBreaker) -> WalletHealth:
     now = datetime.now(UTC)
-    records: list[SigningRecord] = []
-    hour = since.replace(minute=0, second=0, microsecond=0)
-    while hour <= now:
-        records.extend(SigningRecord.query(bucket_of(hour), SigningRecord.at_id >= since.isoformat()))
-        hour += timedelta(hours=1)
-    return records
-
-
-def _counts(records: list[SigningRecord]) -> dict[str, int]:
-    counted = Counter(r.result for r in records)
-    return {result: counted.get(result, 0) for result in RESULTS} | {"total": len(records)}
-
-
-def wallet_health(breaker: SharedCircuitBreaker) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    day = _records_since(now - timedelta(hours=24))
+    day = ledger.rows_since(now - timedelta(hours=24))
     hour_ago = (now - timedelta(hours=1)).isoformat()
     last_hour = [r for r in day if r.at_id >= hour_ago]
     state = breaker.state()
     users = [
-        {
-            "user_id": u.user_id,
-            "evm_wallet_id": u.evm_wallet_id,
-            "evm_address": u.evm_address,
-            "solana_wallet_id": u.solana_wallet_id,
-            "solana_address": u.solana_address,
-        }
-        for u in User.scan(User.evm_wallet_id.exists() | User.solana_wallet_id.exists())
+        UserWallets(
+            u.user_id,
+            u.wallets.evm_wallet_id,
+            u.wallets.evm_address,
+            u.wallets.solana_wallet_id,
+            u.wallets.solana_address,
+        )
+        for u in users_with_wallets()
     ]
-    return {
-        "users": users,
-        "signing": {"last_1h": _counts(last_hour), "last_24h": _counts(day)},
-        "policy_violations_24h": sum(1 for r in day if r.result == "policy_denied"),
-        "circuit_breaker": {
-            "state": state.state,
-            "consecutive_failures": int(state.counter or 0),
-            "open_until": state.until,
-        },
-    }
+    return WalletHealth(
+        users=users,
+        signing=SigningActivity(last_1h=_counts(last_hour), last_24h=_counts(day)),
+        policy_violations_24h=sum(1 for r in day if r.event.result == "policy_denied"),
+        circuit_breaker=BreakerState(state.state, state.counter, state.until),
+    )

@@ -22,13 +22,13 @@ from hyperliquid.api import API
 from hyperliquid.utils import signing
 from hyperliquid.utils.constants import MAINNET_API_URL
 
+from basis.chains.hyperliquid import SIGNATURE_CHAIN_ID_HEX
+
 if TYPE_CHECKING:
     from hyperliquid.info import Info
     from hyperliquid.utils.types import Cloid
 
     from basis.signing.signer import PrivyWalletSigner
-
-SIGNATURE_CHAIN_ID = "0x66eee"  # what the SDK stamps on every user-signed action
 
 
 def l1_typed_data(
@@ -49,7 +49,7 @@ def user_signed_typed_data(
 ) -> dict[str, Any]:
     """The EIP-712 message the SDK's ``sign_user_signed_action`` signs; stamps the action's
     ``signatureChainId`` and ``hyperliquidChain`` exactly as the SDK does (in place)."""
-    action["signatureChainId"] = SIGNATURE_CHAIN_ID
+    action["signatureChainId"] = SIGNATURE_CHAIN_ID_HEX  # what the SDK stamps on every one
     action["hyperliquidChain"] = "Mainnet" if is_mainnet else "Testnet"
     return signing.user_signed_payload(primary_type, payload_types, action)
 

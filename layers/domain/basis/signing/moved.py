@@ -21,16 +21,14 @@ from __future__ import annotations
 import base64
 import binascii
 import struct
-from decimal import Decimal
 from typing import Any
 
+from basis.chains.amounts import USDC_DECIMALS, AmountError, to_base_units
+from basis.chains.solana import SYSTEM_PROGRAM, TOKEN_PROGRAMS, USDC_MINT
 from basis.policies.requests import EvmTransaction, MalformedRequestError
 
 EVM_TX_METHODS = frozenset({"eth_signTransaction", "eth_sendTransaction"})
 SOLANA_TX_METHODS = frozenset({"signTransaction", "signAndSendTransaction"})
-SYSTEM_PROGRAM = "11111111111111111111111111111111"
-SOLANA_USDC_MINT = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
-USDC_UNIT = 10**6
 _SYSTEM_TRANSFER_TAGS = (2, 11)  # Transfer, TransferWithSeed: lamports is the u64 after the tag
 
 _ERC20_ABI: list[dict[str, Any]] = [
@@ -57,7 +55,7 @@ def spend_of(
     *,
     usdc_address: str,
     wallet: str | None = None,
-    solana_usdc_mint: str = SOLANA_USDC_MINT,
+    solana_usdc_mint: str = USDC_MINT,
 ) -> dict[str, int]:
     """Base units moved per asset (``USDC`` / ``SOL`` / ``SPL``); only positive amounts appear."""
     if method in EVM_TX_METHODS:
@@ -74,9 +72,9 @@ def _withdrawal_spend(params: dict[str, Any]) -> dict[str, int]:
     primary = typed.get("primary_type") or typed.get("primaryType")
     if primary != "HyperliquidTransaction:Withdraw":
         return {}
-    try:
-        amount = int(Decimal(str(typed["message"]["amount"])) * USDC_UNIT)
-    except (KeyError, TypeError, ArithmeticError, ValueError):
+    try:  # what is finer than a base unit is dropped, as before it reaches the chain
+        amount = to_base_units(typed["message"]["amount"], USDC_DECIMALS, exact=False)
+    except (KeyError, TypeError, AmountError):
         return {}
     return {"USDC": amount} if amount > 0 else {}
 
@@ -96,7 +94,7 @@ def _evm_spend(params: dict[str, Any], usdc_address: str) -> dict[str, int]:
 
 
 def _solana_spend(params: dict[str, Any], wallet: str | None, usdc_mint: str) -> dict[str, int]:
-    from basis.policies.solana_instructions import TOKEN_PROGRAMS, decode_transaction
+    from basis.policies.solana_instructions import decode_transaction
 
     try:
         instructions = decode_transaction(params)

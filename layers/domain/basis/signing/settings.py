@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from basis.chains import arbitrum, solana
 from basis.platform.settings import BasisSettings, cached
 
 
@@ -23,8 +24,8 @@ class SigningSettings(BasisSettings):
     retry_jitter: float = Field(default=0.2, ge=0, le=1)
 
     # CAIP-2 ids for the send methods (Arbitrum One, Solana mainnet by default).
-    arbitrum_caip2: str = "eip155:42161"
-    solana_caip2: str = "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"
+    arbitrum_caip2: str = arbitrum.CAIP2
+    solana_caip2: str = solana.CAIP2
 
     @model_validator(mode="after")
     def _coherent(self) -> SigningSettings:

@@ -1,18 +1,18 @@
 """``PrivyWalletSigner``: every signature the platform asks of a user's server wallet (seed 3.1).
 
 Built with the wallet id stored on the user's row (never resolved from an address). Each request
-goes through one path, ``_call_rpc``:
+goes through one path, ``_call_rpc``, whose steps live in their own modules:
 
-1. preflight: the wallet's policy (when given) is evaluated locally; a denial raises
+1. ``preflight``: the wallet's policy (when given) is evaluated locally; a denial raises
    ``PolicyDeniedError(preflight=True)`` without a network call. An allow is only advisory:
    Privy is still asked and stays the authority.
-2. caps: what the request moves (USDC / SOL / SPL) is reserved against the user's rolling 24 h
-   caps; a refusal raises ``SpendCapExceededError`` without a network call.
-3. breaker: the shared circuit breaker must let the call out (``CircuitOpenError`` otherwise).
-4. Privy ``wallets.rpc`` with the platform's authorization signature and one idempotency key for
-   every attempt of this request (a retried send cannot broadcast twice). Transient failures are
-   retried with backoff; a policy denial never is.
-5. reservations are committed on success and released on any failure; one telemetry record.
+2. ``caps``: what the request moves (USDC / SOL / SPL, ``moved``) is reserved against the user's
+   rolling 24 h caps; a refusal raises ``SpendCapExceededError`` without a network call.
+3. ``attempts``: the shared circuit breaker must let each try out (``CircuitOpenError``
+   otherwise); Privy ``wallets.rpc`` is called with the platform's authorization signature and one
+   idempotency key for every try of this request (a retried send cannot broadcast twice).
+   Transient failures are retried with backoff; a policy denial never is.
+4. reservations are committed on success and released on any failure; one telemetry record.
 """
 
 from __future__ import annotations
@@ -21,21 +21,13 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
-from basis.platform.observability import logger
 from basis.policies.settings import PolicySettings, get_policy_settings
-from basis.signing import caps as spend_caps
-from basis.signing import telemetry
+from basis.signing import caps, preflight, telemetry
+from basis.signing.attempts import Attempts, Breaker
 from basis.signing.breaker import SharedCircuitBreaker
-from basis.signing.classify import NOT_PROCESSED_STATUSES, Failure, backoff_delay, classify
-from basis.signing.errors import (
-    CircuitOpenError,
-    OutcomeUnknownError,
-    PolicyDeniedError,
-    SigningError,
-    SpendCapExceededError,
-)
+from basis.signing.errors import OutcomeUnknownError, SpendCapExceededError
 from basis.signing.moved import spend_of
 from basis.signing.settings import SigningSettings, get_signing_settings
 
@@ -43,13 +35,6 @@ if TYPE_CHECKING:
     from privy import PrivyAPI
 
 CHAINS = ("ethereum", "solana")
-SEND_METHODS = frozenset({"eth_sendTransaction", "signAndSendTransaction"})
-
-
-class Breaker(Protocol):
-    def before_call(self) -> None: ...
-    def record_success(self) -> None: ...
-    def record_failure(self) -> None: ...
 
 
 class RpcService(Protocol):
@@ -63,6 +48,16 @@ class RpcService(Protocol):
         idempotency_key: str | None = None,
         request_options: Any = None,
     ) -> Any: ...
+
+
+class SendOptions(TypedDict, total=False):
+    """Options of the send methods (sign and broadcast)."""
+
+    caip2: str | None  # the chain to broadcast on; the settings' Arbitrum / Solana one by default
+    action: str | None  # what the product is doing, for telemetry
+    # Stable across retries (e.g. the transfer id): a retry after ``OutcomeUnknownError`` with the
+    # same key cannot broadcast twice.
+    idempotency_key: str | None
 
 
 def jsonable(value: Any) -> Any:
@@ -110,8 +105,7 @@ class PrivyWalletSigner:
         self._client = client
         self._wallet_service = wallet_service
         self._authorization_key = authorization_key
-        self._sleep = sleep
-        self._rng = rng
+        self._attempts = Attempts(self.breaker, self.settings, sleep, rng)
 
     # -- the public methods --------------------------------------------------------------------
     def sign_typed_data_v4(self, typed_data: dict[str, Any], *, action: str | None = None) -> str:
@@ -127,25 +121,11 @@ class PrivyWalletSigner:
         result = self._call_rpc("eth_signTransaction", {"transaction": transaction}, action=action)
         return str(result.signed_transaction)
 
-    def send_eth_transaction(
-        self,
-        transaction: dict[str, Any],
-        *,
-        caip2: str | None = None,
-        action: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> str:
-        """Signs and broadcasts through Privy; returns the transaction hash. Pass a stable
-        ``idempotency_key`` (e.g. the transfer id) so a retry after ``OutcomeUnknownError`` cannot
-        broadcast twice."""
-        result = self._call_rpc(
-            "eth_sendTransaction",
-            {"transaction": transaction},
-            action=action,
-            caip2=caip2 or self.settings.arbitrum_caip2,
-            idempotency_key=idempotency_key,
+    def send_eth_transaction(self, transaction: dict[str, Any], **options: Unpack[SendOptions]) -> str:
+        """Signs and broadcasts through Privy; returns the transaction hash."""
+        return self._send(
+            "eth_sendTransaction", {"transaction": transaction}, self.settings.arbitrum_caip2, options
         )
-        return str(result.hash)
 
     def sign_solana_transaction(self, transaction_b64: str, *, action: str | None = None) -> str:
         """The signed transaction, base64; nothing is broadcast."""
@@ -154,22 +134,18 @@ class PrivyWalletSigner:
         )
         return str(result.signed_transaction)
 
-    def sign_and_send_solana_transaction(
-        self,
-        transaction_b64: str,
-        *,
-        caip2: str | None = None,
-        action: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> str:
+    def sign_and_send_solana_transaction(self, transaction_b64: str, **options: Unpack[SendOptions]) -> str:
         """Signs and broadcasts through Privy; returns the transaction signature (hash)."""
         params = {"transaction": transaction_b64, "encoding": "base64"}
+        return self._send("signAndSendTransaction", params, self.settings.solana_caip2, options)
+
+    def _send(self, method: str, params: dict[str, Any], default_caip2: str, options: SendOptions) -> str:
         result = self._call_rpc(
-            "signAndSendTransaction",
+            method,
             params,
-            action=action,
-            caip2=caip2 or self.settings.solana_caip2,
-            idempotency_key=idempotency_key,
+            action=options.get("action"),
+            caip2=options.get("caip2") or default_caip2,
+            idempotency_key=options.get("idempotency_key"),
         )
         return str(result.hash)
 
@@ -200,98 +176,53 @@ class PrivyWalletSigner:
                 )
             )
 
-        if self.policy is not None:
-            from basis.policies.evaluator import evaluate
-
-            decision = evaluate(self.policy, method, params)
-            if not decision.allowed:
-                done("policy_denied", f"preflight: {decision.reason}")
-                raise PolicyDeniedError(
-                    decision.reason, explanation=decision.reason, rule=decision.rule, preflight=True
-                )
+        denial = preflight.check(self.policy, method, params)
+        if denial is not None:
+            done("policy_denied", f"preflight: {denial.reason}")
+            raise denial
+        spend = spend_of(
+            method,
+            params,
+            usdc_address=self.policy_settings.arbitrum_usdc_address,
+            wallet=self.wallet_address if self.chain == "solana" else None,
+            solana_usdc_mint=self.policy_settings.solana_usdc_mint,
+        )
         try:
-            held = self._reserve(
-                spend_of(
-                    method,
-                    params,
-                    usdc_address=self.policy_settings.arbitrum_usdc_address,
-                    wallet=self.wallet_address if self.chain == "solana" else None,
-                    solana_usdc_mint=self.policy_settings.solana_usdc_mint,
-                )
+            held = caps.hold(
+                self.user_id,
+                spend,
+                self.policy_settings.daily_caps() if spend else {},
+                lease_seconds=self.settings.cap_lease_seconds,
             )
         except SpendCapExceededError as exc:
             done("cap_exceeded", str(exc))
             raise
-        try:
-            data = self._attempts(method, params, caip2, done, idempotency_key or uuid.uuid4().hex)
-        except OutcomeUnknownError:
-            self._settle(held, commit=True)  # it may have been sent: count it until reconciled
-            raise
-        except BaseException:
-            self._settle(held, commit=False)
-            raise
-        self._settle(held, commit=True)
-        done("success")
-        return data
-
-    def _attempts(
-        self,
-        method: str,
-        params: dict[str, Any],
-        caip2: str | None,
-        done: Callable[..., None],
-        idempotency_key: str,
-    ) -> Any:
+        key = idempotency_key or uuid.uuid4().hex
         body: dict[str, Any] = {"method": method, "chain_type": self.chain, "params": params}
         if caip2:
             body["caip2"] = caip2
-        failure: Failure | None = None
-        # A send that got no definitive answer may have been broadcast (Privy answered nothing, or
-        # a 5xx, or timed out): it must not be reported as safe to retry with a new request.
-        maybe_sent = False
-        for attempt in range(self.settings.retry_attempts):
-            if attempt:
-                self._sleep(backoff_delay(self.settings, attempt - 1, self._rng))
-            try:
-                self.breaker.before_call()
-            except CircuitOpenError as exc:
-                done("circuit_open", str(exc) if failure is None else f"{exc} (after: {failure.message})")
-                if maybe_sent and failure is not None:
-                    raise OutcomeUnknownError(
-                        failure.message, idempotency_key=idempotency_key, status=failure.status
-                    ) from exc
-                raise
-            try:
-                response = self._wallets().rpc(
-                    self.wallet_id,
-                    wallet_rpc_request_body=body,
-                    idempotency_key=idempotency_key,
-                    request_options=self._request_options(),
-                )
-            except Exception as exc:  # classified below; anything unknown is permanent
-                failure = classify(exc)
-                if failure.counts_for_breaker:
-                    self.breaker.record_failure()
-                else:  # Privy answered definitively: the service itself is healthy
-                    self.breaker.record_success()
-                if method in SEND_METHODS and failure.kind == "transient":
-                    maybe_sent = maybe_sent or failure.status not in NOT_PROCESSED_STATUSES
-                if failure.kind == "policy_denied":
-                    explanation, rule = self._explain(method, params)
-                    done("policy_denied", f"privy: {failure.message}")
-                    raise PolicyDeniedError(failure.message, explanation=explanation, rule=rule) from exc
-                if failure.kind == "permanent":
-                    done("error", failure.message)
-                    raise SigningError(failure.message, retriable=False, status=failure.status) from exc
-                continue
-            self.breaker.record_success()
-            return response.data
-        assert failure is not None
-        message = f"{failure.message} (gave up after {self.settings.retry_attempts} attempts)"
-        done("error", message)
-        if maybe_sent:
-            raise OutcomeUnknownError(message, idempotency_key=idempotency_key, status=failure.status)
-        raise SigningError(message, retriable=True, status=failure.status)
+
+        def send() -> Any:
+            return self._wallets().rpc(
+                self.wallet_id,
+                wallet_rpc_request_body=body,
+                idempotency_key=key,
+                request_options=self._request_options(),
+            )
+
+        try:
+            data = self._attempts.run(
+                method, key, send, done, lambda: preflight.explain(self.policy, method, params)
+            )
+        except OutcomeUnknownError:
+            caps.settle(self.user_id, held, spent=True)  # it may have been sent: count it until reconciled
+            raise
+        except BaseException:
+            caps.settle(self.user_id, held, spent=False)
+            raise
+        caps.settle(self.user_id, held, spent=True)
+        done("success")
+        return data
 
     # -- collaborators -------------------------------------------------------------------------
     def _wallets(self) -> RpcService:
@@ -320,59 +251,3 @@ class PrivyWalletSigner:
             return None
         context = AuthorizationContext(authorization_private_keys=[key])
         return PrivyRequestOptions(authorization_context=context)
-
-    def _explain(self, method: str, params: dict[str, Any]) -> tuple[str, str | None]:
-        """Which rule denied, from the local copy of the policy (Privy does not say)."""
-        if self.policy is None:
-            return "no local copy of the wallet's policy to say which rule denied", None
-        from basis.policies.evaluator import evaluate
-
-        decision = evaluate(self.policy, method, params)
-        if decision.allowed:
-            return (
-                f"the local policy copy allows this ({decision.reason}); the policy at Privy differs from it"
-            ), None
-        return decision.reason, decision.rule
-
-    def _reserve(self, spend: dict[str, int]) -> list[tuple[str, str, int]]:
-        held: list[tuple[str, str, int]] = []
-        caps = self.policy_settings.daily_caps() if spend else {}
-        try:
-            for asset, amount in sorted(spend.items()):
-                try:
-                    reservation = spend_caps.reserve(
-                        self.user_id,
-                        asset,
-                        amount,
-                        caps[asset],
-                        lease_seconds=self.settings.cap_lease_seconds,
-                    )
-                except spend_caps.CapExceededError as exc:
-                    raise SpendCapExceededError(asset, used=exc.used, amount=exc.amount, cap=exc.cap) from exc
-                held.append((asset, reservation, amount))
-        except BaseException:
-            self._settle(held, commit=False)
-            raise
-        return held
-
-    def _settle(self, held: list[tuple[str, str, int]], *, commit: bool) -> None:
-        """Commit or release the reservations. Never raises: the signature already happened (or
-        did not), and a ledger hiccup must not turn it into an error; a reservation that could not
-        be released expires by itself, one that could not be committed is logged loudly."""
-        for asset, reservation, amount in held:
-            try:
-                if commit:
-                    spend_caps.commit(self.user_id, asset, reservation, amount)
-                else:
-                    spend_caps.release(self.user_id, asset, reservation)
-            except Exception:
-                logger.critical(
-                    "spend cap could not be settled",
-                    extra={
-                        "user_id": self.user_id,
-                        "asset": asset,
-                        "reservation": reservation,
-                        "amount": amount,
-                        "commit": commit,
-                    },
-                )

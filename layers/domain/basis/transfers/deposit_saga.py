@@ -6,17 +6,14 @@ and a retried step that finds the stage already advanced answers the same result
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import BaseModel, Field
-from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
-from basis.models import Transfer
-from basis.models.base import utcnow
-from basis.platform.errors import NotFoundError, TransientError
+from basis.platform.errors import NotFoundError
 from basis.platform.observability import logger
 from basis.policies.amounts import AmountError, require_bridge_deposit
 from basis.policies.settings import PolicySettings
+from basis.transfers import store
+from basis.transfers.store import TransferRecord
 
 
 class StepInput(BaseModel):
@@ -26,38 +23,15 @@ class StepInput(BaseModel):
     error: dict[str, str] | None = None
 
 
-# DynamoDB errors that mean "not now" rather than "never": the state machine retries the step.
-RETRIABLE_DYNAMODB_ERRORS = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "TransactionConflictException",
-    }
-)
-
-
 class UnknownTransferError(NotFoundError):
     """The saga was started for a transfer that does not exist (never retried usefully)."""
 
 
-def _load(user_id: str, transfer_id: str) -> Transfer:
-    try:
-        # Consistent: the saga starts right after the transfer is written.
-        return Transfer.get(user_id, transfer_id, consistent_read=True)
-    except DoesNotExist as exc:
-        raise UnknownTransferError(f"no transfer {transfer_id} for user {user_id}") from exc
-
-
-def _advance(transfer: Transfer, stage: str, error: str | None = None) -> None:
-    transfer.update(
-        actions=[
-            Transfer.stage.set(stage),
-            Transfer.updated_at.set(utcnow()),
-            Transfer.error.set(error) if error else Transfer.error.remove(),
-        ]
-    )
+def _load(user_id: str, transfer_id: str) -> TransferRecord:
+    transfer = store.get(user_id, transfer_id)
+    if transfer is None:
+        raise UnknownTransferError(f"no transfer {transfer_id} for user {user_id}")
+    return transfer
 
 
 def validate(step: StepInput, settings: PolicySettings) -> dict[str, object]:
@@ -68,7 +42,7 @@ def validate(step: StepInput, settings: PolicySettings) -> dict[str, object]:
             "reason": transfer.error or "",
             "stage": transfer.stage,
         }
-    amount = Decimal(str(transfer.amount_usdc))
+    amount = transfer.amount_usdc
     reason = ""
     if transfer.kind != "deposit":
         reason = f"transfer is a {transfer.kind}, not a deposit"
@@ -82,7 +56,7 @@ def validate(step: StepInput, settings: PolicySettings) -> dict[str, object]:
         except AmountError as exc:
             reason = str(exc)
     stage = "rejected" if reason else "validated"
-    _advance(transfer, stage, reason or None)
+    store.advance(transfer, stage, reason or None)
     logger.info(
         "deposit validated",
         extra={"user_id": step.user_id, "transfer_id": step.transfer_id, "stage": stage, "reason": reason},
@@ -101,16 +75,11 @@ def fail(step: StepInput) -> dict[str, object]:
     except UnknownTransferError:
         return {"stage": "unknown"}  # nothing to mark: the saga was started for a missing transfer
     if transfer.stage not in {"failed", "rejected"}:
-        _advance(transfer, "failed", detail)
+        store.advance(transfer, "failed", detail)
     return {"stage": "failed"}
 
 
 def run_step(step: StepInput, settings: PolicySettings) -> dict[str, object]:
-    try:
-        if step.step == "validate":
-            return validate(step, settings)
-        return fail(step)
-    except PynamoDBException as exc:
-        if exc.cause_response_code in RETRIABLE_DYNAMODB_ERRORS:
-            raise TransientError(f"DynamoDB {exc.cause_response_code}: retry the step") from exc
-        raise
+    if step.step == "validate":
+        return validate(step, settings)
+    return fail(step)

@@ -53,15 +53,12 @@ class UserTradingContext:
 
     @classmethod
     def from_user_id(cls, user_id: str, **overrides: Any) -> UserTradingContext:
-        from pynamodb.exceptions import DoesNotExist
-
-        from basis.models import User
         from basis.platform.config import get_settings
+        from basis.wallets.store import get_user_wallets
 
-        try:
-            user = User.get(user_id, consistent_read=True)
-        except DoesNotExist as exc:
-            raise UserNotFoundError(user_id) from exc
+        wallets = get_user_wallets(user_id)
+        if wallets is None:
+            raise UserNotFoundError(user_id)
         settings = get_settings()
         values: dict[str, Any] = {
             "hyperliquid_url": str(settings.hyperliquid_api_url).rstrip("/"),
@@ -72,10 +69,10 @@ class UserTradingContext:
         }
         return cls(
             user_id,
-            user.evm_wallet_id,
-            user.evm_address,
-            user.solana_wallet_id,
-            user.solana_address,
+            wallets.evm_wallet_id,
+            wallets.evm_address,
+            wallets.solana_wallet_id,
+            wallets.solana_address,
             **values,
         )
 

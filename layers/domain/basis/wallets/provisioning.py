@@ -14,53 +14,18 @@ The EVM wallet is provisioned first; if it fails, Solana is not attempted.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
-
-from basis.models import Claim, User, connection
-from basis.models.base import utcnow
 from basis.platform import leases
 from basis.platform.errors import UserNotFoundError
 from basis.platform.observability import logger
 from basis.privy.ids import PrivyIds
+from basis.wallets import store
+from basis.wallets.store import CreatedWallet, ServerWallets, get_user_wallets
 
 CHAINS = ("ethereum", "solana")
 LEASE_SECONDS = 60
-
-
-@dataclass(frozen=True)
-class ServerWallets:
-    evm_wallet_id: str | None = None
-    evm_address: str | None = None
-    solana_wallet_id: str | None = None
-    solana_address: str | None = None
-
-    @classmethod
-    def of(cls, user: User) -> ServerWallets:
-        return cls(user.evm_wallet_id, user.evm_address, user.solana_wallet_id, user.solana_address)
-
-    @property
-    def complete(self) -> bool:
-        return bool(self.evm_wallet_id and self.solana_wallet_id)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.evm_wallet_id or self.solana_wallet_id)
-
-    def has(self, chain: str) -> bool:
-        return bool(self.evm_wallet_id if chain == "ethereum" else self.solana_wallet_id)
-
-
-@dataclass(frozen=True)
-class CreatedWallet:
-    id: str
-    address: str
-    chain_type: str
 
 
 @dataclass(frozen=True)
@@ -86,25 +51,6 @@ class WalletCreator(Protocol):
 def idempotency_key(user_id: str, chain: str) -> str:
     """The same for every attempt at this user's wallet on this chain."""
     return hashlib.sha256(f"basis:server-wallet:{user_id}:{chain}:v1".encode()).hexdigest()[:48]
-
-
-def get_user_wallets(user_id: str) -> ServerWallets | None:
-    try:
-        return ServerWallets.of(User.get(user_id, consistent_read=True))
-    except DoesNotExist:
-        return None
-
-
-def _id_attr(chain: str) -> UnicodeAttribute:
-    return User.evm_wallet_id if chain == "ethereum" else User.solana_wallet_id
-
-
-def _address_attr(chain: str) -> UnicodeAttribute:
-    return User.evm_address if chain == "ethereum" else User.solana_address
-
-
-def _orphan_key(user_id: str, chain: str) -> str:
-    return f"orphan#{user_id}#{chain}"
 
 
 class ProvisioningService:
@@ -174,22 +120,18 @@ class ProvisioningService:
         return wallet
 
     def _adopt_orphan(self, user_id: str, chain: str) -> CreatedWallet | None:
-        try:
-            orphan = Claim.get(_orphan_key(user_id, chain), consistent_read=True)
-        except DoesNotExist:
-            return None
-        data = json.loads(orphan.data or "{}")
-        logger.warning(
-            "adopting orphaned wallet",
-            extra={"user_id": user_id, "chain": chain, "wallet_id": data.get("id")},
-        )
-        return CreatedWallet(id=data["id"], address=data["address"], chain_type=chain)
+        orphan = store.orphan_of(user_id, chain)
+        if orphan is not None:
+            logger.warning(
+                "adopting orphaned wallet", extra={"user_id": user_id, "chain": chain, "wallet_id": orphan.id}
+            )
+        return orphan
 
     def _record(self, user_id: str, wallet: CreatedWallet) -> None:
         chain = wallet.chain_type
         try:
-            self._write(user_id, wallet)
-        except (TransactWriteError, PutError) as exc:
+            store.record_wallet(user_id, wallet)
+        except store.WalletNotRecordedError as exc:
             if self._already_recorded(user_id, wallet):
                 return
             self._save_orphan(user_id, wallet)
@@ -197,33 +139,11 @@ class ProvisioningService:
                 f"could not record {chain} wallet {wallet.id}: {exc}", chain=chain, retriable=True
             ) from exc
 
-    def _write(self, user_id: str, wallet: CreatedWallet) -> None:
-        chain = wallet.chain_type
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                User(user_id),
-                actions=[
-                    _id_attr(chain).set(wallet.id),
-                    _address_attr(chain).set(wallet.address),
-                    User.updated_at.set(utcnow()),
-                ],
-                condition=User.user_id.exists() & _id_attr(chain).does_not_exist(),
-            )
-            tx.save(Claim(f"wallet#{wallet.id}", owner=user_id), condition=Claim.claim.does_not_exist())
-            tx.save(
-                Claim(f"address#{chain}#{wallet.address.lower()}", owner=user_id),
-                condition=Claim.claim.does_not_exist(),
-            )
-            tx.delete(Claim(_orphan_key(user_id, chain)))
-
     def _already_recorded(self, user_id: str, wallet: CreatedWallet) -> bool:
         wallets = get_user_wallets(user_id)
         recorded = wallets is not None and wallet.id in {wallets.evm_wallet_id, wallets.solana_wallet_id}
         if not recorded:
-            try:
-                guard_owner = Claim.get(f"wallet#{wallet.id}", consistent_read=True).owner
-            except DoesNotExist:
-                guard_owner = None
+            guard_owner = store.wallet_owner(wallet.id)
             if guard_owner not in (None, user_id):
                 logger.critical(
                     "wallet id already belongs to another user",
@@ -232,11 +152,10 @@ class ProvisioningService:
         return recorded
 
     def _save_orphan(self, user_id: str, wallet: CreatedWallet) -> None:
-        data = json.dumps({"id": wallet.id, "address": wallet.address})
         try:
-            Claim(_orphan_key(user_id, wallet.chain_type), owner=user_id, data=data).save()
+            store.save_orphan(user_id, wallet)
             logger.error("wallet recorded as orphan", extra={"user_id": user_id, "wallet_id": wallet.id})
-        except PutError:  # the idempotency key still returns this wallet on the next attempt
+        except store.WalletNotRecordedError:  # the idempotency key still returns this wallet next time
             logger.exception(
                 "orphan could not be recorded", extra={"user_id": user_id, "wallet_id": wallet.id}
             )

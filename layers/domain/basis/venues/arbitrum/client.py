@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from basis.policies.amounts import USDC_DECIMALS, AmountError, require_bridge_deposit
+from basis.chains.amounts import ETH_DECIMALS, USDC_DECIMALS, AmountError, from_base_units
+from basis.policies.amounts import require_bridge_deposit
 from basis.policies.settings import PolicySettings, get_policy_settings
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
     from basis.signing.signer import PrivyWalletSigner
 
-ETH_DECIMALS = 18
 GAS_HEADROOM = Decimal("1.2")  # estimate * 1.2, as wallets do
 TRANSFER_SELECTOR = "a9059cbb"  # transfer(address,uint256)
 BALANCE_OF_SELECTOR = "70a08231"  # balanceOf(address)
@@ -114,7 +114,7 @@ class ArbitrumClient:
         return int(self.w3.eth.get_balance(self._checksum(address or self.address)))
 
     def eth_balance(self, address: str | None = None) -> Decimal:
-        return Decimal(self.eth_balance_wei(address)).scaleb(-ETH_DECIMALS)
+        return from_base_units(self.eth_balance_wei(address), ETH_DECIMALS)
 
     def usdc_balance_base_units(self, address: str | None = None) -> int:
         owner = (address or self.address).lower().removeprefix("0x").rjust(64, "0")
@@ -123,13 +123,13 @@ class ArbitrumClient:
         return int.from_bytes(bytes(raw), "big")
 
     def usdc_balance(self, address: str | None = None) -> Decimal:
-        return Decimal(self.usdc_balance_base_units(address)).scaleb(-USDC_DECIMALS)
+        return from_base_units(self.usdc_balance_base_units(address), USDC_DECIMALS)
 
     # -- the bridge deposit ----------------------------------------------------------------------
     def check_deposit(self, amount_usdc: Decimal | int | str) -> int:
         """Base units of an acceptable deposit, or ``AmountError`` (nothing is signed)."""
         units = require_bridge_deposit(amount_usdc, self.policy_settings)
-        if Decimal(units).scaleb(-USDC_DECIMALS) > self.max_auto_bridge_usdc:
+        if from_base_units(units, USDC_DECIMALS) > self.max_auto_bridge_usdc:
             raise AmountError(
                 f"deposit of {amount_usdc} USDC is over MAX_AUTO_BRIDGE_USDC "
                 f"({self.max_auto_bridge_usdc} USDC): split it into smaller deposits"
@@ -147,7 +147,7 @@ class ArbitrumClient:
         held = self.usdc_balance_base_units()
         if held < units:
             raise InsufficientFundsError(
-                f"wallet holds {Decimal(held).scaleb(-USDC_DECIMALS)} USDC, cannot deposit {amount_usdc}"
+                f"wallet holds {from_base_units(held, USDC_DECIMALS)} USDC, cannot deposit {amount_usdc}"
             )
         data = transfer_calldata(self.bridge_address, units)
         w3 = self.w3
@@ -159,7 +159,7 @@ class ArbitrumClient:
         max_fee = 2 * base_fee + tip
         if self.eth_balance_wei() < gas * max_fee:
             raise InsufficientFundsError(
-                f"wallet needs {Decimal(gas * max_fee).scaleb(-ETH_DECIMALS)} ETH for gas"
+                f"wallet needs {from_base_units(gas * max_fee, ETH_DECIMALS)} ETH for gas"
             )
         nonce = int(w3.eth.get_transaction_count(sender, "pending"))
         chain_id = int(w3.eth.chain_id)
@@ -177,7 +177,7 @@ class ArbitrumClient:
         tx_hash = self.signer.send_eth_transaction(
             tx, caip2=f"eip155:{chain_id}", action="bridge_deposit", idempotency_key=idempotency_key
         )
-        return BridgeDeposit(tx_hash, Decimal(units).scaleb(-USDC_DECIMALS), units, nonce, gas, max_fee)
+        return BridgeDeposit(tx_hash, from_base_units(units, USDC_DECIMALS), units, nonce, gas, max_fee)
 
     def wait_receipt(self, tx_hash: str, *, timeout: float = 120.0, poll: float = 0.25) -> Receipt:
         from hexbytes import HexBytes

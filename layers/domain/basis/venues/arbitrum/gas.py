@@ -24,19 +24,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from basis.chains.amounts import ETH_DECIMALS, to_base_units
 from basis.platform import leases
 from basis.platform.observability import logger
 
 if TYPE_CHECKING:
     from web3 import Web3
 
-WEI_PER_ETH = Decimal(10**18)
 TRANSFER_GAS = 21_000
 _send_lock = threading.Lock()
-
-
-def wei(eth: Decimal | str | int) -> int:
-    return int(Decimal(str(eth)) * WEI_PER_ETH)
 
 
 class FunderLowError(RuntimeError):
@@ -73,8 +69,9 @@ class GasFunder:
             raise ValueError("top_up_to_eth must be above threshold_eth")
         self.rpc_url = rpc_url
         self._key = funder_private_key
-        self.threshold_wei, self.target_wei = wei(threshold_eth), wei(top_up_to_eth)
-        self.reserve_wei = wei(funder_reserve_eth)
+        self.threshold_wei = to_base_units(threshold_eth, ETH_DECIMALS, exact=False)
+        self.target_wei = to_base_units(top_up_to_eth, ETH_DECIMALS, exact=False)
+        self.reserve_wei = to_base_units(funder_reserve_eth, ETH_DECIMALS, exact=False)
         self.window_seconds = window_seconds
         self.receipt_timeout = receipt_timeout
         self._clock = clock

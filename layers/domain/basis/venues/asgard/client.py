@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from basis.venues.solana.client import USDC_MINT, SolanaClient
+from basis.chains.amounts import parse_decimal, usdc_base_units
+from basis.chains.solana import USDC_MINT
+from basis.venues.solana.client import SolanaClient
 
 if TYPE_CHECKING:
     from basis.signing.signer import PrivyWalletSigner
@@ -34,7 +36,7 @@ class AsgardError(Exception):
 
 
 def _decimal(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+    return None if value is None else parse_decimal(value)
 
 
 def _int(value: Any) -> int | None:
@@ -72,8 +74,8 @@ class AsgardPosition:
             protocol=int(record["protocol"]),
             state=state,
             status=str(record.get("status") or ("active" if state == 0 else f"state {state}")),
-            leverage=Decimal(str(record["leverage"])),
-            entry_price=Decimal(str(record["tokenAEntryPriceUSD"])),
+            leverage=parse_decimal(record["leverage"]),
+            entry_price=parse_decimal(record["tokenAEntryPriceUSD"]),
             mark_price=_decimal(record.get("tokenAPriceUSD")),
             collateral=_int(record.get("collateralAmountNative")),
             size_lamports=_int(record.get("tokenAAmountNative")),
@@ -99,10 +101,10 @@ class PositionHealth:
         assets = liabs = Decimal(0)
         for balance in summary["booksAndBalances"]["balances"]:
             for book in balance.values():
-                assets += Decimal(str(book.get("assetsQt") or 0)) if book.get("mint") != USDC_MINT else 0
-                liabs += Decimal(str(book.get("liabsQt") or 0)) if book.get("mint") == USDC_MINT else 0
+                assets += parse_decimal(book.get("assetsQt") or 0) if book.get("mint") != USDC_MINT else 0
+                liabs += parse_decimal(book.get("liabsQt") or 0) if book.get("mint") == USDC_MINT else 0
         return cls(
-            pda, Decimal(str(summary["healthFactor"])), assets, liabs, bool(entry.get("liquidationEvents"))
+            pda, parse_decimal(summary["healthFactor"]), assets, liabs, bool(entry.get("liquidationEvents"))
         )
 
 
@@ -186,9 +188,9 @@ class AsgardPositionManager:
     def open_long(
         self, collateral_usdc: Decimal | int | str, leverage: Decimal | int | str
     ) -> AsgardPosition:
-        amount = Decimal(str(collateral_usdc)).scaleb(6)
-        if amount != amount.to_integral_value() or amount <= 0:
-            raise ValueError("collateral_usdc must be positive with at most 6 decimals")
+        amount = usdc_base_units(collateral_usdc)
+        if amount <= 0:
+            raise ValueError("collateral_usdc must be positive")
         market = self.market()
         request = {
             "protocol": self.protocol,
@@ -196,7 +198,7 @@ class AsgardPositionManager:
             "tokenBBank": market["tokenBBank"],
             "direction": LONG,
             "collateralType": COLLATERAL_SHORT_TOKEN,
-            "collateralAmountNative": int(amount),
+            "collateralAmountNative": amount,
             "collateralMint": USDC_MINT,
             "collateralUnitPrice": 1.0,
             "leverage": float(leverage),

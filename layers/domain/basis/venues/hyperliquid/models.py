@@ -7,9 +7,13 @@ Hyperliquid sends numbers as float strings ("0.0000125", "150.5"); every amount 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from basis.chains.amounts import AmountError, parse_decimal
 
 HOURS_PER_YEAR = 24 * 365
 CEX_INTERVAL_HOURS = 8  # Binance/Bybit settle every 8 h unless the answer says otherwise
@@ -23,12 +27,20 @@ def dec(raw: Any, field: str = "value") -> Decimal:
     if raw is None or isinstance(raw, bool):
         raise HyperliquidResponseError(f"{field} is missing")
     try:
-        value = Decimal(str(raw))
-    except InvalidOperation as exc:
-        raise HyperliquidResponseError(f"{field} is not a number: {raw!r}") from exc
-    if not value.is_finite():
-        raise HyperliquidResponseError(f"{field} is not finite: {raw!r}")
-    return value
+        return parse_decimal(raw)
+    except AmountError as exc:
+        raise HyperliquidResponseError(f"{field}: {exc}") from exc
+
+
+@contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """A missing or mistyped field of the ``what`` answer is a ``HyperliquidResponseError`` naming it."""
+    try:
+        yield
+    except HyperliquidResponseError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HyperliquidResponseError(f"{what}: {exc!r}") from exc
 
 
 def _opt_dec(raw: Any, field: str) -> Decimal | None:
@@ -179,7 +191,7 @@ class HyperliquidActionError(RuntimeError):
 
 # -- parsers --------------------------------------------------------------------------------------
 def parse_meta(payload: Any) -> list[AssetMeta]:
-    try:
+    with _reading("meta"):
         universe = payload["universe"]
         return [
             AssetMeta(
@@ -191,8 +203,6 @@ def parse_meta(payload: Any) -> list[AssetMeta]:
             )
             for i, a in enumerate(universe)
         ]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise HyperliquidResponseError(f"meta: {exc!r}") from exc
 
 
 def parse_meta_and_asset_ctxs(payload: Any) -> tuple[list[AssetMeta], dict[str, AssetContext]]:
@@ -219,7 +229,7 @@ def parse_meta_and_asset_ctxs(payload: Any) -> tuple[list[AssetMeta], dict[str, 
 def parse_funding_history(payload: Any) -> list[FundingRate]:
     if not isinstance(payload, list):
         raise HyperliquidResponseError("fundingHistory: expected a list")
-    try:
+    with _reading("fundingHistory"):
         rows = [
             FundingRate(
                 str(r["coin"]),
@@ -229,8 +239,6 @@ def parse_funding_history(payload: Any) -> list[FundingRate]:
             )
             for r in payload
         ]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise HyperliquidResponseError(f"fundingHistory: {exc!r}") from exc
     return sorted(rows, key=lambda r: r.time_ms)
 
 
@@ -280,7 +288,7 @@ def _parse_position(raw: dict[str, Any]) -> Position:
 def parse_clearinghouse_state(payload: Any) -> AccountState:
     if not isinstance(payload, dict):
         raise HyperliquidResponseError("clearinghouseState: expected an object")
-    try:
+    with _reading("clearinghouseState"):
         margin = payload["marginSummary"]
         withdrawable = payload.get("withdrawable")
         maintenance = payload.get("crossMaintenanceMarginUsed")
@@ -293,16 +301,12 @@ def parse_clearinghouse_state(payload: Any) -> AccountState:
             positions=tuple(_parse_position(a) for a in payload.get("assetPositions") or []),
             time_ms=int(payload["time"]) if payload.get("time") is not None else None,
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, HyperliquidResponseError):
-            raise
-        raise HyperliquidResponseError(f"clearinghouseState: {exc!r}") from exc
 
 
 def parse_user_fills(payload: Any) -> list[UserFill]:
     if not isinstance(payload, list):
         raise HyperliquidResponseError("userFills: expected a list")
-    try:
+    with _reading("userFills"):
         return [
             UserFill(
                 str(f["coin"]),
@@ -318,26 +322,18 @@ def parse_user_fills(payload: Any) -> list[UserFill]:
             )
             for f in payload
         ]
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, HyperliquidResponseError):
-            raise
-        raise HyperliquidResponseError(f"userFills: {exc!r}") from exc
 
 
 def parse_ledger_deposits(payload: Any) -> list[LedgerDeposit]:
     """The ``deposit`` entries of ``userNonFundingLedgerUpdates``, oldest first."""
     if not isinstance(payload, list):
         raise HyperliquidResponseError("userNonFundingLedgerUpdates: expected a list")
-    try:
+    with _reading("userNonFundingLedgerUpdates"):
         rows = [
             LedgerDeposit(dec(u["delta"]["usdc"], "usdc"), int(u["time"]), str(u.get("hash", "")))
             for u in payload
             if (u.get("delta") or {}).get("type") == "deposit"
         ]
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, HyperliquidResponseError):
-            raise
-        raise HyperliquidResponseError(f"userNonFundingLedgerUpdates: {exc!r}") from exc
     return sorted(rows, key=lambda r: r.time_ms)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
+from basis.chains.amounts import wire
 from basis.venues.hyperliquid.models import (
     AccountState,
     AssetContext,
@@ -189,7 +190,8 @@ class HyperliquidTrader:
             fees=sum((f.fee for f in fills), Decimal(0)),
             closed_pnl=sum((f.closed_pnl for f in fills), Decimal(0)),
             funding=sum(
-                (Decimal(p["delta"]["usdc"]) for p in payments if p["delta"].get("coin") == coin), Decimal(0)
+                (dec(p["delta"]["usdc"], "usdc") for p in payments if p["delta"].get("coin") == coin),
+                Decimal(0),
             ),
         )
 
@@ -265,5 +267,5 @@ class HyperliquidTrader:
         available = self.get_withdrawable_balance()
         if amount > available:
             raise InsufficientWithdrawableError(amount, available)
-        parse_exchange_response(self._exchange().withdraw(format(amount.normalize(), "f"), destination))
+        parse_exchange_response(self._exchange().withdraw(wire(amount), destination))
         return amount - WITHDRAW_FEE_USDC

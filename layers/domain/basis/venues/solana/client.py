@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-USDC_MINT = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+from basis.chains.solana import USDC_MINT
+
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
 
 

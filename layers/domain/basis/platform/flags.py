@@ -1,0 +1,77 @@
+"""The control flag store: named platform-wide state shared by every container (the signing circuit
+breaker, the schedules' heartbeats).
+
+Every change is one atomic update; a conditional one answers False when it did not happen (another
+container changed the flag first, or DynamoDB refused the write) instead of overwriting anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from basis.models import ControlFlag
+from basis.models.base import utcnow
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str
+    state: str
+    counter: int
+    until: float | None
+
+
+def _flag(item: ControlFlag) -> Flag:
+    until = None if item.until is None else float(item.until)
+    return Flag(item.name, item.state, int(item.counter or 0), until)
+
+
+def get(name: str, *, default_state: str) -> Flag:
+    try:
+        return _flag(ControlFlag.get(name, consistent_read=True))
+    except DoesNotExist:
+        return Flag(name, default_state, 0, None)
+
+
+def move(name: str, *, to_state: str, until: float, if_state: str, if_until: float | None = None) -> bool:
+    """Set ``state`` and ``until`` if the flag is still in ``if_state`` (and, given ``if_until``,
+    still has that ``until``); False when it did not happen."""
+    condition = ControlFlag.state == if_state
+    if if_until is not None:
+        condition &= ControlFlag.until == if_until
+    try:
+        ControlFlag(name).update(
+            actions=[ControlFlag.state.set(to_state), ControlFlag.until.set(until)], condition=condition
+        )
+    except UpdateError:
+        return False
+    return True
+
+
+def reset(name: str, *, state: str) -> None:
+    """Back to ``state`` with the counter at zero and no ``until``."""
+    ControlFlag(name).update(
+        actions=[ControlFlag.state.set(state), ControlFlag.counter.set(0), ControlFlag.until.remove()]
+    )
+
+
+def count(name: str, *, default_state: str) -> Flag:
+    """Add one to the counter (creating the flag in ``default_state``); the flag after the update."""
+    item = ControlFlag(name)
+    item.update(
+        actions=[ControlFlag.counter.add(1), ControlFlag.state.set(ControlFlag.state | default_state)]
+    )
+    return _flag(item)
+
+
+def record_run(name: str, state: str, **facts: object) -> None:
+    """Mark the flag ``state``, count the run and keep when it happened with ``facts`` (last wins)."""
+    ControlFlag(name).update(
+        actions=[
+            ControlFlag.state.set(state),
+            ControlFlag.counter.add(1),
+            ControlFlag.details.set({"last_run_at": utcnow().isoformat(), **facts}),
+        ]
+    )

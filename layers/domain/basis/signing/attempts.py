@@ -1,0 +1,91 @@
+"""The signer's Privy step: one request's tries at ``wallets.rpc``, behind the shared breaker.
+
+Every try carries the request's one idempotency key (a retried send cannot broadcast twice). Each
+failure is classified: a policy denial or a permanent error ends the request at once, a
+transient one is retried with backoff until ``retry_attempts``. A send that got no definitive
+answer may have been broadcast, so it ends as ``OutcomeUnknownError``, never as safe to resend.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from basis.signing.classify import NOT_PROCESSED_STATUSES, Failure, backoff_delay, classify
+from basis.signing.errors import CircuitOpenError, OutcomeUnknownError, PolicyDeniedError, SigningError
+from basis.signing.settings import SigningSettings
+
+SEND_METHODS = frozenset({"eth_sendTransaction", "signAndSendTransaction"})
+# Records the request's outcome: done(result, error=None).
+Done = Callable[..., None]
+
+
+class Breaker(Protocol):
+    def before_call(self) -> None: ...
+    def record_success(self) -> None: ...
+    def record_failure(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Attempts:
+    """How the tries go: the breaker they pass, the retry schedule, and the clock they wait on."""
+
+    breaker: Breaker
+    settings: SigningSettings
+    sleep: Callable[[float], None]
+    rng: random.Random | None = None
+
+    def run(
+        self,
+        method: str,
+        idempotency_key: str,
+        send: Callable[[], Any],
+        done: Done,
+        explain: Callable[[], tuple[str, str | None]],
+    ) -> Any:
+        """The ``data`` of the first answer ``send()`` (one try at Privy) gets; on failure, calls
+        ``done`` and raises a ``SigningError``."""
+        failure: Failure | None = None
+        # A send that got no definitive answer may have been broadcast (Privy answered nothing, or
+        # a 5xx, or timed out): it must not be reported as safe to retry with a new request.
+        maybe_sent = False
+        for attempt in range(self.settings.retry_attempts):
+            if attempt:
+                self.sleep(backoff_delay(self.settings, attempt - 1, self.rng))
+            try:
+                self.breaker.before_call()
+            except CircuitOpenError as exc:
+                done("circuit_open", str(exc) if failure is None else f"{exc} (after: {failure.message})")
+                if maybe_sent and failure is not None:
+                    raise OutcomeUnknownError(
+                        failure.message, idempotency_key=idempotency_key, status=failure.status
+                    ) from exc
+                raise
+            try:
+                response = send()
+            except Exception as exc:  # classified below; anything unknown is permanent
+                failure = classify(exc)
+                if failure.counts_for_breaker:
+                    self.breaker.record_failure()
+                else:  # Privy answered definitively: the service itself is healthy
+                    self.breaker.record_success()
+                if method in SEND_METHODS and failure.kind == "transient":
+                    maybe_sent = maybe_sent or failure.status not in NOT_PROCESSED_STATUSES
+                if failure.kind == "policy_denied":
+                    explanation, rule = explain()
+                    done("policy_denied", f"privy: {failure.message}")
+                    raise PolicyDeniedError(failure.message, explanation=explanation, rule=rule) from exc
+                if failure.kind == "permanent":
+                    done("error", failure.message)
+                    raise SigningError(failure.message, retriable=False, status=failure.status) from exc
+                continue
+            self.breaker.record_success()
+            return response.data
+        assert failure is not None
+        message = f"{failure.message} (gave up after {self.settings.retry_attempts} attempts)"
+        done("error", message)
+        if maybe_sent:
+            raise OutcomeUnknownError(message, idempotency_key=idempotency_key, status=failure.status)
+        raise SigningError(message, retriable=True, status=failure.status)

@@ -1,0 +1,150 @@
+"""The wallet store: the server wallet ids and addresses on the user's row, and their claim items.
+
+* ``get_user_wallets`` reads one user's wallets (``None`` when there is no such user);
+* ``record_wallet`` writes one chain's wallet in one transaction with its uniqueness guards
+  (``wallet#<id>``, ``address#<chain>#<address>``, N1), on condition that the user exists and has no
+  wallet of that chain yet, deleting the chain's orphan record;
+* orphans (``orphan#<user>#<chain>``) keep a wallet created at Privy whose database write failed,
+  until the next attempt adopts it;
+* ``users_with_wallets`` lists every user holding at least one server wallet (operators' view).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from basis.models import Claim, User, connection
+from basis.models.base import utcnow
+
+
+class HasWallets(Protocol):
+    @property
+    def evm_wallet_id(self) -> str | None: ...
+    @property
+    def evm_address(self) -> str | None: ...
+    @property
+    def solana_wallet_id(self) -> str | None: ...
+    @property
+    def solana_address(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ServerWallets:
+    evm_wallet_id: str | None = None
+    evm_address: str | None = None
+    solana_wallet_id: str | None = None
+    solana_address: str | None = None
+
+    @classmethod
+    def of(cls, user: HasWallets) -> ServerWallets:
+        return cls(user.evm_wallet_id, user.evm_address, user.solana_wallet_id, user.solana_address)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.evm_wallet_id and self.solana_wallet_id)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.evm_wallet_id or self.solana_wallet_id)
+
+    def has(self, chain: str) -> bool:
+        return bool(self.evm_wallet_id if chain == "ethereum" else self.solana_wallet_id)
+
+
+@dataclass(frozen=True)
+class CreatedWallet:
+    id: str
+    address: str
+    chain_type: str
+
+
+@dataclass(frozen=True)
+class WalletHolder:
+    user_id: str
+    wallets: ServerWallets
+
+
+class WalletNotRecordedError(Exception):
+    """The wallet could not be written: a condition or guard failed, or DynamoDB refused the write."""
+
+
+def get_user_wallets(user_id: str) -> ServerWallets | None:
+    try:
+        return ServerWallets.of(User.get(user_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def users_with_wallets() -> Iterator[WalletHolder]:
+    for user in User.scan(User.evm_wallet_id.exists() | User.solana_wallet_id.exists()):
+        yield WalletHolder(user.user_id, ServerWallets.of(user))
+
+
+def _id_attr(chain: str) -> UnicodeAttribute:
+    return User.evm_wallet_id if chain == "ethereum" else User.solana_wallet_id
+
+
+def _address_attr(chain: str) -> UnicodeAttribute:
+    return User.evm_address if chain == "ethereum" else User.solana_address
+
+
+def _orphan_key(user_id: str, chain: str) -> str:
+    return f"orphan#{user_id}#{chain}"
+
+
+def record_wallet(user_id: str, wallet: CreatedWallet) -> None:
+    """Store ``wallet`` on the user's row with its guards; ``WalletNotRecordedError`` otherwise."""
+    chain = wallet.chain_type
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                User(user_id),
+                actions=[
+                    _id_attr(chain).set(wallet.id),
+                    _address_attr(chain).set(wallet.address),
+                    User.updated_at.set(utcnow()),
+                ],
+                condition=User.user_id.exists() & _id_attr(chain).does_not_exist(),
+            )
+            tx.save(Claim(f"wallet#{wallet.id}", owner=user_id), condition=Claim.claim.does_not_exist())
+            tx.save(
+                Claim(f"address#{chain}#{wallet.address.lower()}", owner=user_id),
+                condition=Claim.claim.does_not_exist(),
+            )
+            tx.delete(Claim(_orphan_key(user_id, chain)))
+    except (TransactWriteError, PutError) as exc:
+        raise WalletNotRecordedError(str(exc)) from exc
+
+
+def wallet_owner(wallet_id: str) -> str | None:
+    """The user whose ``wallet#<id>`` guard holds this wallet id, if any."""
+    try:
+        return str(Claim.get(f"wallet#{wallet_id}", consistent_read=True).owner)
+    except DoesNotExist:
+        return None
+
+
+def orphan_of(user_id: str, chain: str) -> CreatedWallet | None:
+    try:
+        orphan = Claim.get(_orphan_key(user_id, chain), consistent_read=True)
+    except DoesNotExist:
+        return None
+    data = json.loads(orphan.data or "{}")
+    return CreatedWallet(id=data["id"], address=data["address"], chain_type=chain)
+
+
+def save_orphan(user_id: str, wallet: CreatedWallet) -> None:
+    """Keep a wallet Privy created but the database did not record; ``WalletNotRecordedError``
+    when even that write fails."""
+    data = json.dumps({"id": wallet.id, "address": wallet.address})
+    try:
+        Claim(_orphan_key(user_id, wallet.chain_type), owner=user_id, data=data).save()
+    except PutError as exc:
+        raise WalletNotRecordedError(str(exc)) from exc
