@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    from local.ports import ephemeral_ports
+    from local.runtime.ports import ephemeral_ports
 
     for name in ("werkzeug", "moto"):
         logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30, poll: float = 0.2) -> Any:

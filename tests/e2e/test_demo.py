@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from local.ports import PORTS, free_port
+from local.runtime.ports import PORTS, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from basis.models import User
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 from tests.helpers import wait_for
 
 
