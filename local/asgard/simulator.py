@@ -98,6 +98,10 @@ class AsgardSimulator(LocalService):
     def vault(self) -> Keypair:
         return self.state.vault
 
+    @property
+    def price(self) -> Decimal:
+        return self.state.price
+
     def set_price(self, price: float | Decimal | str) -> None:
         self.state.set_price(price)
 
@@ -107,7 +111,7 @@ class AsgardSimulator(LocalService):
 
     def health_details(self) -> dict[str, Any]:
         return {
-            "sol_price": str(self.state.price),
+            "sol_price": str(self.price),
             "program_id": self.state.program_id,
             "vault": str(self.state.vault.pubkey()),
             "positions": len(self.state.positions),
@@ -133,7 +137,7 @@ class AsgardSimulator(LocalService):
                 self.set_price(str(body(request).get("price")))
             except (ValueError, InvalidOperation) as exc:
                 raise BadRequestError(str(exc)) from exc
-        return {"price": str(self.state.price)}
+        return {"price": str(self.price)}
 
     def _accrue(self, request: Request) -> Any:
         hours = body(request).get("hours")
