@@ -99,6 +99,17 @@ class RoutedStream(io.TextIOBase):
     def flush(self) -> None:
         self.fallback.flush()
 
+    # What code asks of sys.stdout: the answers of the stream it stands in for.
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.fallback, "encoding", None) or "utf-8")
+
+    def isatty(self) -> bool:
+        return self.fallback.isatty()
+
+    def fileno(self) -> int:
+        return self.fallback.fileno()
+
 
 class FunctionLogs:
     def __init__(self, log_dir: Path, *, verbose: bool = False) -> None:
