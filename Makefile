@@ -22,7 +22,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# DynamoDB Local's launcher (local/dynamodb/LoopbackDynamoDB.java) runs in Java source-file mode,
+# DynamoDB Local's launcher (local/aws/dynamodb/LoopbackDynamoDB.java) runs in Java source-file mode,
 # which compiles it at start: a JRE is not enough, it needs a JDK (17+).
 check-tools:
 	@command -v java >/dev/null 2>&1 || { echo "make: 'java' not found: install a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }

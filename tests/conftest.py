@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 from tests.api_client import ApiClient
 from tests.helpers import sign_in
 
@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    from local.ports import ephemeral_ports
+    from local.runtime.ports import ephemeral_ports
 
     for name in ("werkzeug", "moto"):
         logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 from tests.api_client import ApiClient, new_user_id
 
 

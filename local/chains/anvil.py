@@ -7,8 +7,8 @@ from pathlib import Path
 
 import requests
 
-from local.ports import listening
-from local.processes import ChildProcess
+from local.runtime.ports import listening
+from local.runtime.processes import ChildProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 FOUNDRY_DIR = ROOT / "node_modules" / "@foundry-rs"

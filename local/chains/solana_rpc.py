@@ -32,7 +32,7 @@ from local.chains.solana_ledger import (
 )
 from local.chains.solana_spl import TOKEN_PROGRAM_ID as TOKEN_PROGRAM
 from local.chains.solana_spl import associated_token_address as _ata
-from local.httpservice import LocalService, json_response
+from local.runtime.httpservice import LocalService, json_response
 
 __all__ = [
     "LOCAL_FAUCET",
@@ -363,8 +363,8 @@ def main() -> None:
     import argparse
     import time
 
-    from local.httpservice import ServedApp
-    from local.ports import configured_ports
+    from local.runtime.httpservice import ServedApp
+    from local.runtime.ports import configured_ports
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=configured_ports()["solana"])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from local.httpservice import ServedApp
 from local.hyperliquid.simulator import HyperliquidSimulator
-from local.ports import configured_ports
+from local.runtime.httpservice import ServedApp
+from local.runtime.ports import configured_ports
 
 
 def main() -> None:

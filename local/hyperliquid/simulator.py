@@ -21,7 +21,6 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from local.httpservice import LocalService
 from local.hyperliquid import views
 from local.hyperliquid.accounts import summarize
 from local.hyperliquid.errors import ActionError
@@ -29,6 +28,7 @@ from local.hyperliquid.markets import wire
 from local.hyperliquid.nonces import Clock, NonceError, NonceTracker
 from local.hyperliquid.signatures import SignatureError, recover_signer
 from local.hyperliquid.state import HyperliquidState, PayoutHook, Withdrawal
+from local.runtime.httpservice import LocalService
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from local.httpservice import ServedApp
-from local.ports import configured_ports
 from local.privy.emulator import LOCAL_APP_ID, PrivyEmulator
+from local.runtime.httpservice import ServedApp
+from local.runtime.ports import configured_ports
 
 
 def main() -> None:

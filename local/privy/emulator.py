@@ -35,7 +35,6 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from local.httpservice import LocalService, json_response
 from local.privy.authorization import count_signers, require_signatures
 from local.privy.errors import PrivyError, invalid, unauthorized
 from local.privy.idempotency import IdempotencyCache
@@ -43,6 +42,7 @@ from local.privy.records import PolicyRecord, WalletRecord
 from local.privy.rpc import RpcPerformer, methods_for
 from local.privy.store import PrivyStore
 from local.privy.tokens import TokenIssuer
+from local.runtime.httpservice import LocalService, json_response
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from local.ports import ephemeral_ports
-from local.stack import LocalStack
+from local.runtime.ports import ephemeral_ports
+from local.runtime.stack import LocalStack
 
 
 def _median_ms(call: Callable[[], Any], n: int) -> float:
@@ -33,7 +33,7 @@ def run(n: int = 200) -> dict[str, object]:
     from basis.policies.settings import PolicySettings
     from basis.signing.breaker import SharedCircuitBreaker
     from basis.signing.signer import PrivyWalletSigner, jsonable
-    from local.httpservice import ServedApp
+    from local.runtime.httpservice import ServedApp
     from tests.integration.test_signer import POLICY, order_typed_data, usdc_deposit
 
     for name in ("werkzeug", "moto"):

@@ -8,8 +8,8 @@ import time
 
 import requests
 
-from local.ports import ephemeral_ports
-from local.stack import LocalStack
+from local.runtime.ports import ephemeral_ports
+from local.runtime.stack import LocalStack
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:

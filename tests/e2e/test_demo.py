@@ -1,14 +1,16 @@
-"""`basis-local demo` end to end: a fresh stack on free ports, the whole journey, a clean stop."""
+"""`basis-local demo` end to end: a fresh stack on free ports, the whole journey, a clean stop;
+stdout tells the journey only, the functions' logs are in the stack's log folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from local.ports import PORTS, free_port
+from local.runtime.ports import PORTS, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +30,8 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     )
     out = result.stdout
     assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
-    lines = [line.rstrip() for line in out.splitlines() if line.startswith("[")]
+    lines = [line.rstrip() for line in out.splitlines() if line.strip()]
+    assert all(line.startswith("[") for line in lines), "only the journey's lines on stdout:\n" + out[-3000:]
     journey = "\n".join(lines)
     assert "local stack started" in journey
     assert "GET /api/v1/health" in journey and "HTTP 200 status=ok" in journey
@@ -48,3 +51,20 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     for variable, _ in PORTS.values():  # nothing is left listening: every service was stopped
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", int(env[variable]))) != 0, f"{variable} still in use"
+
+    functions = tmp_path / "logs" / "functions"
+    for name in ("api", "authorizer", "provision_wallets", "scan_dispatcher", "deposit_saga"):
+        logged = [
+            json.loads(line)
+            for line in (functions / f"{name}.log").read_text().splitlines()
+            if line[:1] == "{"
+        ]
+        records = [r for r in logged if "level" in r]  # not the EMF metrics
+        assert records, f"nothing logged by {name}"
+        assert {r["function_name"] for r in records} == {f"basis-local-{name}"}, name
+    demo = [
+        json.loads(line)
+        for line in (tmp_path / "logs" / "demo.log").read_text().splitlines()
+        if line[:1] == "{"
+    ]
+    assert demo and not any("function_name" in r for r in demo)  # the demo's own calls are no function's

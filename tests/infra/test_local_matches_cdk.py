@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from infra.summary import infra_summary
-from local.describe import local_summary
-from local.stack import LocalStack
+from local.aws.describe import local_summary
+from local.runtime.stack import LocalStack
 from tests.infra.conftest import Synth
 
 

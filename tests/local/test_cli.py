@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from local import state
-from local.ports import PORTS, free_port
+from local.runtime import state
+from local.runtime.ports import PORTS, free_port
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

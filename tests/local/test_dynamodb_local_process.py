@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from local.dynamodb import PORT_VARIABLE, DynamoDBLocal
+from local.aws.dynamodb import PORT_VARIABLE, DynamoDBLocal
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from basis.models import Claim, ControlFlag, Transfer, User, connection
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 
 def _id(prefix: str) -> str:

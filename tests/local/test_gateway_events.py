@@ -9,8 +9,9 @@ from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventMo
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
-from local.gateway import LocalGateway, _allowed, _is_public, authorizer_event, proxy_event
-from local.lambdas import Invocation, LocalLambdas
+from local.aws.gateway import LocalGateway
+from local.aws.gateway_events import allowed, authorizer_event, is_public, proxy_event, to_http
+from local.aws.lambdas import Invocation, LocalLambdas
 
 
 def request(method: str, path: str, **kwargs: Any) -> Request:
@@ -39,23 +40,23 @@ def test_binary_bodies_are_base64_encoded() -> None:
 
 
 def test_public_paths_and_authorizer_method_arn() -> None:
-    assert _is_public("GET", "/api/v1/health") and _is_public("GET", "/api/v1/docs")
-    assert not _is_public("GET", "/api/v1/healthz")
-    assert not _is_public("GET", "/api/v1/health/wallets")  # admin-only, behind the authorizer
-    assert not _is_public("POST", "/api/v1/health")  # CDK declares GET only on public resources
+    assert is_public("GET", "/api/v1/health") and is_public("GET", "/api/v1/docs")
+    assert not is_public("GET", "/api/v1/healthz")
+    assert not is_public("GET", "/api/v1/health/wallets")  # admin-only, behind the authorizer
+    assert not is_public("POST", "/api/v1/health")  # CDK declares GET only on public resources
     event = authorizer_event(request("GET", "/api/v1/wallets/server"))
     assert event["methodArn"].endswith("/local/GET/api/v1/wallets/server")
 
 
 def test_policy_needs_an_allow_and_no_deny() -> None:
     allow = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}
-    assert _allowed({"policyDocument": {"Statement": [allow]}})
-    assert not _allowed({"policyDocument": {"Statement": [allow, {**allow, "Effect": "Deny"}]}})
-    assert not _allowed({"policyDocument": {"Statement": []}})
+    assert allowed({"policyDocument": {"Statement": [allow]}})
+    assert not allowed({"policyDocument": {"Statement": [allow, {**allow, "Effect": "Deny"}]}})
+    assert not allowed({"policyDocument": {"Statement": []}})
 
 
 def test_proxy_response_becomes_http_with_multi_value_headers() -> None:
-    response = LocalGateway._to_http(
+    response = to_http(
         {
             "statusCode": 201,
             "body": base64.b64encode(b"hi").decode(),

@@ -21,10 +21,10 @@ from local.chains.anvil import Anvil
 from local.chains.dev_accounts import DevAccount
 from local.chains.evm_deploy import deploy, send_transaction
 from local.chains.evm_funding import fund_eth, mint_usdc
-from local.httpservice import ServedApp
 from local.hyperliquid import BridgeWatcher, HyperliquidSimulator
 from local.hyperliquid.nonces import DAY_MS
-from local.ports import free_port
+from local.runtime.httpservice import ServedApp
+from local.runtime.ports import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from local.lambdas import LocalLambdas, marshal, marshal_result
+from local.aws.containers import ContainerPool
+from local.aws.lambdas import LocalLambdas, marshal, marshal_result
 
 
 def test_marshal_is_a_json_round_trip() -> None:
@@ -30,7 +31,7 @@ def _lambdas_with(handler: Any) -> LocalLambdas:
     lambdas = LocalLambdas("basis-test-")
     container = ModuleType("fake_container")
     container.handler = handler  # type: ignore[attr-defined]
-    lambdas._idle["deposit_saga"] = [container]
+    lambdas._pools["deposit_saga"] = ContainerPool(lambda number: container, max_containers=1)
     return lambdas
 
 

@@ -27,7 +27,7 @@ from local.chains.evm_deploy import (
     send_transaction,
 )
 from local.chains.evm_funding import fund_eth, mint_usdc, usdc_balance
-from local.ports import free_port
+from local.runtime.ports import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from local import cli, state
-from local.demo import exit_on_sigterm
+from local import cli
+from local.cli.demo import exit_on_sigterm
+from local.runtime import state
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +88,7 @@ def test_children_die_with_the_process_that_launched_them(tmp_path: Path) -> Non
         f"""
         import sys, time
         from pathlib import Path
-        from local.processes import ChildProcess
+        from local.runtime.processes import ChildProcess
         child = ChildProcess("sleeper", ["sleep", "60"], log_path=Path({str(tmp_path / "s.log")!r}))
         child.launch()
         print(child.pid, flush=True)

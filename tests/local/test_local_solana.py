@@ -34,7 +34,7 @@ from local.chains import solana_funding, solana_spl
 from local.chains.solana_codec import b58encode
 from local.chains.solana_ledger import LOCAL_USDC_AUTHORITY, USDC_MINT, SolanaLedger
 from local.chains.solana_rpc import SolanaRpc
-from local.httpservice import ServedApp
+from local.runtime.httpservice import ServedApp
 
 SOL = 10**9
 USDC = 10**6

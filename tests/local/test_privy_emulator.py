@@ -33,8 +33,8 @@ from solders.signature import Signature
 from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction, VersionedTransaction
 
-from local.httpservice import ServedApp
 from local.privy import PrivyEmulator
+from local.runtime.httpservice import ServedApp
 
 APP_ID = "emulator-test-app"
 ALLOWED = "0x1111111111111111111111111111111111111111"
@@ -493,7 +493,7 @@ def test_access_tokens_verify_with_pyjwt_es256(served: Privy) -> None:
 
 def test_eth_send_transaction_signs_fills_and_broadcasts_to_the_local_chain(tmp_path: Any) -> None:
     from local.chains.anvil import ANVIL_BIN, Anvil
-    from local.ports import free_port
+    from local.runtime.ports import free_port
 
     if not ANVIL_BIN.is_file():
         pytest.skip("anvil is not installed (npm install)")
@@ -531,7 +531,7 @@ def test_eth_send_transaction_signs_fills_and_broadcasts_to_the_local_chain(tmp_
 def test_sign_and_send_solana_forwards_the_signed_transaction_as_base64_json_rpc() -> None:
     from werkzeug.wrappers import Request
 
-    from local.httpservice import LocalService, json_response
+    from local.runtime.httpservice import LocalService, json_response
 
     received: list[Any] = []
 

@@ -6,8 +6,8 @@ import uuid
 
 from basis.models import ControlFlag, StrategyConfig
 from infra.catalog import SCHEDULES
-from local.scheduler import LocalScheduler
-from local.stack import LocalStack
+from local.aws.scheduler import LocalScheduler
+from local.runtime.stack import LocalStack
 
 SCAN = next(s for s in SCHEDULES if s.name == "scan")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from infra.catalog import FUNCTIONS, function
-from local.lambdas import Invocation, LocalLambdas
-from local.sqs_poller import SqsPoller
+from local.aws.lambdas import Invocation, LocalLambdas
+from local.aws.sqs_poller import SqsPoller
 
 
 class FakeQueue:

@@ -12,7 +12,7 @@ import requests
 
 from basis.identity.tokens import MAX_CLOCK_LEEWAY_SECONDS
 from basis.models import User
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 from tests.helpers import wait_for
 
 

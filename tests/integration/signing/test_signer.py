@@ -33,7 +33,7 @@ from basis.signing.hyperliquid import (
 )
 from basis.signing.settings import SigningSettings
 from basis.signing.signer import PrivyWalletSigner
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 pytest.importorskip("local.privy", reason="the Privy emulator (local/privy) has not landed yet")
 
@@ -74,8 +74,8 @@ def privy(stack: LocalStack) -> Iterator[Privy]:
     from privy import PrivyAPI
 
     from basis.platform.secrets import get_secrets
-    from local.httpservice import ServedApp
     from local.privy import PrivyEmulator
+    from local.runtime.httpservice import ServedApp
 
     served = None
     emulator = getattr(stack, "privy", None)

@@ -14,7 +14,7 @@ import pytest
 
 from basis.signing.breaker import CLOSED, HALF_OPEN, OPEN, SharedCircuitBreaker
 from basis.signing.errors import CircuitOpenError
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[3]
 

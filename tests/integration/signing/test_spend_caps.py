@@ -11,7 +11,7 @@ import pytest
 
 from basis.signing import caps as spend_caps
 from basis.signing.caps import CapExceededError
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 USDC = 1_000_000  # base units per USDC
 

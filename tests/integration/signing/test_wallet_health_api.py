@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.api.app import create_app
 from basis.signing import telemetry
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 NO_CONTEXT = cast(LambdaContext, None)  # the resolver does not read it
 

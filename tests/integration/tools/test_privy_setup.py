@@ -11,7 +11,7 @@ from basis.platform.secrets import get_secrets
 from basis.policies.rules import build_evm_policy
 from basis.policies.settings import PolicySettings
 from basis.privy.client import privy_client
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 from tools.privy_setup import create
 from tools.privy_verify import report, verify
 

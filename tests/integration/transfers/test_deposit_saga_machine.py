@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from basis.models import Transfer
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 
 def run(stack: LocalStack, user_id: str, transfer_id: str, name: str | None = None) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from basis.signing.settings import SigningSettings
 from basis.signing.signer import PrivyWalletSigner
 from basis.venues.asgard.client import AsgardError, AsgardPositionManager
 from basis.venues.solana.client import SolanaClient
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 POLICY = build_solana_policy(PolicySettings())
 FAST: dict[str, Any] = {"retry_jitter": 0, "retry_base_delay": 0.0, "retry_max_delay": 0.0}

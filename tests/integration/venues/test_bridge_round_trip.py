@@ -8,7 +8,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
 from local.chains.evm_funding import fund_eth, mint_usdc, usdc_balance
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 from tests.helpers import wait_for
 
 USDC = 10**6

@@ -17,7 +17,7 @@ from basis.venues.context import UserTradingContext
 from local.chains import solana_funding
 from local.chains.dev_accounts import GAS_FUNDER
 from local.chains.evm_funding import mint_usdc, usdc_balance
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 from tests.helpers import sign_in, wait_for
 
 USDC = Decimal(10**6)

@@ -24,7 +24,7 @@ from basis.venues.context import UserTradingContext
 from local.chains.dev_accounts import GAS_FUNDER
 from local.chains.evm_deploy import rpc
 from local.chains.evm_funding import fund_eth, mint_usdc, usdc_balance
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 from tests.helpers import privy_rpc_calls, sign_in, wait_for
 
 USDC = 10**6

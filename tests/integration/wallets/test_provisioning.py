@@ -22,7 +22,7 @@ from basis.wallets.provisioning import (
     get_user_wallets,
     idempotency_key,
 )
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 IDS = PrivyIds(evm_policy_id="pol-evm", solana_policy_id="pol-sol", key_quorum_id="kq-1")
 

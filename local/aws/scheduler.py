@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from infra.catalog import SCHEDULES, Schedule
-from local.lambdas import LocalLambdas
+from local.aws.lambdas import LocalLambdas
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from infra.summary import key_schema
-from local.stack import PREFIX, LocalStack
+from local.runtime.stack import PREFIX, LocalStack
 
 
 def _strip(name: str) -> str:

@@ -8,6 +8,7 @@ import socket
 # service -> (environment variable, default port)
 PORTS: dict[str, tuple[str, int]] = {
     "api": ("BASIS_LOCAL_API_PORT", 3000),
+    "api-control": ("BASIS_LOCAL_API_CONTROL_PORT", 3001),  # the gateway's test controls, not the API
     "aws": ("BASIS_LOCAL_AWS_PORT", 5000),
     "dynamodb": ("BASIS_LOCAL_DYNAMODB_PORT", 8000),
     "privy": ("BASIS_LOCAL_PRIVY_PORT", 9100),

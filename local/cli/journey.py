@@ -1,33 +1,27 @@
-"""``basis-local demo``: the user journey against the local stack, printed as a timeline.
-
-Uses a running stack (``basis-local up``) when there is one, else starts a fresh one for the run.
-Everything goes through the same doors a user or AWS would use: HTTP to the API, the AWS endpoint
-for Step Functions and SQS, DynamoDB through the product's models.
-"""
+"""The demo's user journey, step by step: health, sign-in and server wallets, funding and a hedge
+on the venues, signing policies and caps, the scan schedule, the deposit saga."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from typing import Any, TextIO
 
 import requests
 
-from local import state
-
 
 class Timeline:
-    def __init__(self) -> None:
+    """The journey's lines, timed from its start, written to ``out``."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
         self.start = time.perf_counter()
 
     def say(self, step: str, detail: str = "") -> None:
-        print(f"[{time.perf_counter() - self.start:7.2f}s] {step:<26} {detail}".rstrip(), flush=True)
+        line = f"[{time.perf_counter() - self.start:7.2f}s] {step:<26} {detail}".rstrip()
+        print(line, file=self.out, flush=True)
 
 
 class DemoTarget:
@@ -151,7 +145,7 @@ def show_venues(target: DemoTarget, say: Timeline, user_id: str) -> None:
     from decimal import Decimal
 
     from basis.venues.context import UserTradingContext
-    from local.funding import Funding, fund_user
+    from local.cli.funding import Funding, fund_user
 
     for line in fund_user(
         target.urls,
@@ -256,45 +250,7 @@ def show_deposit_saga(target: DemoTarget, say: Timeline, user_id: str) -> None:
         )
 
 
-@contextmanager
-def exit_on_sigterm() -> Iterator[None]:
-    """SIGTERM raises SystemExit inside, so ``finally`` blocks (stopping a fresh stack) run;
-    the previous handler is back afterwards. Only the main thread can install handlers."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def _exit(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, _exit)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def run_demo(speed: float) -> int:
-    say = Timeline()
-    current = state.running()
-    if current:
-        say.say("using running stack", f"pid {current['pids']['stack']}")
-        return _journey(DemoTarget(current, current["environment"]), say)
-    from local.ports import configured_ports
-    from local.stack import LocalStack
-
-    with exit_on_sigterm():
-        stack = LocalStack(configured_ports(), speed=speed)
-        try:
-            stack.start()
-            say.say("local stack started", f"in {stack.timings.total:.2f}s, schedules x{speed:g}")
-            return _journey(DemoTarget(stack.describe(), stack.environment()), say)
-        finally:
-            stack.stop()
-            say.say("local stack stopped")
-
-
-def _journey(target: DemoTarget, say: Timeline) -> int:
+def run_journey(target: DemoTarget, say: Timeline) -> int:
     user_id = f"did:privy:demo-{uuid.uuid4().hex[:8]}"
     show_health(target, say)
     wallets = sign_in(target, say, user_id)

@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from infra.catalog import FUNCTIONS, function
-from local.lambdas import LocalLambdas
+from local.aws.lambdas import LocalLambdas
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from werkzeug.wrappers import Request, Response
 
-from local.lambdas import LocalLambdas
+from local.aws.lambdas import LocalLambdas
 
 INVOKE_PREFIX = "/2015-03-31/functions/"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from basis.models import ALL_MODELS, BaseModel
 from infra.catalog import EVENT_BUS, EVENT_RULES, QUEUES, STATE_MACHINES
-from local.lambdas import LocalLambdas, function_arn
+from local.aws.lambdas import LocalLambdas, function_arn
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/basis-local-states"
 

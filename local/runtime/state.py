@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 STATE_DIR = Path(
-    os.environ.get("BASIS_LOCAL_STATE_DIR", Path(__file__).resolve().parent.parent / ".basis-local")
+    os.environ.get("BASIS_LOCAL_STATE_DIR", Path(__file__).resolve().parents[2] / ".basis-local")
 )
 STATE_FILE = STATE_DIR / "state.json"
 

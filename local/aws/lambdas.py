@@ -1,14 +1,15 @@
 """Runs the real Lambda handlers in-process, as the Lambda service would call them.
 
-Each ``functions/<name>/handler.py`` runs in "containers": a container is the handler module
-imported under a private name (its cold start) and serves one invocation at a time; concurrent
-invocations get more containers, as Lambda scales out. Handlers get a Lambda-like context. Errors
-come back the way Lambda reports them (``errorType`` / ``errorMessage``), so Step Functions
-Retry/Catch see the same error names.
+Each ``functions/<name>/handler.py`` runs in warm containers (``local.aws.containers``): a
+container is the handler module imported under a private name (its cold start). Handlers get a
+Lambda-like context, and their output goes to their own function log (``local.aws.function_logs``).
+Errors come back the way Lambda reports them (``errorType`` / ``errorMessage`` / ``stackTrace``),
+so Step Functions Retry/Catch see the same error names.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import threading
@@ -21,6 +22,12 @@ from types import ModuleType
 from typing import Any
 
 from infra.catalog import FUNCTIONS, function
+from local.aws import function_logs
+from local.aws.containers import ContainerPool, ThrottledError
+
+# Containers per function at most: enough for the stack's concurrency on a laptop, few enough that
+# a burst of requests does not import the handler once per request.
+MAX_CONTAINERS = 8
 
 
 @dataclass
@@ -73,13 +80,41 @@ def function_arn(physical_name: str, region: str = "us-east-1", account: str = "
     return f"arn:aws:lambda:{region}:{account}:function:{physical_name}"
 
 
-class LocalLambdas:
-    """Loads each catalog function on first use and invokes it with a Lambda-shaped context."""
+def _load_handler(name: str, number: int) -> ModuleType:
+    """A container's init: the handler module executed afresh under a private name."""
+    spec = importlib.util.spec_from_file_location(f"basis_fn_{name}_{number}", function(name).handler_path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load handler of {name}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def __init__(self, physical_prefix: str) -> None:
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    return {
+        "errorType": type(exc).__name__,
+        "errorMessage": str(exc),
+        "stackTrace": traceback.format_tb(exc.__traceback__),
+    }
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    """An invocation's error as Lambda's runtime logs it: type, message, then the traceback."""
+    trace = "".join(error.get("stackTrace", []))
+    return (
+        f"[ERROR] {error['errorType']}: {error['errorMessage']}\nTraceback (most recent call last):\n{trace}"
+    )
+
+
+class LocalLambdas:
+    """Invokes each catalog function in its warm containers, with a Lambda-shaped context."""
+
+    def __init__(self, physical_prefix: str, *, max_containers: int = MAX_CONTAINERS) -> None:
         self.physical_prefix = physical_prefix
-        self._idle: dict[str, list[ModuleType]] = {}
-        self._created: dict[str, int] = {}
+        self._pools = {
+            fn.name: ContainerPool(functools.partial(_load_handler, fn.name), max_containers)
+            for fn in FUNCTIONS
+        }
         self._lock = threading.Lock()
         self.invocations: dict[str, int] = {fn.name: 0 for fn in FUNCTIONS}
 
@@ -96,32 +131,9 @@ class LocalLambdas:
         function(name)  # raises KeyError for an unknown function
         return name
 
-    def _container(self, name: str) -> ModuleType:
-        """An idle container of ``name``, or a new one (its cold start: the handler module loaded
-        afresh). Like Lambda, one container serves one invocation at a time, so handler state
-        (the resolver's current event, ...) is never shared by concurrent invocations."""
-        with self._lock:
-            idle = self._idle.setdefault(name, [])
-            if idle:
-                return idle.pop()
-            self._created[name] = self._created.get(name, 0) + 1
-            number = self._created[name]
-        path = function(name).handler_path
-        spec = importlib.util.spec_from_file_location(f"basis_fn_{name}_{number}", path)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load handler of {name}")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    def _release(self, name: str, container: ModuleType) -> None:
-        with self._lock:
-            self._idle[name].append(container)
-
     def containers(self, name: str) -> int:
-        """How many containers (cold starts) ``name`` has had."""
-        with self._lock:
-            return self._created.get(name, 0)
+        """How many containers ``name`` has (each was a cold start)."""
+        return self._pools[name].size
 
     def invoke(self, name_or_arn: str, event: Any) -> Invocation:
         """Run the handler on a JSON copy of ``event``; a result that is not JSON fails the call with
@@ -139,19 +151,15 @@ class LocalLambdas:
         started = time.perf_counter()
         with self._lock:
             self.invocations[name] += 1
-        container: ModuleType | None = None
-        try:  # an import (init) error fails the invocation, as on Lambda
-            container = self._container(name)
-            payload, error = marshal_result(container.handler(event, context))
-        except Exception as exc:
-            payload, error = (
-                None,
-                {
-                    "errorType": type(exc).__name__,
-                    "errorMessage": str(exc),
-                    "stackTrace": traceback.format_exception(exc)[-5:],
-                },
-            )
-        if container is not None:
-            self._release(name, container)
+        current = function_logs.Scope(name, function_logs.invocation_keys(context, cold_start=True))
+        with function_logs.scope(current):
+            try:  # an init (import) error fails the invocation, as on Lambda
+                with self._pools[name].container(spec.timeout_seconds) as (container, cold):
+                    current.keys = function_logs.invocation_keys(context, cold)
+                    payload, error = marshal_result(container.handler(event, context))
+            except ThrottledError as exc:
+                payload, error = None, {"errorType": "TooManyRequestsException", "errorMessage": str(exc)}
+            except Exception as exc:
+                payload, error = None, _error(exc)
+                print(describe_error(error))  # into the function's log, as Lambda's runtime does
         return Invocation(payload, error, (time.perf_counter() - started) * 1000)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from local.ports import listening
-from local.processes import ChildProcess
+from local.runtime.ports import listening
+from local.runtime.processes import ChildProcess
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LAUNCHER = Path(__file__).with_name("LoopbackDynamoDB.java")
 READY_LINE = b"DynamoDB Local listening on 127.0.0.1"  # printed by LoopbackDynamoDB.java once started
 PORT_VARIABLE = "BASIS_LOCAL_DYNAMODB_PORT"

@@ -15,14 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from infra.catalog import EVENT_BUS
+from local.aws import function_logs
+from local.aws.dynamodb import DynamoDBLocal
+from local.aws.lambdas import LocalLambdas
 from local.chains.dev_accounts import GAS_FUNDER
-from local.dynamodb import DynamoDBLocal
-from local.httpservice import ServedApp
-from local.lambdas import LocalLambdas
+from local.runtime import state
+from local.runtime.httpservice import ServedApp
+from local.runtime.logs import StackLogs
 
 STAGE = "local"
 PREFIX = f"basis-{STAGE}-"
-ROOT = Path(__file__).resolve().parent.parent
+# Origins a browser app may call the API from (API Gateway's CORS configuration on AWS).
+DEFAULT_CORS_ORIGINS = "http://localhost:3000"
 
 
 @dataclass
@@ -57,11 +61,13 @@ class LocalStack:
         speed: float = 1.0,
         schedules: bool = True,
         log_dir: Path | None = None,
+        verbose: bool = False,
     ) -> None:
         self.ports = dict(ports)
         self.speed = speed
         self.run_schedules = schedules
-        self.log_dir = log_dir or ROOT / ".basis-local" / "logs"
+        self.log_dir = log_dir or state.STATE_DIR / "logs"
+        self.logs = StackLogs(self.log_dir, verbose=verbose)
         self.lambdas = LocalLambdas(PREFIX)
         self.timings = StackTimings()
         self.served: dict[str, ServedApp] = {}
@@ -111,6 +117,7 @@ class LocalStack:
             "BASIS_ASGARD_API_URL": self.url("asgard"),
             "BASIS_SECRET_NAME": f"{PREFIX}secrets",
             "BASIS_EVENT_BUS_NAME": f"{PREFIX}{EVENT_BUS}",
+            "BASIS_CORS_ALLOWED_ORIGINS": os.environ.get("BASIS_CORS_ALLOWED_ORIGINS", DEFAULT_CORS_ORIGINS),
         }
         if self.resources is not None:
             env["BASIS_SCAN_QUEUE_URL"] = self.resources.queues["scan"]["url"]
@@ -141,27 +148,32 @@ class LocalStack:
     def start(self) -> LocalStack:
         """Start everything; on any failure, stop what already started and re-raise."""
         begin = time.perf_counter()
+        self.logs.start()
         try:
-            self._apply_environment()
-            self.dynamodb = DynamoDBLocal(self.ports["dynamodb"], self.log_dir)
-            self.dynamodb.launch()  # Java takes ~2 s: bring the rest up meanwhile
-            self._serve_aws()
-            self._start_chains()
-            self._start_privy()
-            self._create_aws_resources()
-            self.timings.steps["dynamodb"] = round(self.dynamodb.wait_listening(), 3)
-            self._create_tables()
-            self._apply_environment()  # now with queue URLs, ARNs and the Privy verification key
-            self._set_up_privy()
-            self._serve_api()
+            with function_logs.scope(function_logs.Scope("stack-setup")):
+                self._start_services()
         except BaseException:
             self.stop()
             raise
         self.timings.mark("total", begin)
         return self
 
+    def _start_services(self) -> None:
+        self._apply_environment()
+        self.dynamodb = DynamoDBLocal(self.ports["dynamodb"], self.log_dir)
+        self.dynamodb.launch()  # Java takes ~2 s: bring the rest up meanwhile
+        self._serve_aws()
+        self._start_chains()
+        self._start_privy()
+        self._create_aws_resources()
+        self.timings.steps["dynamodb"] = round(self.dynamodb.wait_listening(), 3)
+        self._create_tables()
+        self._apply_environment()  # now with queue URLs, ARNs and the Privy verification key
+        self._set_up_privy()
+        self._serve_api()
+
     def _serve_aws(self) -> None:
-        from local.aws import create_aws_app
+        from local.aws.endpoint import create_aws_app
 
         step = time.perf_counter()
         self.served["aws"] = ServedApp(create_aws_app(self.lambdas), self.ports["aws"], "aws").start()
@@ -169,7 +181,7 @@ class LocalStack:
 
     def _create_aws_resources(self) -> None:
         from basis.platform.config import get_settings
-        from local.resources import (
+        from local.aws.resources import (
             CreatedResources,
             create_event_bus,
             create_queues,
@@ -190,7 +202,7 @@ class LocalStack:
 
     def _create_tables(self) -> None:
         from basis.platform.runtime import bootstrap
-        from local.resources import create_tables
+        from local.aws.resources import create_tables
 
         step = time.perf_counter()
         bootstrap()
@@ -220,12 +232,18 @@ class LocalStack:
         self.timings.mark("privy_setup", step)
 
     def _serve_api(self) -> None:
-        from local.gateway import LocalGateway
-        from local.scheduler import LocalScheduler
-        from local.sqs_poller import SqsPoller
+        from local.aws.cors import CorsPolicy, parse_origins
+        from local.aws.gateway import LocalGateway
+        from local.aws.scheduler import LocalScheduler
+        from local.aws.sqs_poller import SqsPoller
 
         step = time.perf_counter()
-        self.served["api"] = ServedApp(LocalGateway(self.lambdas), self.ports["api"], "api").start()
+        cors = CorsPolicy(parse_origins(self.environment()["BASIS_CORS_ALLOWED_ORIGINS"]))
+        gateway = LocalGateway(self.lambdas, cors)
+        self.served["api"] = ServedApp(gateway, self.ports["api"], "api").start()
+        self.served["api-control"] = ServedApp(
+            gateway.controls, self.ports["api-control"], "api-control"
+        ).start()
         self.scheduler = LocalScheduler(self.lambdas, speed=self.speed)
         self.poller = SqsPoller(self.lambdas, self.client("sqs"), self.resources.queues)
         if self.run_schedules:
@@ -265,7 +283,7 @@ class LocalStack:
         self.timings.mark("asgard", step)
 
     def _start_hyperliquid(self) -> None:
-        from local.bridge_payouts import BridgePayouts
+        from local.hyperliquid.bridge_payouts import BridgePayouts
         from local.hyperliquid.bridge_watcher import BridgeWatcher
         from local.hyperliquid.nonces import Clock
         from local.hyperliquid.simulator import HyperliquidSimulator
@@ -297,6 +315,7 @@ class LocalStack:
         if self.dynamodb is not None:
             self.dynamodb.stop()
             self.dynamodb = None
+        self.logs.stop()
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -313,4 +332,5 @@ class LocalStack:
                 "anvil": self.anvil.pid if self.anvil else None,
             },
             "startup_seconds": self.timings.steps,
+            "logs": str(self.log_dir),
         }
