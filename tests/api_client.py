@@ -11,7 +11,7 @@ import requests
 
 from basis.identity.tokens import issue_service_token
 from basis.platform.secrets import get_secrets
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 
 def new_user_id(prefix: str = "user") -> str:

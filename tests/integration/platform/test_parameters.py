@@ -16,7 +16,7 @@ from basis.platform.config import get_settings
 from basis.platform.secrets import get_secrets
 from basis.privy.client import privy_client
 from basis.privy.ids import PrivyIds, load_privy_ids, parameter_name, store_privy_ids
-from local.stack import LocalStack
+from local.runtime.stack import LocalStack
 
 
 class Clock:

@@ -8,7 +8,6 @@ from basis.api.errors import route_responses
 from basis.api.principal import current_principal
 from basis.api.schemas import CheckResponse, MeResponse, ServerAddresses, SyncRequest, SyncResponse
 from basis.identity import signin, users
-from basis.platform.errors import UserNotFoundError
 from basis.wallets.provisioning import ServerWallets, get_user_wallets
 
 router = APIGatewayRouter()
@@ -51,10 +50,7 @@ def check() -> CheckResponse:
     responses=route_responses(MeResponse, "the profile", 400, 401, 404, 405),
 )
 def me() -> MeResponse:
-    principal = current_principal(router.current_event)
-    user = users.get(principal.user_id)
-    if user is None:
-        raise UserNotFoundError(principal.user_id)
+    user = users.require(current_principal(router.current_event).user_id)
     return MeResponse(
         user_id=user.user_id,
         email=user.email,

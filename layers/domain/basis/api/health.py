@@ -1,49 +1,66 @@
-"""``GET /api/v1/health`` (public, cached up/down) and ``GET /api/v1/health/dependencies`` (admin)."""
+"""Health: ``GET /api/v1/health`` (public, cached up/down); for admins (an internal service JWT with
+``role: admin``, anyone else 403) ``/health/dependencies`` (each probe's detail) and
+``/health/wallets`` (wallets, signing totals of the last 1 h / 24 h from the ledger, and the shared
+circuit breaker's state, seed 4.2)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from basis.api.errors import error_responses, json_response
+from basis.api.errors import error_responses, json_response, route_responses
 from basis.api.principal import require_admin
 from basis.platform import dependencies, dependency_status
 from basis.platform.config import get_settings
 from basis.platform.dependencies import HealthReport
 from basis.platform.dependency_status import DependencyStatus
+from basis.signing.breaker import SharedCircuitBreaker
+from basis.signing.health import WalletHealth, wallet_health
 
 router = APIGatewayRouter()
+
+
+def _up_or_down(model: type[Any], *errors: int) -> dict[int, OpenAPIResponse]:
+    return {
+        200: json_response(model, "every dependency answered"),
+        **error_responses(*errors),
+        503: json_response(model, "at least one dependency did not answer"),
+    }
+
+
+def _answer(report: DependencyStatus | HealthReport) -> Response[Any]:
+    status = 200 if report.status == "ok" else 503
+    return Response(status_code=status, content_type="application/json", body=report)
 
 
 @router.get(
     "/health",
     summary="Is each dependency up (from a probe at most 10 s old); public",
     security=[{}],  # public: no token needed
-    responses={
-        200: json_response(DependencyStatus, "every dependency answered"),
-        **error_responses(400, 405),
-        503: json_response(DependencyStatus, "at least one dependency did not answer"),
-    },
+    responses=_up_or_down(DependencyStatus, 400, 405),
 )
 def health() -> Response[DependencyStatus]:
-    view = dependency_status.current(get_settings())
-    return Response(
-        status_code=200 if view.status == "ok" else 503, content_type="application/json", body=view
-    )
+    return _answer(dependency_status.current(get_settings()))
 
 
 @router.get(
     "/health/dependencies",
     summary="Each dependency's probe: latency and detail; admin only",
-    responses={
-        200: json_response(HealthReport, "every dependency answered"),
-        **error_responses(400, 401, 403, 405),
-        503: json_response(HealthReport, "at least one dependency did not answer"),
-    },
+    responses=_up_or_down(HealthReport, 400, 401, 403, 405),
 )
 def dependency_details() -> Response[HealthReport]:
     require_admin(router.current_event)
-    report = dependencies.check(get_settings())
-    return Response(
-        status_code=200 if report.status == "ok" else 503, content_type="application/json", body=report
-    )
+    return _answer(dependencies.check(get_settings()))
+
+
+@router.get(
+    "/health/wallets",
+    summary="Wallets, signing totals (1 h / 24 h), breaker state; admin only",
+    responses=route_responses(WalletHealth, "the report", 400, 401, 403, 405),
+)
+def wallets_health() -> WalletHealth:
+    require_admin(router.current_event)
+    return wallet_health(SharedCircuitBreaker())

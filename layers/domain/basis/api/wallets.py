@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from basis.api.errors import route_responses
 from basis.api.principal import current_principal
 from basis.api.schemas import ServerWalletsResponse
-from basis.identity import signin
-from basis.platform.errors import UserNotFoundError
-from basis.wallets.provisioning import get_user_wallets
+from basis.identity import signin, users
 
 router = APIGatewayRouter()
 
@@ -20,16 +20,8 @@ router = APIGatewayRouter()
     responses=route_responses(ServerWalletsResponse, "the wallets", 400, 401, 404, 405),
 )
 def server_wallets() -> ServerWalletsResponse:
-    principal = current_principal(router.current_event)
-    wallets = get_user_wallets(principal.user_id)
-    if wallets is None:
-        raise UserNotFoundError(principal.user_id)
+    user_id = current_principal(router.current_event).user_id
+    wallets = users.require(user_id).wallets
     if not wallets.complete:
-        signin.request_wallets(principal.user_id)
-    return ServerWalletsResponse(
-        ready=wallets.complete,
-        evm_wallet_id=wallets.evm_wallet_id,
-        evm_address=wallets.evm_address,
-        solana_wallet_id=wallets.solana_wallet_id,
-        solana_address=wallets.solana_address,
-    )
+        signin.request_wallets(user_id)
+    return ServerWalletsResponse(ready=wallets.complete, **asdict(wallets))

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
 from basis.identity.tokens import MAX_CLOCK_LEEWAY_SECONDS
-from basis.platform.settings import BasisSettings, cached
+from basis.platform.settings import BasisSettings, cached, every_match
 
 ORIGIN = re.compile(r"^https?://[^/\s]+$")
 # What a browser may send cross-origin, and how long it may cache a preflight (API Gateway's
@@ -36,10 +36,7 @@ class IdentitySettings(BasisSettings):
     @field_validator("cors_allowed_origins")
     @classmethod
     def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [origin for origin in value if not ORIGIN.match(origin)]
-        if bad:
-            raise ValueError(f"not origins (scheme://host[:port], no path): {bad}")
-        return value
+        return every_match(ORIGIN, value, "origins (scheme://host[:port], no path)")
 
 
 get_identity_settings = cached(IdentitySettings)

@@ -16,6 +16,7 @@ from pynamodb.expressions.update import Action
 
 from basis.models import User
 from basis.models.base import utcnow
+from basis.platform.errors import UserNotFoundError
 from basis.wallets.store import ServerWallets
 
 
@@ -46,6 +47,14 @@ def get(user_id: str) -> UserProfile | None:
         return _profile(User.get(user_id, consistent_read=True))
     except DoesNotExist:
         return None
+
+
+def require(user_id: str) -> UserProfile:
+    """The profile, or ``UserNotFoundError`` when the caller never signed in."""
+    profile = get(user_id)
+    if profile is None:
+        raise UserNotFoundError(user_id)
+    return profile
 
 
 def sign_in(user_id: str, email: str | None = None) -> tuple[UserProfile, bool]:

@@ -20,6 +20,8 @@ from basis.platform.config import Settings
 
 @dataclass(frozen=True)
 class Probe:
+    """One dependency's answer: did it answer in time, how fast, and what it said (or the error)."""
+
     ok: bool
     latency_ms: float
     detail: str

@@ -9,6 +9,7 @@ bad variable of any capability fails the cold start with a message naming it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache, partial
 from typing import Protocol, TypeVar
@@ -56,6 +57,14 @@ def _problems(settings_class: type[BasisSettings], error: ValidationError) -> li
         name = f"{PREFIX}{str(field).upper()}" if field in settings_class.model_fields else str(field)
         found.append(f"{'.'.join([name, *map(str, rest)])}: {item['msg']}")
     return found
+
+
+def every_match(pattern: re.Pattern[str], values: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """``values`` when each matches ``pattern``; else a validation error listing the others."""
+    bad = [value for value in values if not pattern.match(value)]
+    if bad:
+        raise ValueError(f"not {what}: {bad}")
+    return values
 
 
 def load(settings_class: type[T]) -> T:

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from basis.chains import arbitrum, hyperliquid, solana
 from basis.chains.amounts import lamports, to_base_units, usdc_base_units
-from basis.platform.settings import BasisSettings, cached
+from basis.platform.settings import BasisSettings, cached, every_match
 
 EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 SOLANA_ADDRESS = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
@@ -90,10 +90,7 @@ class PolicySettings(BasisSettings):
     @field_validator("solana_program_ids", "solana_extra_program_ids")
     @classmethod
     def _solana_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [item for item in value if not SOLANA_ADDRESS.match(item)]
-        if bad:
-            raise ValueError(f"not base58 Solana addresses: {bad}")
-        return value
+        return every_match(SOLANA_ADDRESS, value, "base58 Solana addresses")
 
     @model_validator(mode="after")
     def _coherent_limits(self) -> PolicySettings:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
@@ -58,8 +58,9 @@ class ServerWallets:
         return bool(self.evm_wallet_id if chain == "ethereum" else self.solana_wallet_id)
 
 
-@dataclass(frozen=True)
-class CreatedWallet:
+class CreatedWallet(NamedTuple):
+    """A wallet as Privy created it."""
+
     id: str
     address: str
     chain_type: str
