@@ -6,6 +6,8 @@ headers}`` where ``headers`` holds only the ``privy-`` request headers the SDK s
 the absolute URL without a trailing slash, and an empty body is ``""`` (``{}`` for DELETE, as the
 SDK's ``preserve_empty_body``). Each signature is base64 DER ECDSA P-256 over SHA-256; several are
 comma separated. Public keys are base64 DER SPKI (optionally PEM or ``wallet-auth:``-prefixed).
+A key quorum is satisfied when ``threshold`` of its members signed: a public key, a user (through
+a live user key, see ``user_keys``) or a nested quorum.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import base64
 import binascii
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import canonicaljson
@@ -24,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from werkzeug.wrappers import Request
 
 from local.privy.errors import PrivyError, invalid, unauthorized
+from local.privy.records import KeyQuorumRecord
 
 SIGNED_HEADERS = ("privy-app-id", "privy-idempotency-key", "privy-request-expiry")
 
@@ -92,21 +95,37 @@ def count_signers(request: Request, public_keys: Iterable[str]) -> int:
     """How many of ``public_keys`` signed this request (each key counts once)."""
     header = request.headers.get("privy-authorization-signature", "")
     signatures = [s.strip() for s in header.split(",") if s.strip()]
-    if not signatures:
+    keys = [load_public_key(k) for k in public_keys]
+    if not signatures or not keys:
         return 0
     payload = request_payload(request)
-    keys = [load_public_key(k) for k in public_keys]
     return sum(1 for key in keys if any(_valid(sig, payload, key) for sig in signatures))
 
 
-def require_signatures(request: Request, public_keys: list[str], threshold: int, what: str) -> None:
-    """Refuse (401, Privy's codes) unless ``threshold`` of ``public_keys`` signed the request."""
+def members_signed(
+    request: Request,
+    quorum: KeyQuorumRecord,
+    user_keys: Callable[[str], list[str]],
+    quorum_of: Callable[[str], KeyQuorumRecord],
+) -> int:
+    """How many members of ``quorum`` signed this request: each of its public keys, each of its
+    users (a signature by one of the user's live user keys), each nested quorum that is satisfied."""
+    signed = count_signers(request, quorum.public_keys)
+    signed += sum(1 for user in quorum.user_ids if count_signers(request, user_keys(user)))
+    for nested_id in quorum.key_quorum_ids:
+        nested = quorum_of(nested_id)
+        signed += members_signed(request, nested, user_keys, quorum_of) >= nested.threshold
+    return signed
+
+
+def require_signatures(request: Request, signed: Callable[[], int], threshold: int, what: str) -> None:
+    """Refuse (401, Privy's codes) unless ``signed()`` (the members that signed) reaches ``threshold``."""
     if not request.headers.get("privy-authorization-signature", "").strip(",").strip():
         raise unauthorized(
             "missing_or_empty_authorization_header", f"{what} requires a privy-authorization-signature header"
         )
     check_expiry(request)
-    valid = count_signers(request, public_keys)
+    valid = signed()
     if valid == 0:
         raise unauthorized(
             "zero_correct_authorization_signatures", f"no valid authorization signature for {what}"

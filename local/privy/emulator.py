@@ -6,12 +6,27 @@ header (401 otherwise). Privy's rules that the product depends on:
 
 * wallet create: ``ethereum`` / ``solana`` with real keys; at most one policy id, of the wallet's
   chain; ``owner_id`` (a key quorum) or ``owner`` (``{"user_id"}`` / ``{"public_key"}``, turned into
-  a key quorum as Privy does), ``additional_signers``; ``privy-idempotency-key`` returns the same
-  wallet for the same key (see ``idempotency``).
-* rpc on a wallet with an owner or additional signers needs an authorization signature from it;
-  every rpc is decided by the wallet's policy with ``basis.policies.evaluator`` and a denial is
-  HTTP 400 ``{"error": ..., "code": "policy_violation"}`` (the reason stays local:
-  ``GET /_local/denials``).
+  a key quorum as Privy does: the wallet's ``owner_id`` is that quorum), ``additional_signers``
+  (``[{"signer_id": <key quorum>, "override_policy_ids": [<at most one policy of the chain>]}]``);
+  ``privy-idempotency-key`` returns the same wallet for the same key (see ``idempotency``).
+* ``POST /v1/wallets/authenticate`` ``{"user_jwt", "encryption_type": "HPKE",
+  "recipient_public_key"}``: a user's access token (ES256 with the key sign-in tokens are issued
+  with, ``aud`` this app, not expired; otherwise 400 "Invalid JWT token provided.") is exchanged
+  for a new P-256 user key valid ``user_key_ttl_seconds`` (10 min), HPKE-sealed to the recipient
+  key: ``{"encrypted_authorization_key": {...}, "expires_at": <ms>, "wallets": [...]}`` (see
+  ``user_keys``). privy-client does this itself for ``AuthorizationContext(user_jwts=[...])``.
+* who acts: a request is the OWNER's when the owner quorum is satisfied by its signatures (public
+  keys, users through a live user key, nested quorums), else the first ADDITIONAL SIGNER's whose
+  quorum is. rpc: the owner's requests are decided by the wallet's ``policy_ids``; a signer's by
+  its ``override_policy_ids`` only (the wallet's ``policy_ids`` when it has none), as at Privy.
+  No acceptable signature on a wallet with an owner or signers: 401. A wallet without either
+  signs with the app secret alone under its ``policy_ids``. Every rpc is decided with
+  ``basis.policies.evaluator``; a denial is HTTP 400 ``{"error": ..., "code": "policy_violation"}``
+  (the reason stays local: ``GET /_local/denials``).
+* ``PATCH /v1/wallets/{id}`` (``owner`` / ``owner_id`` / ``additional_signers`` / ``policy_ids`` /
+  ``display_name`` / write-once ``external_id``; fields left out stay): only the owner may change
+  a wallet that has one (a signer's or anyone else's signature: 401); an owner-less wallet changes
+  with the app secret.
 * policy update and delete need an authorization signature: from the policy's owner quorum, or
   for an owner-less policy from an app authorization key (any key quorum's key, or one registered
   with ``register_authorization_key`` / ``POST /_local/authorization_keys``).
@@ -33,15 +48,17 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import jwt
 from werkzeug.wrappers import Request, Response
 
-from local.privy.authorization import count_signers, require_signatures
+from local.privy.authorization import check_expiry, count_signers, members_signed, require_signatures
 from local.privy.errors import PrivyError, invalid, unauthorized
 from local.privy.idempotency import IdempotencyCache
-from local.privy.records import PolicyRecord, WalletRecord
+from local.privy.records import KeyQuorumRecord, PolicyRecord, WalletRecord
 from local.privy.rpc import RpcPerformer, methods_for
 from local.privy.store import PrivyStore
 from local.privy.tokens import TokenIssuer
+from local.privy.user_keys import USER_KEY_TTL_SECONDS, UserKeys
 from local.runtime.httpservice import LocalService, json_response
 
 log = logging.getLogger(__name__)
@@ -75,12 +92,14 @@ class PrivyEmulator(LocalService):
         *,
         evm_rpc_url: str | None = None,
         solana_rpc_url: str | None = None,
+        user_key_ttl_seconds: int = USER_KEY_TTL_SECONDS,
     ) -> None:
         """``app_secret=None`` accepts any secret for ``app_id`` (tests that do not care)."""
         super().__init__()
         self.app_id, self._app_secret = app_id, app_secret
         self.rpc = RpcPerformer(evm_rpc_url, solana_rpc_url)
         self.tokens = TokenIssuer(app_id)
+        self.user_keys = UserKeys(user_key_ttl_seconds)
         self.store = PrivyStore()
         self._denials: deque[dict[str, Any]] = deque(maxlen=500)
         self._denials_lock = threading.Lock()
@@ -88,11 +107,13 @@ class PrivyEmulator(LocalService):
         api: list[tuple[str, str, Callable[..., Answer]]] = [
             ("/v1/wallets", "POST", self._create_wallet),
             ("/v1/wallets", "GET", self._list_wallets),
+            ("/v1/wallets/authenticate", "POST", self._authenticate_user),
             (
                 "/v1/wallets/<wallet_id>",
                 "GET",
                 lambda r, wallet_id: (200, self.store.wallet(wallet_id).view()),
             ),
+            ("/v1/wallets/<wallet_id>", "PATCH", self._update_wallet),
             ("/v1/wallets/<wallet_id>/rpc", "POST", self._wallet_rpc),
             ("/v1/policies", "POST", self._create_policy),
             (
@@ -140,7 +161,8 @@ class PrivyEmulator(LocalService):
 
     def health_details(self) -> dict[str, Any]:
         with self._denials_lock:
-            return {**self.store.counts(), "policy_denials": len(self._denials)}
+            denials = len(self._denials)
+        return {**self.store.counts(), "user_keys": self.user_keys.count(), "policy_denials": denials}
 
     # -- plumbing ----------------------------------------------------------------------------------
     def _privy_endpoint(self, handler: Callable[..., Answer], name: str) -> Callable[..., Response]:
@@ -226,28 +248,68 @@ class PrivyEmulator(LocalService):
 
         return self._idempotent(request, f"rpc {wallet.id}", body, perform)
 
+    def _signed(self, request: Request, quorum: KeyQuorumRecord) -> int:
+        return members_signed(request, quorum, self.user_keys.valid, self.store.key_quorum)
+
+    def _acting(self, request: Request, wallet: WalletRecord) -> tuple[str, list[str]] | None:
+        """Who acts on ``wallet`` by this request's signatures, and the policy ids that decide for
+        them: ("owner", the wallet's policy_ids) or ("signer", its override policy ids)."""
+        if wallet.owner_id:
+            owner = self.store.key_quorum(wallet.owner_id)
+            if self._signed(request, owner) >= owner.threshold:
+                return "owner", list(wallet.policy_ids)
+        for signer in wallet.additional_signers:
+            quorum = self.store.key_quorum(signer["signer_id"])
+            if self._signed(request, quorum) >= quorum.threshold:
+                return "signer", list(signer.get("override_policy_ids") or wallet.policy_ids)
+        return None
+
     def _authorize_rpc(self, request: Request, wallet: WalletRecord) -> list[str]:
-        """The policy ids that apply, once the wallet's owner or an additional signer has signed."""
-        candidates = [(wallet.owner_id, wallet.policy_ids)] if wallet.owner_id else []
-        candidates += [
-            (s["signer_id"], s.get("override_policy_ids") or wallet.policy_ids)
-            for s in wallet.additional_signers
-        ]
-        if not candidates:
+        """The policy ids that decide this rpc, once the wallet's owner or an additional signer signed."""
+        if not wallet.owner_id and not wallet.additional_signers:
             return list(wallet.policy_ids)
         if not request.headers.get("privy-authorization-signature", "").strip(","):
             raise unauthorized(
                 "missing_or_empty_authorization_header",
-                "this wallet has an owner: the request needs a privy-authorization-signature",
+                "this wallet has an owner or signers: the request needs a privy-authorization-signature",
             )
-        for quorum_id, policy_ids in candidates:
-            quorum = self.store.key_quorum(quorum_id)
-            if quorum.public_keys and count_signers(request, quorum.public_keys) >= quorum.threshold:
-                return list(policy_ids)
-        raise unauthorized(
-            "zero_correct_authorization_signatures",
-            "no valid authorization signature from the wallet's owner or additional signers",
-        )
+        check_expiry(request)
+        acting = self._acting(request, wallet)
+        if acting is None:
+            raise unauthorized(
+                "zero_correct_authorization_signatures",
+                "no valid authorization signature from the wallet's owner or additional signers",
+            )
+        return acting[1]
+
+    def _update_wallet(self, request: Request, wallet_id: str) -> Answer:
+        wallet = self.store.wallet(wallet_id)
+        body = _json_body(request)
+        if wallet.owner_id:
+            owner = self.store.key_quorum(wallet.owner_id)
+            what = f"updating wallet {wallet.id} (its owner)"
+            require_signatures(request, lambda: self._signed(request, owner), owner.threshold, what)
+        updated = self.store.update_wallet(wallet, body)
+        log.info("privy emulator: updated wallet %s (%s)", wallet.id, ", ".join(sorted(body)))
+        return 200, updated.view()
+
+    # -- user keys ---------------------------------------------------------------------------------
+    def _authenticate_user(self, request: Request) -> Answer:
+        body = _json_body(request)
+        token, recipient = body.get("user_jwt"), body.get("recipient_public_key")
+        if body.get("encryption_type") != "HPKE":
+            raise invalid("encryption_type must be 'HPKE'")
+        if not isinstance(token, str) or not isinstance(recipient, str):
+            raise invalid("user_jwt and recipient_public_key are required strings")
+        try:
+            user_id = self.tokens.verify(token)
+        except jwt.InvalidTokenError as exc:
+            log.info("privy emulator: user key refused: %s", exc)
+            raise invalid("Invalid JWT token provided.") from exc
+        sealed, expires_at = self.user_keys.issue(user_id, recipient)
+        wallets = [w.view() for w in self.store.wallets_of_user(user_id)]
+        log.info("privy emulator: issued a user key for %s (%d wallets)", user_id, len(wallets))
+        return 200, {"encrypted_authorization_key": sealed, "expires_at": expires_at, "wallets": wallets}
 
     def _enforce(
         self, wallet: WalletRecord, policy_ids: list[str], method: str, params: dict[str, Any]
@@ -287,9 +349,10 @@ class PrivyEmulator(LocalService):
         what = f"changing policy {policy.id}"
         if policy.owner_id:
             quorum = self.store.key_quorum(policy.owner_id)
-            require_signatures(request, quorum.public_keys, quorum.threshold, what)
+            require_signatures(request, lambda: self._signed(request, quorum), quorum.threshold, what)
         else:
-            require_signatures(request, self.store.app_authorization_keys(), 1, what)
+            app_keys = self.store.app_authorization_keys()
+            require_signatures(request, lambda: count_signers(request, app_keys), 1, what)
 
     def _update_policy(self, request: Request, policy_id: str) -> Answer:
         policy = self.store.policy(policy_id)

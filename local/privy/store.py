@@ -66,6 +66,38 @@ class PrivyStore:
         self.quorums[quorum.id] = quorum
         return quorum.id, user
 
+    def _policy_ids(self, value: Any, chain_type: str, field: str) -> list[str]:
+        """Up to one policy id of the wallet's chain (``policy_ids``, a signer's ``override_policy_ids``)."""
+        ids = value or []
+        if not isinstance(ids, list) or len(ids) > 1:
+            raise invalid(f"{field} must be a list of at most one policy id")
+        for policy_id in ids:
+            policy = self.policies.get(policy_id)
+            if policy is None:
+                raise invalid(f"policy {policy_id} does not exist")
+            if policy.chain_type != chain_type:
+                raise invalid(f"policy {policy_id} is for {policy.chain_type}, not {chain_type}")
+        return list(ids)
+
+    def _signers(self, value: Any, chain_type: str) -> list[dict[str, Any]]:
+        signers = value or []
+        if not isinstance(signers, list) or not all(
+            isinstance(s, dict) and s.get("signer_id") for s in signers
+        ):
+            raise invalid("additional_signers must be a list of {'signer_id', 'override_policy_ids'?}")
+        for signer in signers:
+            if signer["signer_id"] not in self.quorums:
+                raise invalid(f"additional signer {signer['signer_id']} is not a key quorum of this app")
+        return [
+            {
+                "signer_id": s["signer_id"],
+                "override_policy_ids": self._policy_ids(
+                    s.get("override_policy_ids"), chain_type, "override_policy_ids"
+                ),
+            }
+            for s in signers
+        ]
+
     # -- wallets -----------------------------------------------------------------------------------
     def create_wallet(
         self, body: dict[str, Any], *, user: str | None, idempotency_key: str | None
@@ -73,39 +105,44 @@ class PrivyStore:
         chain_type = body.get("chain_type")
         if chain_type not in CHAINS:
             raise invalid(f"chain_type {chain_type!r} is not supported by the emulator (ethereum, solana)")
-        policy_ids = body.get("policy_ids") or []
-        if not isinstance(policy_ids, list) or len(policy_ids) > 1:
-            raise invalid("policy_ids must be a list of at most one policy id")
-        signers = body.get("additional_signers") or []
-        if not isinstance(signers, list) or not all(
-            isinstance(s, dict) and s.get("signer_id") for s in signers
-        ):
-            raise invalid("additional_signers must be a list of {'signer_id': ...}")
         with self.lock:
-            for policy_id in policy_ids:
-                policy = self.policies.get(policy_id)
-                if policy is None:
-                    raise invalid(f"policy {policy_id} does not exist")
-                if policy.chain_type != chain_type:
-                    raise invalid(f"policy {policy_id} is for {policy.chain_type}, not {chain_type}")
-            for signer in signers:
-                if signer["signer_id"] not in self.quorums:
-                    raise invalid(f"additional signer {signer['signer_id']} is not a key quorum of this app")
+            policy_ids = self._policy_ids(body.get("policy_ids"), chain_type, "policy_ids")
+            signers = self._signers(body.get("additional_signers"), chain_type)
             owner_id, owner_user = self._owner(body)
             wallet = WalletRecord.generate(
                 chain_type,
-                policy_ids=list(policy_ids),
+                policy_ids=policy_ids,
                 owner_id=owner_id,
                 owner_user=owner_user or user,
-                additional_signers=[
-                    {"signer_id": s["signer_id"], "override_policy_ids": s.get("override_policy_ids")}
-                    for s in signers
-                ],
+                additional_signers=signers,
                 display_name=body.get("display_name"),
                 external_id=body.get("external_id"),
                 idempotency_key=idempotency_key,
             )
             self.wallets[wallet.id] = wallet
+        return wallet
+
+    def update_wallet(self, wallet: WalletRecord, body: dict[str, Any]) -> WalletRecord:
+        """``PATCH /v1/wallets/{id}`` (authorized by the caller): fields left out stay as they are;
+        ``owner: null`` / ``owner_id: null`` removes the owner; ``external_id`` is write-once."""
+        external = body.get("external_id")
+        if external is not None and wallet.external_id not in (None, external):
+            raise invalid("external_id is write-once and is already set on this wallet")
+        with self.lock:
+            changes: dict[str, Any] = {}
+            if "policy_ids" in body:
+                changes["policy_ids"] = self._policy_ids(body["policy_ids"], wallet.chain_type, "policy_ids")
+            if "additional_signers" in body:
+                changes["additional_signers"] = self._signers(body["additional_signers"], wallet.chain_type)
+            if "display_name" in body:
+                changes["display_name"] = body["display_name"]
+            if external is not None:
+                changes["external_id"] = external
+            if "owner" in body or "owner_id" in body:
+                changes["owner_id"], owner_user = self._owner(body)
+                changes["owner_user"] = owner_user or wallet.owner_user
+            for name, value in changes.items():
+                setattr(wallet, name, value)
         return wallet
 
     def wallet(self, wallet_id: str) -> WalletRecord:
@@ -125,6 +162,16 @@ class PrivyStore:
                 if (not chain_type or w.chain_type == chain_type)
                 and (not user_id or w.owner_user == user_id)
                 and (not address or w.address.lower() == address.lower())
+            ]
+
+    def wallets_of_user(self, user_id: str) -> list[WalletRecord]:
+        """The wallets a user key of ``user_id`` acts on: the user is in the owner's or a signer's quorum."""
+        with self.lock:
+            quorums = {q.id for q in self.quorums.values() if user_id in q.user_ids}
+            return [
+                w
+                for w in self.wallets.values()
+                if w.owner_id in quorums or any(s["signer_id"] in quorums for s in w.additional_signers)
             ]
 
     # -- policies ----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Privy-style ES256 access tokens for sign-in: a P-256 key pair made at start.
 
 Claims as Privy's: ``iss`` "privy.io", ``aud`` the app id, ``sub`` the user's DID, ``sid`` a session
-id, ``iat``, ``exp``. ``verification_key`` is the PEM public key the authorizer verifies with.
+id, ``iat``, ``exp``. ``verification_key`` is the PEM public key the authorizer verifies with;
+``verify`` is how the emulator itself checks a token (``POST /v1/wallets/authenticate``).
 """
 
 from __future__ import annotations
@@ -39,3 +40,16 @@ class TokenIssuer:
             "exp": issued + int(ttl),
         }
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"typ": "JWT"})
+
+    def verify(self, token: str) -> str:
+        """The user id of a valid token for this app (ES256 with this key, ``aud`` the app id, ``iss``
+        privy.io, not expired); ``jwt.InvalidTokenError`` otherwise."""
+        claims = jwt.decode(
+            token,
+            self.verification_key,
+            algorithms=["ES256"],
+            audience=self.app_id,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub"]},
+        )
+        return str(claims["sub"])
