@@ -91,10 +91,12 @@ _USER_ACTIONS = {
 }
 
 
-def hl_user_action_typed_data(action: str, mainnet: bool = False) -> dict[str, Any]:
+def hl_user_action_typed_data(action: str, mainnet: bool = False, **fields: Any) -> dict[str, Any]:
+    """``fields`` replace the action's defaults (e.g. withdraw3's ``destination``)."""
     types, primary, message = _USER_ACTIONS[action]
     message = {
         **message,
+        **fields,
         "signatureChainId": SIGNATURE_CHAIN_ID_HEX,
         "hyperliquidChain": "Mainnet" if mainnet else "Testnet",
     }

@@ -54,9 +54,19 @@ def test_sign_in_answers_at_once_and_wallets_appear_in_the_background(stack: Loc
     evm, sol = at_privy[wallets["evm_wallet_id"]], at_privy[wallets["solana_wallet_id"]]
     assert (evm["chain_type"], evm["address"]) == ("ethereum", wallets["evm_address"])
     assert (sol["chain_type"], sol["address"]) == ("solana", wallets["solana_address"])
-    assert evm["policy_ids"] == [stack.privy_ids.evm_policy_id]
-    assert sol["policy_ids"] == [stack.privy_ids.solana_policy_id]
-    assert evm["owner_id"] == sol["owner_id"] == stack.privy_ids.key_quorum_id
+    # Custody: the user owns both (no wallet policy binds the owner); the platform's key quorum
+    # signs under its override policy: the Solana policy, and on EVM a policy of this user's own.
+    assert evm["owner_user"] == sol["owner_user"] == user_id
+    assert evm["owner_id"] != stack.privy_ids.key_quorum_id != sol["owner_id"]
+    assert evm["policy_ids"] == sol["policy_ids"] == []
+    quorum = stack.privy_ids.key_quorum_id
+    assert sol["additional_signers"] == [
+        {"signer_id": quorum, "override_policy_ids": [stack.privy_ids.solana_policy_id]}
+    ]
+    [evm_signer] = evm["additional_signers"]
+    assert evm_signer["signer_id"] == quorum
+    [user_policy] = evm_signer["override_policy_ids"]
+    assert stack.privy.store.policy(user_policy).name == f"user {wallets['evm_address']}"
 
     again = call(stack, "POST", "/auth/sync", user_id).json()
     assert again["created"] is False and again["wallets_provisioning"] is False

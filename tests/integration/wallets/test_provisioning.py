@@ -37,20 +37,24 @@ class FakePrivy:
         self._lock = threading.Lock()
 
     def create_wallet(
-        self, chain_type: str, *, policy_id: str | None, owner_id: str | None, idempotency_key: str
+        self, chain: str, *, user_id: str, signer_id: str | None, policy_id: str | None, idempotency_key: str
     ) -> CreatedWallet:
         with self._lock:
             self.calls.append(
-                {"chain": chain_type, "policy_id": policy_id, "owner_id": owner_id, "key": idempotency_key}
+                {
+                    "chain": chain,
+                    "user_id": user_id,
+                    "signer_id": signer_id,
+                    "policy_id": policy_id,
+                    "key": idempotency_key,
+                }
             )
-            if chain_type in self.fail_on:
-                raise ProvisioningError("Privy answered 503", chain=chain_type, retriable=True)
+            if chain in self.fail_on:
+                raise ProvisioningError("Privy answered 503", chain=chain, retriable=True)
             if idempotency_key not in self._by_key:
                 suffix = uuid.uuid4().hex
-                address = (
-                    f"0x{suffix[:40].ljust(40, '0')}" if chain_type == "ethereum" else f"So1{suffix[:40]}"
-                )
-                self._by_key[idempotency_key] = CreatedWallet(f"w-{suffix[:16]}", address, chain_type)
+                address = f"0x{suffix[:40].ljust(40, '0')}" if chain == "ethereum" else f"So1{suffix[:40]}"
+                self._by_key[idempotency_key] = CreatedWallet(f"w-{suffix[:16]}", address, chain)
             return self._by_key[idempotency_key]
 
     def chains(self) -> list[str]:
@@ -147,14 +151,17 @@ def test_evm_failure_stops_before_solana(stack: LocalStack) -> None:
 
 
 # -- wallet creation parameters ------------------------------------------------------------------
-def test_evm_wallet_gets_the_evm_policy_and_the_key_quorum(stack: LocalStack) -> None:
+def test_evm_wallet_is_the_users_with_the_key_quorum_as_signer_under_the_evm_policy(
+    stack: LocalStack,
+) -> None:
     privy = FakePrivy()
     user_id = new_user()
     ProvisioningService(privy, IDS).ensure_wallets_for_user(user_id)
     assert privy.calls[0] == {
         "chain": "ethereum",
+        "user_id": user_id,
+        "signer_id": "kq-1",
         "policy_id": "pol-evm",
-        "owner_id": "kq-1",
         "key": idempotency_key(user_id, "ethereum"),
     }
 
@@ -169,7 +176,7 @@ def test_solana_wallet_without_a_solana_policy(stack: LocalStack) -> None:
     privy = FakePrivy()
     ids = PrivyIds(evm_policy_id="pol-evm", solana_policy_id=None, key_quorum_id=None)
     ProvisioningService(privy, ids).ensure_wallets_for_user(new_user())
-    assert privy.calls[1]["policy_id"] is None and privy.calls[1]["owner_id"] is None
+    assert privy.calls[1]["policy_id"] is None and privy.calls[1]["signer_id"] is None
 
 
 # -- policy ids (seed 1.5) ------------------------------------------------------------------------
@@ -235,8 +242,8 @@ def test_a_wallet_id_owned_by_another_user_is_refused(stack: LocalStack) -> None
     stolen = User.get(first).evm_wallet_id
 
     class SameWallet(FakePrivy):
-        def create_wallet(self, chain_type: str, **kwargs: object) -> CreatedWallet:
-            return CreatedWallet(stolen, "0xdeadbeef", chain_type)
+        def create_wallet(self, chain: str, **kwargs: object) -> CreatedWallet:
+            return CreatedWallet(stolen, "0xdeadbeef", chain)
 
     second = new_user()
     with pytest.raises(ProvisioningError):

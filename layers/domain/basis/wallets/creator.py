@@ -1,33 +1,142 @@
-"""Creates server wallets through the Privy SDK, classifying failures for the provisioning retry."""
+"""Creates a user's server wallets at Privy in the custody model (README, "Custody"): OWNED by the
+user, the platform's key quorum an ADDITIONAL SIGNER whose override policy alone binds it.
+
+* Solana, one request: ``owner {"user_id"}``, ``additional_signers [{quorum, [solana policy]}]``,
+  no wallet policy (the owner is not restricted).
+* EVM, the platform's policy is per user (``basis.policies.user_policy``: withdraw3 only to the
+  wallet's own address), and the address is only known once the wallet exists. A user-owned
+  wallet can only be changed with the user's key, which provisioning (in the background, from a
+  queue) does not have. So the wallet is created OWNED BY THE PLATFORM's quorum, under the shared
+  EVM policy; the per-user policy is created; then the platform's one PATCH hands the wallet over:
+  owner = the user, no wallet policy, the quorum as signer under the per-user policy. From then on
+  the platform cannot change it. A retry (same idempotency keys) finds the wallet, and hands it
+  over unless Privy already shows another owner.
+Failures become ``ProvisioningError`` (retriable for 5xx, 408, 409, 429 and connection errors).
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from basis.platform.errors import ConfigurationError
+from basis.policies.settings import PolicySettings
+from basis.policies.user_policy import build_user_evm_policy
+from basis.privy.authorization import as_platform, wallet_service
 from basis.privy.client import privy_client
 from basis.wallets.provisioning import CreatedWallet, ProvisioningError
 
+if TYPE_CHECKING:
+    from privy import PrivyAPI
+
+T = TypeVar("T")
+
+
+def _privy_call(chain: str, what: str, call: Callable[[], T]) -> T:
+    import privy
+
+    try:
+        return call()
+    except privy.APIStatusError as exc:
+        retriable = exc.status_code >= 500 or exc.status_code in (408, 409, 429)
+        raise ProvisioningError(
+            f"Privy answered {exc.status_code} {what}", chain=chain, retriable=retriable
+        ) from exc
+    except privy.APIConnectionError as exc:  # includes timeouts
+        raise ProvisioningError(f"Privy unreachable {what}: {exc}", chain=chain, retriable=True) from exc
+
+
+def _signer(signer_id: str, policy_id: str) -> list[dict[str, Any]]:
+    return [{"signer_id": signer_id, "override_policy_ids": [policy_id]}]
+
+
+def hand_over(
+    wallet_id: str,
+    address: str,
+    *,
+    user_id: str,
+    quorum_id: str,
+    settings: PolicySettings | None = None,
+    client: PrivyAPI | None = None,
+) -> str:
+    """Hand an EVM wallet the platform's quorum owns over to ``user_id``, keeping the quorum as
+    signer under a new policy of the user's own (withdraw3 only to ``address``); the policy id.
+    Retry-safe: the policy's idempotency key is derived from the wallet id."""
+    client = client or privy_client()
+    chain = "ethereum"
+    body = build_user_evm_policy(settings or PolicySettings(), address)
+    key = hashlib.sha256(f"basis:user-policy:{wallet_id}:v1".encode()).hexdigest()[:48]
+    policy = _privy_call(
+        chain,
+        f"creating the platform's policy for wallet {wallet_id}",
+        lambda: client.policies.create(**body, owner_id=quorum_id, privy_idempotency_key=key),
+    )
+    handover: Any = {
+        "owner": {"user_id": user_id},
+        "policy_ids": [],
+        "additional_signers": _signer(quorum_id, policy.id),
+    }
+    _privy_call(
+        chain,
+        f"handing wallet {wallet_id} over to its user",
+        lambda: wallet_service(client).update(
+            wallet_id, wallet_update_params=handover, request_options=as_platform()
+        ),
+    )
+    return str(policy.id)
+
 
 class PrivyWalletCreator:
-    def create_wallet(
-        self, chain_type: str, *, policy_id: str | None, owner_id: str | None, idempotency_key: str
-    ) -> CreatedWallet:
-        import privy
+    def __init__(self, settings: PolicySettings | None = None) -> None:
+        self._settings = settings
 
-        params: dict[str, object] = {"chain_type": chain_type}
-        if policy_id:
-            params["policy_ids"] = [policy_id]
-        if owner_id:
-            params["owner_id"] = owner_id
-        try:
-            wallet = privy_client().wallets.create(privy_idempotency_key=idempotency_key, **params)  # type: ignore[arg-type]
-        except privy.APIStatusError as exc:
-            retriable = exc.status_code >= 500 or exc.status_code in (408, 409, 429)
-            raise ProvisioningError(
-                f"Privy answered {exc.status_code} creating a {chain_type} wallet",
-                chain=chain_type,
-                retriable=retriable,
-            ) from exc
-        except privy.APIConnectionError as exc:  # includes timeouts
-            raise ProvisioningError(
-                f"Privy unreachable creating a {chain_type} wallet: {exc}", chain=chain_type, retriable=True
-            ) from exc
-        return CreatedWallet(id=wallet.id, address=wallet.address, chain_type=chain_type)
+    def create_wallet(
+        self, chain: str, *, user_id: str, signer_id: str | None, policy_id: str | None, idempotency_key: str
+    ) -> CreatedWallet:
+        if not signer_id or not policy_id:  # a signer without an override policy would be unbound
+            missing = [name for name, v in (("key_quorum_id", signer_id), ("policy_id", policy_id)) if not v]
+            raise ConfigurationError(
+                "a server wallet needs the platform's key quorum and its policy", missing=missing
+            )
+        if chain == "ethereum":
+            return self._evm_wallet(user_id, signer_id, policy_id, idempotency_key)
+        wallet = _privy_call(
+            chain,
+            f"creating a {chain} wallet",
+            lambda: privy_client().wallets.create(
+                chain_type=chain,  # type: ignore[arg-type]
+                owner={"user_id": user_id},
+                additional_signers=_signer(signer_id, policy_id),  # type: ignore[arg-type]
+                privy_idempotency_key=idempotency_key,
+            ),
+        )
+        return CreatedWallet(id=wallet.id, address=wallet.address, chain_type=chain)
+
+    def _evm_wallet(self, user_id: str, quorum_id: str, shared_policy_id: str, key: str) -> CreatedWallet:
+        client = privy_client()
+        wallet = _privy_call(
+            "ethereum",
+            "creating an ethereum wallet",
+            lambda: client.wallets.create(
+                chain_type="ethereum",
+                owner_id=quorum_id,
+                policy_ids=[shared_policy_id],
+                privy_idempotency_key=key,
+            ),
+        )
+        # The idempotent create answers as it first did: whether a retry still has to hand the
+        # wallet over, only the wallet as it is now tells.
+        current = _privy_call(
+            "ethereum", f"reading wallet {wallet.id}", lambda: client.wallets.get(wallet.id)
+        )
+        if current.owner_id == quorum_id:
+            hand_over(
+                wallet.id,
+                wallet.address,
+                user_id=user_id,
+                quorum_id=quorum_id,
+                settings=self._settings,
+                client=client,
+            )
+        return CreatedWallet(id=wallet.id, address=wallet.address, chain_type="ethereum")

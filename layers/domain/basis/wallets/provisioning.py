@@ -44,13 +44,15 @@ class ProvisioningError(Exception):
 
 class WalletCreator(Protocol):
     def create_wallet(
-        self, chain_type: str, *, policy_id: str | None, owner_id: str | None, idempotency_key: str
-    ) -> CreatedWallet: ...
+        self, chain: str, *, user_id: str, signer_id: str | None, policy_id: str | None, idempotency_key: str
+    ) -> CreatedWallet:
+        """The user's wallet on ``chain``, owned by ``user_id``, with ``signer_id`` (the platform's
+        key quorum) as additional signer under ``policy_id`` (README, "Custody")."""
 
 
 def idempotency_key(user_id: str, chain: str) -> str:
-    """The same for every attempt at this user's wallet on this chain."""
-    return hashlib.sha256(f"basis:server-wallet:{user_id}:{chain}:v1".encode()).hexdigest()[:48]
+    """The same for every attempt at this user's wallet on this chain (v2: user-owned wallets)."""
+    return hashlib.sha256(f"basis:server-wallet:{user_id}:{chain}:v2".encode()).hexdigest()[:48]
 
 
 class ProvisioningService:
@@ -109,8 +111,9 @@ class ProvisioningService:
     def _create(self, user_id: str, chain: str) -> CreatedWallet:
         wallet = self.creator.create_wallet(
             chain,
+            user_id=user_id,
+            signer_id=self.ids.key_quorum_id,
             policy_id=self._policy_id(chain),
-            owner_id=self.ids.key_quorum_id,
             idempotency_key=idempotency_key(user_id, chain),
         )
         logger.info(
