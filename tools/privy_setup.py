@@ -1,13 +1,20 @@
 """Create the platform's Privy key quorum and shared policies, and store their ids (seed 1.2-1.5).
 
     python -m tools.privy_setup create [--force]   # against the configured Privy app
+    python -m tools.privy_setup update             # rewrite the platform's policies in place
     python -m tools.privy_setup verify             # the 1.6-1.8 matrix against Privy
     python -m tools.privy_setup show
 
 Idempotent: when the SSM parameter already names policies that exist at Privy, nothing is created
 unless ``--force``. The key quorum holds the public half of the platform's authorization key (the
-``privy_authorization_key`` secret), and owns the policies and every server wallet, so only the
-platform can sign for them or change the policies (G21).
+``privy_authorization_key`` secret) and owns the policies, so only the platform can change them
+(G21). It is the platform's SIGNER on every server wallet, each owned by its user (README,
+"Custody"): the shared Solana policy and each user's own EVM policy (made at provisioning) bind it.
+
+Only the user can change their wallet's signers, so a wallet keeps the policy ids it was created
+with: new policy rules reach existing wallets only by rewriting those policies IN PLACE (``update``:
+the shared policies and every user's EVM policy, from the current settings). ``create --force``
+makes new policies that bind only wallets created afterwards.
 """
 
 from __future__ import annotations
@@ -23,7 +30,10 @@ from cryptography.hazmat.primitives import serialization
 from basis.platform.errors import ConfigurationError
 from basis.policies.rules import build_evm_policy, build_solana_policy
 from basis.policies.settings import PolicySettings
+from basis.policies.user_policy import build_user_evm_policy
+from basis.privy.authorization import as_platform
 from basis.privy.ids import PrivyIds, load_privy_ids, store_privy_ids
+from basis.wallets.store import users_with_wallets
 
 
 def authorization_public_key(private_key_b64: str) -> str:
@@ -76,11 +86,57 @@ def create(
     return ids, True
 
 
+def _platform_policy_of(wallet: Any, ids: PrivyIds) -> str | None:
+    """The override policy binding the platform's signer on ``wallet``, if it has one."""
+    for signer in wallet.additional_signers or []:
+        if signer.signer_id == ids.key_quorum_id and signer.override_policy_ids:
+            return str(signer.override_policy_ids[0])
+    return None
+
+
+def update(
+    client: Any, authorization_key: str, ids: PrivyIds, *, settings: PolicySettings | None = None
+) -> dict[str, int]:
+    """Rewrite the platform's policies in place from ``settings``: the shared EVM and Solana policies
+    and the EVM policy of every user whose wallet Privy shows under one. Counts what was done."""
+    import privy
+    from privy.lib.policies import PrivyPoliciesService
+
+    settings = settings or PolicySettings()
+    policies, options = PrivyPoliciesService(client), as_platform(authorization_key)
+
+    def rewrite(policy_id: str, body: dict[str, Any]) -> None:
+        change: Any = {"name": body["name"], "rules": body["rules"]}
+        policies.update(policy_id, policy_update_params=change, request_options=options)
+
+    rewrite(ids.evm_policy_id, build_evm_policy(settings))
+    counts = {"shared": 1, "per_user": 0, "skipped_wallets": 0}
+    if ids.solana_policy_id:
+        rewrite(ids.solana_policy_id, build_solana_policy(settings))
+        counts["shared"] += 1
+    for holder in users_with_wallets():
+        wallet_id = holder.wallets.evm_wallet_id
+        if not wallet_id:
+            continue
+        try:
+            wallet = client.wallets.get(wallet_id)
+        except privy.NotFoundError:
+            wallet = None
+        policy_id = _platform_policy_of(wallet, ids) if wallet is not None else None
+        if wallet is None or policy_id in (None, ids.evm_policy_id):  # unknown, or not per user
+            counts["skipped_wallets"] += 1
+            continue
+        rewrite(str(policy_id), build_user_evm_policy(settings, wallet.address))
+        counts["per_user"] += 1
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.privy_setup", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     make = sub.add_parser("create", help="create the key quorum and both policies; store their ids")
     make.add_argument("--force", action="store_true", help="create new ones even if the stored ids exist")
+    sub.add_parser("update", help="rewrite the shared and every user's policy in place from the settings")
     sub.add_parser("verify", help="run the policy verification matrix against Privy")
     sub.add_parser("show", help="print the stored ids")
     args = parser.parse_args(argv)
@@ -107,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = verify(privy_client(), load_privy_ids(), key, get_settings().stage)
         print(report(outcomes))
         return 0 if all(o.passed for o in outcomes) else 1
+    if args.command == "update":
+        print(json.dumps(update(privy_client(), key, load_privy_ids()), indent=2))
+        return 0
     ids, created = create(privy_client(), key, get_settings().stage, force=args.force)
     print(json.dumps({"created": created, **ids.model_dump()}, indent=2))
     return 0

@@ -94,9 +94,11 @@ def sign_in(target: DemoTarget, say: Timeline, user_id: str) -> dict[str, Any]:
     }
     for chain, key in (("ethereum", "evm"), ("solana", "solana")):
         wallet = at_privy[wallets[f"{key}_wallet_id"]]
+        [platform] = wallet["additional_signers"]
         say.say(
             f"  {chain} server wallet",
-            f"{wallets[f'{key}_address']}  policy={wallet['policy_ids'][0]} owner={wallet['owner_id']}",
+            f"{wallets[f'{key}_address']}  owner={wallet['owner_user']} "
+            f"platform signer policy={platform['override_policy_ids'][0]}",
         )
     return dict(wallets)
 

@@ -1,18 +1,26 @@
-"""The operator scripts against the Privy emulator: policies created once (idempotent), and the
-verification matrix answered by Privy exactly as expected and as the local evaluator predicts."""
+"""The operator scripts against the Privy emulator: policies created once (idempotent), rewritten
+in place (the shared ones and each user's), and the verification matrix answered by Privy exactly
+as expected and as the local evaluator predicts, on wallets in the custody shape."""
 
 from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, cast
 
 import privy
 import pytest
 from privy.lib.request_options import PrivyRequestOptions
 
+from basis.chains.amounts import usdc_base_units
 from basis.platform.secrets import get_secrets
 from basis.policies.rules import build_evm_policy
 from basis.policies.settings import PolicySettings
+from basis.privy.authorization import as_platform, wallet_service
 from basis.privy.client import privy_client
 from local.runtime.stack import LocalStack
-from tools.privy_setup import create
+from tools import policy_requests as build
+from tools.policy_matrix import SIGNABLE
+from tools.privy_setup import create, update
 from tools.privy_verify import report, verify
 
 
@@ -27,7 +35,34 @@ def test_verification_matrix_passes_against_the_emulator(stack: LocalStack) -> N
     outcomes = verify(privy_client(), stack.privy_ids, get_secrets().privy_authorization_key or "", "local")
     text = report(outcomes)
     assert all(o.passed for o in outcomes), text
-    assert len(outcomes) == 15 and text.endswith("15 passed, 0 failed")
+    assert len(outcomes) == 17 and text.endswith("17 passed, 0 failed")
+    assert [o.case.allowed for o in outcomes if o.case.name.startswith("per-user")] == [True, False]
+
+
+def _bridge_deposit(wallet_id: str, usdc: int) -> Any:
+    params = {"transaction": {**build.deposit(usdc_base_units(usdc))["transaction"], **SIGNABLE}}
+    body = cast(Any, {"method": "eth_signTransaction", "chain_type": "ethereum", "params": params})
+    return wallet_service().rpc(wallet_id, wallet_rpc_request_body=body, request_options=as_platform())
+
+
+def test_update_rewrites_the_shared_and_every_users_policy_in_place(
+    stack: LocalStack, privy_wallets: dict[str, Any]
+) -> None:
+    key, wallet_id = get_secrets().privy_authorization_key or "", privy_wallets["evm_wallet_id"]
+    assert _bridge_deposit(wallet_id, 100).data
+    try:
+        counts = update(
+            privy_client(), key, stack.privy_ids, settings=PolicySettings(max_usdc_per_tx=Decimal(50))
+        )
+        assert counts["shared"] == 2 and counts["per_user"] >= 1
+        with pytest.raises(privy.BadRequestError):  # the user's own policy now caps at 50 USDC
+            _bridge_deposit(wallet_id, 100)
+        assert _bridge_deposit(wallet_id, 50).data
+        shared = privy_client().policies.get(stack.privy_ids.evm_policy_id).model_dump()
+        assert str(usdc_base_units(50)) in str(shared["rules"])
+    finally:
+        update(privy_client(), key, stack.privy_ids)  # back to the stack's settings
+    assert _bridge_deposit(wallet_id, 100).data
 
 
 def _options(key: str) -> PrivyRequestOptions:

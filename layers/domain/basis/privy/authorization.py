@@ -57,12 +57,13 @@ def as_user(access_token: str) -> PrivyRequestOptions:
     return PrivyRequestOptions(authorization_context=AuthorizationContext(user_jwts=[access_token]))
 
 
-def as_platform() -> PrivyRequestOptions:
-    """Authorized by the platform's key quorum (its override policy decides what it may sign)."""
+def as_platform(authorization_key: str | None = None) -> PrivyRequestOptions:
+    """Authorized by the platform's key quorum (its override policy decides what it may sign):
+    ``authorization_key``, by default the ``privy_authorization_key`` secret."""
     from privy.lib.authorization import AuthorizationContext
     from privy.lib.request_options import PrivyRequestOptions
 
-    key = get_secrets().privy_authorization_key
+    key = authorization_key or get_secrets().privy_authorization_key
     if not key:
         raise ConfigurationError("the secret has no privy_authorization_key: the platform cannot sign")
     return PrivyRequestOptions(authorization_context=AuthorizationContext(authorization_private_keys=[key]))
