@@ -98,8 +98,8 @@ def test_a_500_sol_create_account_is_refused_and_counted_where_privy_cannot_see_
     before = rpc_calls(stack, wallet.id)
     with pytest.raises(PolicyDeniedError) as preflight:
         signer(privy_client, wallet, local_copy=True).sign_solana_transaction(create)
-    assert preflight.value.preflight and preflight.value.rule == "Deny SOL transfers over the cap (signTransaction)"
-    assert "read as a Transfer" in preflight.value.reason
+    assert preflight.value.preflight and "read as a Transfer" in preflight.value.reason
+    assert preflight.value.rule == "Deny SOL transfers over the cap (signTransaction)"
     with pytest.raises(SpendCapExceededError) as capped:  # no local copy: the daily cap counts it
         signer(privy_client, wallet, local_copy=False).sign_solana_transaction(create)
     assert (capped.value.asset, capped.value.amount, capped.value.cap) == ("SOL", 500 * SOL, 50 * SOL)

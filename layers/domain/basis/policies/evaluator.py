@@ -38,7 +38,14 @@ from basis.policies.validation import chain_methods, validate_policy
 if TYPE_CHECKING:
     from basis.policies.solana_instructions import Instruction
 
-__all__ = ["Decision", "evaluate", "validate_policy"]
+__all__ = [
+    "WALLET_ADDRESS",
+    "Decision",
+    "denying_rule",
+    "evaluate",
+    "instruction_reader",
+    "validate_policy",
+]
 
 _SOLANA_TX = ("signTransaction", "signAndSendTransaction")
 WALLET_ADDRESS = "{{wallet.address}}"
