@@ -59,7 +59,9 @@ def verify(
     )
     outcomes = []
     for case in matrix(settings, Pubkey.from_string(wallets["solana"].address)):
-        predicted = evaluate(policies[case.chain], case.method, case.params)
+        predicted = evaluate(
+            policies[case.chain], case.method, case.params, wallet=wallets[case.chain].address
+        )
         body = {"method": case.method, "params": case.params, "chain_type": case.chain}
         try:
             service.rpc(

@@ -27,7 +27,7 @@ def test_verification_matrix_passes_against_the_emulator(stack: LocalStack) -> N
     outcomes = verify(privy_client(), stack.privy_ids, get_secrets().privy_authorization_key or "", "local")
     text = report(outcomes)
     assert all(o.passed for o in outcomes), text
-    assert len(outcomes) == 15 and text.endswith("15 passed, 0 failed")
+    assert len(outcomes) == 18 and text.endswith("18 passed, 0 failed")
 
 
 def _options(key: str) -> PrivyRequestOptions:
