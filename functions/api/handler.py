@@ -4,10 +4,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.api.app import create_app
 from basis.identity.settings import IdentitySettings, get_identity_settings
-from basis.policies.settings import PolicySettings
-from basis.signing.settings import SigningSettings
 from basis.platform.observability import logger, tracer
 from basis.platform.runtime import bootstrap
+from basis.policies.settings import PolicySettings
+from basis.signing.settings import SigningSettings
 
 bootstrap(IdentitySettings, PolicySettings, SigningSettings)  # transfers out sign
 app = create_app(get_identity_settings().cors_allowed_origins)
