@@ -165,11 +165,23 @@ def test_solana_wallet_gets_the_solana_policy(stack: LocalStack) -> None:
     assert privy.calls[1]["chain"] == "solana" and privy.calls[1]["policy_id"] == "pol-sol"
 
 
-def test_solana_wallet_without_a_solana_policy(stack: LocalStack) -> None:
+@pytest.mark.parametrize("missing", ["solana_policy_id", "key_quorum_id"])
+def test_no_wallet_is_created_without_its_policy_and_the_key_quorum(stack: LocalStack, missing: str) -> None:
     privy = FakePrivy()
-    ids = PrivyIds(evm_policy_id="pol-evm", solana_policy_id=None, key_quorum_id=None)
-    ProvisioningService(privy, ids).ensure_wallets_for_user(new_user())
-    assert privy.calls[1]["policy_id"] is None and privy.calls[1]["owner_id"] is None
+    user_id = new_user()
+    ids = IDS.model_copy(update={missing: None})
+    with pytest.raises(ConfigurationError, match=rf"without {missing}.*{parameter_name()}") as caught:
+        ProvisioningService(privy, ids).ensure_wallets_for_user(user_id)
+    assert caught.value.details == {"missing": [missing]}
+    assert privy.calls == []  # fails closed: not even the EVM wallet
+    assert get_user_wallets(user_id) == ServerWallets()
+    assert Claim.count(f"lease#provision#{user_id}") == 0
+
+
+def test_a_user_whose_wallets_are_ready_needs_no_ids(stack: LocalStack) -> None:
+    user_id = new_user(evm_wallet_id="e1", evm_address="0xa", solana_wallet_id="s1", solana_address="So")
+    ids = PrivyIds(evm_policy_id="pol-evm")
+    assert ProvisioningService(FakePrivy(), ids).ensure_wallets_for_user(user_id).wallets.complete
 
 
 # -- policy ids (seed 1.5) ------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """Handles one WalletsRequested event (an EventBridge event delivered through SQS).
 
 Raising makes the message fail (partial batch response) so SQS redelivers it: that is how a Privy
-outage is retried. A malformed event or an unknown user is logged and dropped (retrying cannot help).
+outage, or a Privy ids parameter that lacks a policy or the key quorum, is retried. The ids are read
+for each message (through the parameter cache), so a fixed parameter is used within minutes. A
+malformed event or an unknown user is logged and dropped (retrying cannot help).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -20,7 +21,6 @@ class WalletsRequested(BaseModel):
     user_id: str = Field(min_length=1, max_length=256)
 
 
-@lru_cache(maxsize=1)
 def _service() -> ProvisioningService:
     from basis.wallets.creator import PrivyWalletCreator
 

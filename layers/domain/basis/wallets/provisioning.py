@@ -9,6 +9,10 @@ Exactly-once without advisory locks:
 * a wallet created at Privy whose database write failed is recorded as an orphan and adopted by
   the next attempt.
 The EVM wallet is provisioned first; if it fails, Solana is not attempted.
+
+Fails closed: no wallet is ever created without its chain's policy and the platform's key quorum.
+While an id is missing from the Privy ids parameter, provisioning refuses (``ConfigurationError``,
+naming the ids) before creating anything, and the request is retried until the DLQ.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from basis.platform import leases
-from basis.platform.errors import UserNotFoundError
+from basis.platform.errors import ConfigurationError, UserNotFoundError
 from basis.platform.observability import logger
-from basis.privy.ids import PrivyIds
+from basis.privy.ids import PrivyIds, parameter_name
 from basis.wallets import store
 from basis.wallets.store import CreatedWallet, ServerWallets, get_user_wallets
 
@@ -65,6 +69,7 @@ class ProvisioningService:
             raise UserNotFoundError(user_id)
         if wallets.complete:
             return ProvisioningResult("ready", wallets)
+        self._require_ids(user_id)
         try:
             owner = leases.acquire(f"provision#{user_id}", self.lease_seconds)
         except leases.LeaseHeldError:
@@ -98,13 +103,26 @@ class ProvisioningService:
         )
         return ProvisioningResult("ready", final, created)
 
-    def _policy_id(self, chain: str) -> str | None:
-        policy_id = self.ids.evm_policy_id if chain == "ethereum" else self.ids.solana_policy_id
-        if policy_id is None:
-            logger.warning(
-                "no policy configured for chain: wallet created without one", extra={"chain": chain}
+    def _require_ids(self, user_id: str) -> None:
+        ids = {
+            "evm_policy_id": self.ids.evm_policy_id,
+            "solana_policy_id": self.ids.solana_policy_id,
+            "key_quorum_id": self.ids.key_quorum_id,
+        }
+        missing = [name for name, value in ids.items() if not value]
+        if missing:
+            logger.error(
+                "provisioning refused: Privy ids missing, no wallet created",
+                extra={"user_id": user_id, "missing": missing, "parameter": parameter_name()},
             )
-        return policy_id
+            raise ConfigurationError(
+                f"no server wallet is created without {', '.join(missing)}: set them in the SSM "
+                f"parameter {parameter_name()} (`python -m tools.privy_setup create`)",
+                missing=missing,
+            )
+
+    def _policy_id(self, chain: str) -> str | None:
+        return self.ids.evm_policy_id if chain == "ethereum" else self.ids.solana_policy_id
 
     def _create(self, user_id: str, chain: str) -> CreatedWallet:
         wallet = self.creator.create_wallet(
