@@ -6,6 +6,7 @@ user calls nothing: the wallets appear because the message is kept, not because 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,16 +14,16 @@ import pytest
 import requests
 
 from basis.models import User
+from basis.platform import leases
 from basis.privy.ids import PrivyIds, store_privy_ids
 from local.runtime.stack import LocalStack
 from tests.api_client import ApiClient, new_user_id
 from tests.helpers import wait_for
 
 
-def sign_in(stack: LocalStack) -> str:
-    user_id = new_user_id("queue")
+def sign_in(stack: LocalStack, user_id: str) -> None:
+    """The user's one API call: sign-in publishes WalletsRequested."""
     assert ApiClient(stack).post("/auth/sync", user=user_id).json()["wallets_provisioning"] is True
-    return user_id
 
 
 def wallets_at_privy(stack: LocalStack) -> set[str]:
@@ -59,7 +60,8 @@ def test_provisioning_fails_closed_while_an_id_is_missing_and_retries_once_it_is
 ) -> None:
     before = wallets_at_privy(stack)
     store_privy_ids(privy_ids.model_copy(update={missing: None}))
-    user_id = sign_in(stack)
+    user_id = new_user_id("queue")
+    sign_in(stack, user_id)
 
     refused = "provisioning refused: Privy ids missing, no wallet created"
     refusal = wait_for(lambda: logged(stack, refused, user_id))
@@ -72,3 +74,24 @@ def test_provisioning_fails_closed_while_an_id_is_missing_and_retries_once_it_is
     wait_for(lambda: wallets_ready(user_id), timeout=30)
     user = User.get(user_id)
     assert {user.evm_wallet_id, user.solana_wallet_id} <= wallets_at_privy(stack) - before
+
+
+def test_a_dead_workers_lease_delays_the_wallets_until_it_expires_without_the_user_polling(
+    stack: LocalStack,
+) -> None:
+    user_id = new_user_id("queue")
+    # A worker took the lease and died at its timeout: nobody releases it, it just expires.
+    lease_seconds = 6
+    taken_at = int(time.time())
+    leases.acquire(f"provision#{user_id}", lease_seconds, owner="dead-worker", now=taken_at)
+    expires_at = taken_at + lease_seconds
+    sign_in(stack, user_id)
+
+    deferred = "provisioning in progress elsewhere: retried when its lease expires"
+    deferral = wait_for(lambda: logged(stack, deferred, user_id))
+    assert 0 < deferral[0]["retry_after"] <= lease_seconds
+    assert not wallets_ready(user_id)
+
+    # No API call from here on: the kept message comes back when the lease expires.
+    wait_for(lambda: wallets_ready(user_id), timeout=lease_seconds + 20)
+    assert time.time() >= expires_at
