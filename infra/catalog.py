@@ -113,7 +113,8 @@ def gateway_response(kind: str) -> GatewayResponse:
 
 
 FUNCTIONS: tuple[Function, ...] = (
-    Function("api", "REST API: health, OpenAPI, auth, wallets", timeout_seconds=29),
+    # The chain layer for transfers out (web3, solders, privy-client), imported only by that route.
+    Function("api", "REST API: health, OpenAPI, auth, wallets", layers=("base", "chain"), timeout_seconds=29),
     Function(
         "authorizer",
         "API Gateway Lambda authorizer: Privy ES256 tokens and internal HS256 JWTs",

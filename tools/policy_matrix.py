@@ -150,6 +150,27 @@ def matrix(settings: PolicySettings, solana_wallet: Pubkey) -> list[Case]:
             False,
         ),
         Case(
+            "Solana: SPL Approve (delegation) denied",
+            "solana",
+            "signTransaction",
+            sol(build.approve(usdc_base_units(1), solana_wallet)),
+            False,
+        ),
+        Case(
+            "Solana: Token-2022 SetAuthority denied",
+            "solana",
+            "signTransaction",
+            sol(build.set_authority(solana_wallet, build.TOKEN_2022_PROGRAM)),
+            False,
+        ),
+        Case(
+            "Solana: System Assign of the wallet denied",
+            "solana",
+            "signTransaction",
+            sol(build.assign_ix(solana_wallet)),
+            False,
+        ),
+        Case(
             "Solana: unknown program denied",
             "solana",
             "signTransaction",

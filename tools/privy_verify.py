@@ -134,7 +134,7 @@ def verify(
     options = as_platform(authorization_key)
     outcomes = []
     for case, wallet, policy in runs:
-        predicted = evaluate(policy, case.method, case.params)
+        predicted = evaluate(policy, case.method, case.params, wallet=wallet.address)
         body = {"method": case.method, "params": case.params, "chain_type": case.chain}
         try:
             service.rpc(wallet.id, wallet_rpc_request_body=body, request_options=options)  # type: ignore[arg-type]

@@ -6,8 +6,10 @@ from basis.api.app import create_app
 from basis.identity.settings import IdentitySettings, get_identity_settings
 from basis.platform.observability import logger, tracer
 from basis.platform.runtime import bootstrap
+from basis.policies.settings import PolicySettings
+from basis.signing.settings import SigningSettings
 
-bootstrap(IdentitySettings)
+bootstrap(IdentitySettings, PolicySettings, SigningSettings)  # transfers out sign
 app = create_app(get_identity_settings().cors_allowed_origins)
 
 

@@ -9,39 +9,22 @@ from typing import Any
 from solders.account import Account
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
-from solders.system_program import ID as SYSTEM_PROGRAM_ID
 from solders.token import ID as TOKEN_PROGRAM_ID
-from solders.token.associated import get_associated_token_address
 from solders.token.state import Mint, TokenAccount, TokenAccountState
 
+# The product builds these instructions (basis.venues.solana.instructions); re-exported for the
+# local chain's funding helpers and the Asgard simulator.
+from basis.venues.solana.instructions import ASSOCIATED_TOKEN_PROGRAM_ID as ASSOCIATED_TOKEN_PROGRAM_ID
+from basis.venues.solana.instructions import associated_token_address as associated_token_address
+from basis.venues.solana.instructions import create_ata_idempotent as create_ata_idempotent
+from basis.venues.solana.instructions import transfer_checked as transfer_checked
 from local.chains.solana_codec import ui_token_amount
 
 TOKEN_2022_PROGRAM_ID = Pubkey.from_string("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
-ASSOCIATED_TOKEN_PROGRAM_ID = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
 TOKEN_PROGRAMS = {TOKEN_PROGRAM_ID: "spl-token", TOKEN_2022_PROGRAM_ID: "spl-token-2022"}
 MINT_LEN = 82
 TOKEN_ACCOUNT_LEN = 165
-_MINT_TO, _TRANSFER_CHECKED = 7, 12
-_CREATE_IDEMPOTENT = 1
-
-
-def associated_token_address(owner: Pubkey, mint: Pubkey, program: Pubkey = TOKEN_PROGRAM_ID) -> Pubkey:
-    return get_associated_token_address(owner, mint, program)
-
-
-def create_ata_idempotent(
-    payer: Pubkey, owner: Pubkey, mint: Pubkey, program: Pubkey = TOKEN_PROGRAM_ID
-) -> Instruction:
-    """The ATA program's ``CreateIdempotent``: creates ``owner``'s token account unless it exists."""
-    accounts = [
-        AccountMeta(payer, is_signer=True, is_writable=True),
-        AccountMeta(associated_token_address(owner, mint, program), is_signer=False, is_writable=True),
-        AccountMeta(owner, is_signer=False, is_writable=False),
-        AccountMeta(mint, is_signer=False, is_writable=False),
-        AccountMeta(SYSTEM_PROGRAM_ID, is_signer=False, is_writable=False),
-        AccountMeta(program, is_signer=False, is_writable=False),
-    ]
-    return Instruction(ASSOCIATED_TOKEN_PROGRAM_ID, bytes([_CREATE_IDEMPOTENT]), accounts)
+_MINT_TO = 7
 
 
 def mint_to(
@@ -53,24 +36,6 @@ def mint_to(
         AccountMeta(authority, is_signer=True, is_writable=False),
     ]
     return Instruction(program, struct.pack("<BQ", _MINT_TO, amount), accounts)
-
-
-def transfer_checked(
-    source: Pubkey,
-    mint: Pubkey,
-    destination: Pubkey,
-    owner: Pubkey,
-    amount: int,
-    decimals: int,
-    program: Pubkey = TOKEN_PROGRAM_ID,
-) -> Instruction:
-    accounts = [
-        AccountMeta(source, is_signer=False, is_writable=True),
-        AccountMeta(mint, is_signer=False, is_writable=False),
-        AccountMeta(destination, is_signer=False, is_writable=True),
-        AccountMeta(owner, is_signer=True, is_writable=False),
-    ]
-    return Instruction(program, struct.pack("<BQB", _TRANSFER_CHECKED, amount, decimals), accounts)
 
 
 def mint_account(

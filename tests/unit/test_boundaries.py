@@ -13,6 +13,7 @@ STORES = {
     "basis.identity.users",
     "basis.wallets.store",
     "basis.transfers.store",
+    "basis.transfers.outbound_store",
     "basis.signing.ledger",
     "basis.scheduling.strategies",
     "basis.platform.flags",

@@ -4,6 +4,7 @@ collaborator under our control); tests/integration/test_signin_provisioning.py u
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,6 +18,7 @@ from basis.wallets import store
 from basis.wallets.provisioning import (
     CreatedWallet,
     ProvisioningError,
+    ProvisioningInProgressError,
     ProvisioningService,
     ServerWallets,
     get_user_wallets,
@@ -102,14 +104,14 @@ def test_fast_path_does_not_call_privy(stack: LocalStack) -> None:
     privy = FakePrivy()
     user_id = new_user(evm_wallet_id="e1", evm_address="0xa", solana_wallet_id="s1", solana_address="So")
     result = ProvisioningService(privy, IDS).ensure_wallets_for_user(user_id)
-    assert (result.status, result.created, privy.calls) == ("ready", [], [])
+    assert (result.wallets.complete, result.created, privy.calls) == (True, [], [])
 
 
 def test_fresh_provisioning_creates_both_with_policies_and_guards(stack: LocalStack) -> None:
     privy = FakePrivy()
     user_id = new_user()
     result = ProvisioningService(privy, IDS).ensure_wallets_for_user(user_id)
-    assert result.status == "ready" and result.created == ["ethereum", "solana"]
+    assert result.created == ["ethereum", "solana"]
     assert result.wallets.complete
     user = User.get(user_id)
     assert Claim.get(f"wallet#{user.evm_wallet_id}").owner == user_id  # N1 uniqueness guards
@@ -117,13 +119,24 @@ def test_fresh_provisioning_creates_both_with_policies_and_guards(stack: LocalSt
     assert Claim.get(f"address#ethereum#{user.evm_address.lower()}").owner == user_id
 
 
-def test_idempotent_while_another_worker_holds_the_lease(stack: LocalStack) -> None:
+def test_refused_with_the_lease_time_left_while_another_worker_holds_it(stack: LocalStack) -> None:
     privy = FakePrivy()
     user_id = new_user()
-    with leases.lease(f"provision#{user_id}"):
-        result = ProvisioningService(privy, IDS).ensure_wallets_for_user(user_id)
-    assert result.status == "in_progress" and privy.calls == []
-    assert ProvisioningService(privy, IDS).ensure_wallets_for_user(user_id).status == "ready"
+    with (
+        leases.lease(f"provision#{user_id}", ttl_seconds=60),
+        pytest.raises(ProvisioningInProgressError) as caught,
+    ):
+        ProvisioningService(privy, IDS).ensure_wallets_for_user(user_id)
+    assert caught.value.user_id == user_id and 59 <= caught.value.retry_after <= 60
+    assert privy.calls == []
+    assert ProvisioningService(privy, IDS).ensure_wallets_for_user(user_id).wallets.complete
+
+
+def test_a_lease_left_by_a_dead_worker_is_taken_once_it_expired(stack: LocalStack) -> None:
+    user_id = new_user()
+    leases.acquire(f"provision#{user_id}", ttl_seconds=30, owner="dead-worker", now=time.time() - 31)
+    assert leases.seconds_left(f"provision#{user_id}") == 0
+    assert ProvisioningService(FakePrivy(), IDS).ensure_wallets_for_user(user_id).wallets.complete
 
 
 def test_partial_recovery_creates_only_the_missing_solana_wallet(stack: LocalStack) -> None:
@@ -172,11 +185,23 @@ def test_solana_wallet_gets_the_solana_policy(stack: LocalStack) -> None:
     assert privy.calls[1]["chain"] == "solana" and privy.calls[1]["policy_id"] == "pol-sol"
 
 
-def test_solana_wallet_without_a_solana_policy(stack: LocalStack) -> None:
+@pytest.mark.parametrize("missing", ["solana_policy_id", "key_quorum_id"])
+def test_no_wallet_is_created_without_its_policy_and_the_key_quorum(stack: LocalStack, missing: str) -> None:
     privy = FakePrivy()
-    ids = PrivyIds(evm_policy_id="pol-evm", solana_policy_id=None, key_quorum_id=None)
-    ProvisioningService(privy, ids).ensure_wallets_for_user(new_user())
-    assert privy.calls[1]["policy_id"] is None and privy.calls[1]["signer_id"] is None
+    user_id = new_user()
+    ids = IDS.model_copy(update={missing: None})
+    with pytest.raises(ConfigurationError, match=rf"without {missing}.*{parameter_name()}") as caught:
+        ProvisioningService(privy, ids).ensure_wallets_for_user(user_id)
+    assert caught.value.details == {"missing": [missing]}
+    assert privy.calls == []  # fails closed: not even the EVM wallet
+    assert get_user_wallets(user_id) == ServerWallets()
+    assert Claim.count(f"lease#provision#{user_id}") == 0
+
+
+def test_a_user_whose_wallets_are_ready_needs_no_ids(stack: LocalStack) -> None:
+    user_id = new_user(evm_wallet_id="e1", evm_address="0xa", solana_wallet_id="s1", solana_address="So")
+    ids = PrivyIds(evm_policy_id="pol-evm")
+    assert ProvisioningService(FakePrivy(), ids).ensure_wallets_for_user(user_id).wallets.complete
 
 
 # -- policy ids (seed 1.5) ------------------------------------------------------------------------
@@ -255,8 +280,15 @@ def test_concurrent_workers_create_each_wallet_once(stack: LocalStack) -> None:
     privy = FakePrivy()
     user_id = new_user()
     service = ProvisioningService(privy, IDS)
+
+    def attempt(_: int) -> str:
+        try:
+            return "ready" if service.ensure_wallets_for_user(user_id).wallets.complete else "partial"
+        except ProvisioningInProgressError:
+            return "in_progress"
+
     with ThreadPoolExecutor(max_workers=16) as pool:
-        results = list(pool.map(lambda _: service.ensure_wallets_for_user(user_id).status, range(32)))
-    assert "ready" in results
+        results = set(pool.map(attempt, range(32)))
+    assert "ready" in results and "partial" not in results
     assert sorted(privy.chains()) == ["ethereum", "solana"]
     assert get_user_wallets(user_id).complete  # type: ignore[union-attr]

@@ -218,6 +218,11 @@ INVALID = [
     ("bad action", policy(rule("r", "MAYBE", to_is(USDC))), "action"),
     ("bad version", {**policy(), "version": "2.0"}, "version"),
     (
+        "template variable Privy does not have",
+        policy(rule("r", "ALLOW", to_is("{{wallet.owner}}"))),
+        "template variable {{wallet.owner}} is not supported",
+    ),
+    (
         "typed-data domain name is not a Privy field",
         policy(
             rule(
@@ -276,3 +281,35 @@ def test_malformed_request_is_denied_not_crashed() -> None:
 def test_method_of_the_other_chain_is_denied() -> None:
     decision = evaluate(policy(rule("r", "ALLOW", method="*")), "signTransaction", {})
     assert not decision.allowed and "not a ethereum wallet method" in decision.reason
+
+
+WALLET = "0x3333333333333333333333333333333333333333"
+SELF = rule("deny-to-self", "DENY", value_gt("5"), to_is("{{wallet.address}}"))
+
+
+@pytest.mark.parametrize(
+    ("params", "wallet", "allowed", "reason"),
+    [
+        (evm_tx(WALLET, value=9), WALLET, False, "DENY rule 'deny-to-self'"),
+        (evm_tx(USDC, value=9), WALLET, True, "ALLOW rule"),
+        (evm_tx(WALLET, value=9), None, False, "signing wallet is not known"),  # fail closed
+        (evm_tx(WALLET, value=1), None, True, "ALLOW rule"),  # a false condition decides alone
+    ],
+)
+def test_wallet_address_template_is_the_signing_wallet(
+    params: dict, wallet: str | None, allowed: bool, reason: str
+) -> None:
+    body = policy(rule("allow-all", "ALLOW", value_gt("-1")), SELF)
+    assert validate_policy(body) == []
+    decision = evaluate(body, "eth_sendTransaction", params, wallet=wallet)
+    assert decision.allowed is allowed and reason in decision.reason, decision
+
+
+def test_a_false_condition_decides_a_rule_wherever_the_undecidable_one_stands() -> None:
+    for conditions in (
+        (value_gt("5"), to_is("{{wallet.address}}")),
+        (to_is("{{wallet.address}}"), value_gt("5")),
+    ):
+        body = policy(rule("allow-all", "ALLOW", value_gt("-1")), rule("deny", "DENY", *conditions))
+        assert evaluate(body, "eth_sendTransaction", evm_tx(WALLET, value=1)).allowed
+        assert not evaluate(body, "eth_sendTransaction", evm_tx(WALLET, value=9)).allowed

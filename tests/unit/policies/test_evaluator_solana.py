@@ -98,7 +98,7 @@ CASES = [
 def test_solana_policy(
     method: str, body: dict, instructions: tuple, allowed: bool, rule_fragment: str | None
 ) -> None:
-    decision = evaluate(body, method, solana_tx(*instructions))
+    decision = evaluate(body, method, solana_tx(*instructions), wallet=str(WALLET.pubkey()))
     assert decision.allowed is allowed, decision.reason
     if rule_fragment is None:
         assert decision.rule is None

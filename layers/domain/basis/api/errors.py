@@ -61,6 +61,7 @@ DESCRIPTIONS = {
     415: "The body is not application/json",
     422: "The body or parameters do not match the schema, or a limit refused the request",
     500: "An unexpected error; nothing to fix on the caller's side",
+    502: "Privy or the chain refused or failed the signature; the outcome may be unknown (see code)",
     503: "A dependency is not answering; retry later",
 }
 

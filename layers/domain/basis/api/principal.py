@@ -18,6 +18,18 @@ def current_principal(event: APIGatewayProxyEvent) -> Principal:
     )
 
 
+def require_user_token(event: APIGatewayProxyEvent) -> tuple[Principal, str]:
+    """The caller and its own Privy access token; 403 for a service token, whatever its role:
+    only a user's own token can authorize what moves the user's money by the user's authority."""
+    principal = current_principal(event)
+    if principal.kind != "user":
+        raise ForbiddenError("only the user's own access token can do this, not a service token")
+    _, _, token = (event.headers.get("Authorization") or event.headers.get("authorization") or "").partition(
+        " "
+    )
+    return principal, token.strip()
+
+
 def require_admin(event: APIGatewayProxyEvent) -> Principal:
     """The caller, if it is an admin service token; 403 for anyone else."""
     principal = current_principal(event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,6 +48,28 @@ class MeResponse(ServerAddresses):
     last_sign_in_at: datetime | None
     paused: bool
     paused_reason: str | None
+
+
+class TransferOutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    chain: Literal["ethereum", "solana"]
+    asset: Literal["USDC", "ETH", "SOL"] = Field(description="USDC or ETH on ethereum, USDC or SOL on solana")
+    amount: str = Field(
+        max_length=40, pattern=r"^[0-9]{1,30}(\.[0-9]{1,18})?$", description="decimal text, e.g. '12.5'"
+    )
+    to: str = Field(
+        min_length=32, max_length=44, pattern=r"^[0-9A-Za-z]+$", description="EVM (EIP-55) or Solana address"
+    )
+
+
+class TransferOutResponse(BaseModel):
+    id: str
+    chain: str
+    asset: str
+    amount: str
+    to: str
+    stage: str = Field(description="sent (final), or in_progress while an outcome is unknown")
+    tx_hash: str | None
 
 
 class ServerWalletsResponse(BaseModel):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
+from basis.platform.errors import AmountRefusedError
+
 USDC_DECIMALS = 6
 SOL_DECIMALS = 9
 ETH_DECIMALS = 18
 
 
-class AmountError(ValueError):
+class AmountError(AmountRefusedError, ValueError):
     """An amount that cannot be signed: malformed, too precise, too small or over a cap."""
 
 

@@ -27,15 +27,23 @@ class Transfer(BaseModel):
 
     user_id = UnicodeAttribute(hash_key=True)
     transfer_id = UnicodeAttribute(range_key=True)
-    kind = UnicodeAttribute()  # deposit | withdrawal
+    kind = UnicodeAttribute()  # deposit | withdrawal | outbound
     # deposit: initiated | gas_funded | bridge_sent | bridge_confirmed | hl_credited | failed
     # withdrawal: initiated | hl_withdraw_sent | paid_out | failed
     stage = UnicodeAttribute(default="initiated")
-    amount_usdc = NumberAttribute()
+    amount_usdc = NumberAttribute(null=True)
     execution_arn = UnicodeAttribute(null=True)
     tx_hash = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
+    # outbound: a transfer out of a server wallet, signed by the user's own key (sent | failed)
+    chain = UnicodeAttribute(null=True)
+    asset = UnicodeAttribute(null=True)
+    amount = UnicodeAttribute(null=True)  # exact decimal text
+    destination = UnicodeAttribute(null=True)
+    request_hash = UnicodeAttribute(null=True)  # what the Idempotency-Key was first used for
+    prepared = UnicodeAttribute(null=True)  # the unsigned transaction (JSON), resent as it is
+    lease_until = NumberAttribute(null=True)  # epoch seconds: a request is working on it until then
 
     by_stage = ByStage()

@@ -54,6 +54,10 @@ class AmountRefusedError(RefusedError, code="invalid_amount"): ...
 class ValidationRefusedError(RefusedError, code="validation_error"): ...
 
 
+class InsufficientFundsError(RefusedError, code="insufficient_funds"):
+    """The wallet lacks the asset to move or the native coin for the fee; nothing was signed."""
+
+
 class ConflictError(BasisError, code="conflict"): ...
 
 

@@ -40,6 +40,15 @@ def acquire(name: str, ttl_seconds: int = 60, owner: str | None = None, now: flo
     return owner
 
 
+def seconds_left(name: str) -> int:
+    """How long until ``lease#<name>`` is free again: 0 when nobody holds it (or it expired)."""
+    try:
+        holder = Claim.get(f"lease#{name}", consistent_read=True)
+    except Claim.DoesNotExist:
+        return 0
+    return max(0, int(holder.expires_at or 0) - int(time.time()))
+
+
 def release(name: str, owner: str) -> bool:
     """Give the lease back if it is still ours; False when it expired and someone else took it."""
     try:

@@ -1,5 +1,6 @@
 """Exponential backoff for SQS redelivery: before failing a message, push its next delivery out to
-``base * 2**(receives-1)`` seconds (capped), instead of the queue's fixed visibility timeout."""
+``base * 2**(receives-1)`` seconds (capped), instead of the queue's fixed visibility timeout; or to
+a time the consumer knows (``redeliver_in``: when the lease another worker holds expires)."""
 
 from __future__ import annotations
 
@@ -21,16 +22,21 @@ def retry_delay(receives: int, base: int = 5, cap: int = 300) -> int:
     return int(min(cap, base * 2 ** max(0, receives - 1)))
 
 
-def delay_redelivery(record: SQSRecord, base: int = 5, cap: int = 300) -> int:
-    """Set the failed message's visibility to the backoff delay; returns the delay (never raises)."""
-    receives = int(record.attributes.approximate_receive_count or 1)
-    delay = retry_delay(receives, base, cap)
+def redeliver_in(record: SQSRecord, seconds: int) -> None:
+    """Set the failed message's visibility: it is delivered again in ``seconds`` (never raises)."""
     try:
         client("sqs").change_message_visibility(
             QueueUrl=_queue_url(record.event_source_arn),
             ReceiptHandle=record.receipt_handle,
-            VisibilityTimeout=delay,
+            VisibilityTimeout=seconds,
         )
     except Exception:  # the queue's own visibility timeout still brings the message back
         logger.exception("could not set the retry delay", extra={"message_id": record.message_id})
+
+
+def delay_redelivery(record: SQSRecord, base: int = 5, cap: int = 300) -> int:
+    """Set the failed message's visibility to the backoff delay; returns the delay (never raises)."""
+    receives = int(record.attributes.approximate_receive_count or 1)
+    delay = retry_delay(receives, base, cap)
+    redeliver_in(record, delay)
     return delay

@@ -3,7 +3,9 @@
 Shape rules learned against the real API (seed 1.4a, G20-G27) are built in: never a condition-less
 ``DENY`` (it overrides every ALLOW), every ``eth_signTransaction`` rule has conditions,
 ``ethereum_transaction`` conditions use only ``to``/``value``, calldata fields are
-``function.argument`` with the ABI as a list, and every value is a string.
+``function.argument`` with the ABI as a list, and every value is a string. A condition may compare
+with ``{{wallet.address}}``, Privy's template variable for the wallet signing the request (one
+shared policy, each wallet's own address).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from typing import Any
 
 from basis.chains.amounts import lamports, to_base_units, usdc_base_units
+from basis.policies.evaluator import WALLET_ADDRESS
 from basis.policies.settings import PolicySettings
 
 log = logging.getLogger(__name__)
@@ -142,8 +145,21 @@ def build_evm_policy(settings: PolicySettings) -> dict[str, Any]:
     return {"version": "1.0", "name": settings.evm_policy_name, "chain_type": "ethereum", "rules": rules}
 
 
+# Token instructions that hand the wallet's tokens or accounts to someone else: a delegate may
+# spend without the wallet's signature, a new owner or close authority owns the account.
+SPL_HANDOVERS = ["Approve", "ApproveChecked", "SetAuthority"]
+# System instructions that give the wallet's account to another program, which may then debit it.
+SYSTEM_HANDOVERS = ["Assign", "AssignWithSeed"]
+
+
 def build_solana_policy(settings: PolicySettings) -> dict[str, Any]:
-    """Known programs only (every instruction), with per-transfer caps on SOL and SPL amounts."""
+    """Known programs only (every instruction); per-transfer caps on SOL and on the SPL amounts the
+    wallet sends; no SPL delegation or authority change and no System account reassignment.
+
+    What Privy's conditions cannot express (lamports of System instructions other than
+    ``Transfer``, a ``CloseAccount`` receiver that must be the wallet, Token-2022 extensions) the
+    signer's preflight enforces on its local copy (``basis.policies.solana_local``).
+    """
     if not settings.asgard_program_id:
         log.warning(
             "BASIS_ASGARD_PROGRAM_ID is unset: the Solana policy leaves Asgard's program out "
@@ -153,17 +169,28 @@ def build_solana_policy(settings: PolicySettings) -> dict[str, Any]:
     max_lamports = str(lamports(settings.max_sol_per_tx))
     max_spl = str(to_base_units(settings.max_spl_per_tx, settings.spl_cap_decimals))
     system, token = "solana_system_program_instruction", "solana_token_program_instruction"
-    # (rule, condition source, field, cap): the unchecked Transfer moves the same tokens as
-    # TransferChecked, so it is capped too (no way around the cap).
-    caps = [
-        ("Deny SOL transfers over the cap", system, "Transfer.lamports", max_lamports),
-        ("Deny SPL TransferChecked over the cap", token, "TransferChecked.amount", max_spl),
-        ("Deny SPL Transfer over the cap", token, "Transfer.amount", max_spl),
+    # The unchecked Transfer moves the same tokens as TransferChecked, so it is capped too. The SPL
+    # caps apply to what the wallet sends ({{wallet.address}} is the authority): a venue paying the
+    # user in the same transaction (an Asgard close) is not held to the user's per-transfer cap.
+    denials = [
+        ("Deny SOL transfers over the cap", [_cond(system, "Transfer.lamports", "gt", max_lamports)]),
+        *(
+            (
+                f"Deny SPL {name} over the cap from the wallet",
+                [
+                    _cond(token, f"{name}.amount", "gt", max_spl),
+                    _cond(token, f"{name}.authority", "eq", WALLET_ADDRESS),
+                ],
+            )
+            for name in ("TransferChecked", "Transfer")
+        ),
+        ("Deny SPL delegation and authority changes", [_cond(token, "instructionName", "in", SPL_HANDOVERS)]),
+        ("Deny System account reassignment", [_cond(system, "instructionName", "in", SYSTEM_HANDOVERS)]),
     ]
     rules: list[dict[str, Any]] = []
     for method in SOLANA_TX_METHODS:
         allow = [_cond("solana_program_instruction", "programId", "in", programs)]
         rules.append(_rule(f"Allow known Solana programs ({method})", method, "ALLOW", allow))
-        for name, source, field, cap in caps:
-            rules.append(_rule(f"{name} ({method})", method, "DENY", [_cond(source, field, "gt", cap)]))
+        for name, conditions in denials:
+            rules.append(_rule(f"{name} ({method})", method, "DENY", conditions))
     return {"version": "1.0", "name": settings.solana_policy_name, "chain_type": "solana", "rules": rules}

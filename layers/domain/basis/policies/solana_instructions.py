@@ -4,6 +4,23 @@ Decoded with solders (imported lazily: cold starts that never touch Solana skip 
 System Program and SPL Token / Token-2022 instructions expose Privy's named fields
 (``Transfer.lamports``, ``TransferChecked.amount``, ...). Accounts that live in an address lookup
 table are not resolvable offline; a condition that needs one cannot be evaluated (fail closed).
+
+Beyond Privy's fields, every System instruction that moves lamports (``Transfer``,
+``TransferWithSeed``, ``CreateAccount``, ``CreateAccountWithSeed``, ``CreateAccountAllowPrefund``,
+``WithdrawNonceAccount``) is decoded into a ``LamportMove``: the signer's preflight holds it to the
+SOL cap like a ``Transfer`` (``basis.policies.solana_local``) and the spend caps count it
+(``basis.signing.moved``). Privy itself reads lamports of ``Transfer`` only.
+
+What nobody here sees: only top-level instructions are decoded. A program the policy allows may
+move the wallet's lamports or tokens by cross-program invocation (CPI) inside its own instruction,
+using the signature the wallet gave the transaction; such moves are neither capped by the policy
+nor counted against the daily caps. The program allowlist is what bounds them: a transaction can
+only invoke allowed programs at top level, and each can only do what its own code does with the
+accounts it is given. System / Token / Token-2022 make no CPI that moves the wallet's funds; the
+Associated Token Account program pays at most a token account's rent from the payer; Compute
+Budget and Memo move nothing; Asgard's program and any configured lending program are trusted by
+configuration to move only what their instruction says (the collateral of a position). A program
+that invokes arbitrary other programs (a router) must never be allowlisted.
 """
 
 from __future__ import annotations
@@ -31,7 +48,9 @@ _SYSTEM_NAMES = (
     "AssignWithSeed",
     "TransferWithSeed",
     "UpgradeNonceAccount",
+    "CreateAccountAllowPrefund",
 )
+# The instructions both token programs share (tags 0-24); Token-2022's extensions start at 25.
 _TOKEN_NAMES = (
     "InitializeMint",
     "InitializeAccount",
@@ -54,6 +73,10 @@ _TOKEN_NAMES = (
     "InitializeAccount3",
     "InitializeMultisig2",
     "InitializeMint2",
+    "GetAccountDataSize",
+    "InitializeImmutableOwner",
+    "AmountToUiAmount",
+    "UiAmountToAmount",
 )
 # Token instruction -> account names in order (amount, when present, is the u64 after the tag).
 _TOKEN_ACCOUNTS: dict[str, tuple[str, ...]] = {
@@ -64,7 +87,29 @@ _TOKEN_ACCOUNTS: dict[str, tuple[str, ...]] = {
     "CloseAccount": ("account", "destination", "authority"),
     "InitializeAccount3": ("account", "mint"),
 }
+# System instruction that moves lamports -> (its account names in order, the account whose
+# signature releases the lamports, the byte offset of the u64 lamports in its data).
+# CreateAccountWithSeed's lamports follow its base and seed, so its offset is computed.
+_LAMPORT_MOVES: dict[str, tuple[tuple[str, ...], str, int | None]] = {
+    "Transfer": (("from", "to"), "from", 4),
+    "TransferWithSeed": (("from", "base", "to"), "base", 4),
+    "CreateAccount": (("from", "to"), "from", 4),
+    "CreateAccountWithSeed": (("from", "to"), "from", None),
+    "CreateAccountAllowPrefund": (("to", "from"), "from", 4),
+    "WithdrawNonceAccount": (("from", "to", "recent_blockhashes", "rent", "authority"), "authority", 4),
+}
 _UNRESOLVED = object()
+
+
+@dataclass(frozen=True)
+class LamportMove:
+    """Lamports a System instruction takes from ``source`` to ``destination``; ``signer`` is the
+    account whose signature releases them (``None`` when the instruction names none)."""
+
+    signer: object
+    source: object
+    destination: object
+    lamports: int
 
 
 @dataclass(frozen=True)
@@ -95,6 +140,31 @@ class Instruction:
             raise UnevaluableError(f"{name} of {self.describe()} is in an address lookup table")
         return value
 
+    def lamport_move(self) -> LamportMove | None:
+        """The lamports this instruction moves, when it is a System instruction that moves some."""
+        if self.program_id != SYSTEM_PROGRAM or self.name not in _LAMPORT_MOVES:
+            return None
+        lamports = self.fields.get(f"{self.name}.lamports")
+        if not isinstance(lamports, int):
+            return None
+        _, signer, _ = _LAMPORT_MOVES[self.name]
+        get = self.fields.get
+        return LamportMove(
+            get(f"{self.name}.{signer}"), get(f"{self.name}.from"), get(f"{self.name}.to"), lamports
+        )
+
+    def as_transfer(self) -> Instruction | None:
+        """This lamport move written as the System ``Transfer`` it amounts to (None otherwise)."""
+        move = self.lamport_move()
+        if move is None:
+            return None
+        fields = {
+            "Transfer.from": move.source,
+            "Transfer.to": move.destination,
+            "Transfer.lamports": move.lamports,
+        }
+        return Instruction(self.index, SYSTEM_PROGRAM, "Transfer", fields)
+
 
 def decode_transaction(params: dict[str, Any]) -> list[Instruction]:
     encoded, encoding = params.get("transaction"), params.get("encoding", "base64")
@@ -122,28 +192,40 @@ def _decode(index: int, program: str, accounts: list[Any], data: bytes) -> Instr
     if program == SYSTEM_PROGRAM and len(data) >= 4:
         (tag,) = struct.unpack_from("<I", data)
         name = _SYSTEM_NAMES[tag] if tag < len(_SYSTEM_NAMES) else None
-        fields: dict[str, object] = {}
-        if name == "Transfer" and len(data) >= 12 and len(accounts) >= 2:
-            fields = {
-                "Transfer.from": accounts[0],
-                "Transfer.to": accounts[1],
-                "Transfer.lamports": struct.unpack_from("<Q", data, 4)[0],
-            }
-        return Instruction(index, program, name, fields)
+        return Instruction(index, program, name, _system_fields(name, accounts, data))
     if program in TOKEN_PROGRAMS and data:
         name = _TOKEN_NAMES[data[0]] if data[0] < len(_TOKEN_NAMES) else None
-        fields = {}
-        if name in _TOKEN_ACCOUNTS:
-            fields = {
-                f"{name}.{role}": accounts[i]
-                for i, role in enumerate(_TOKEN_ACCOUNTS[name])
-                if i < len(accounts)
-            }
-            if name in ("Transfer", "TransferChecked", "MintTo", "Burn") and len(data) >= 9:
-                fields[f"{name}.amount"] = struct.unpack_from("<Q", data, 1)[0]
-            if name == "InitializeAccount3" and len(data) >= 33:
-                from solders.pubkey import Pubkey
-
-                fields["InitializeAccount3.owner"] = str(Pubkey.from_bytes(data[1:33]))
-        return Instruction(index, program, name, fields)
+        return Instruction(index, program, name, _token_fields(name, accounts, data))
     return Instruction(index, program)
+
+
+def _system_fields(name: str | None, accounts: list[Any], data: bytes) -> dict[str, object]:
+    if name not in _LAMPORT_MOVES:
+        return {}
+    roles, _, offset = _LAMPORT_MOVES[name]
+    fields: dict[str, object] = {
+        f"{name}.{role}": accounts[i] for i, role in enumerate(roles) if i < len(accounts)
+    }
+    try:
+        if offset is None:  # CreateAccountWithSeed: tag, base (32), seed (u64 length + bytes), lamports
+            (seed_length,) = struct.unpack_from("<Q", data, 36)
+            offset = 44 + seed_length
+        (fields[f"{name}.lamports"],) = struct.unpack_from("<Q", data, offset)
+    except struct.error:  # truncated data: the System Program refuses it, nothing moves
+        return {}
+    return fields
+
+
+def _token_fields(name: str | None, accounts: list[Any], data: bytes) -> dict[str, object]:
+    if name not in _TOKEN_ACCOUNTS:
+        return {}
+    fields: dict[str, object] = {
+        f"{name}.{role}": accounts[i] for i, role in enumerate(_TOKEN_ACCOUNTS[name]) if i < len(accounts)
+    }
+    if name in ("Transfer", "TransferChecked", "MintTo", "Burn") and len(data) >= 9:
+        fields[f"{name}.amount"] = struct.unpack_from("<Q", data, 1)[0]
+    if name == "InitializeAccount3" and len(data) >= 33:
+        from solders.pubkey import Pubkey
+
+        fields["InitializeAccount3.owner"] = str(Pubkey.from_bytes(data[1:33]))
+    return fields

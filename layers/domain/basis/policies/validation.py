@@ -77,6 +77,9 @@ FIELD_SOURCES: dict[str, tuple[frozenset[str] | None, frozenset[str]]] = {
     "message": (frozenset({"content", "byte_length"}), frozenset({"personal_sign", "signMessage"})),
 }
 _CALLDATA_FIELD = re.compile(r"^([A-Za-z_$][A-Za-z0-9_$]*)\.([A-Za-z_$][A-Za-z0-9_$]*)$")
+# Privy's template variables (resolved per request); ``{{wallet.address}}`` is the only one.
+_TEMPLATE = re.compile(r"\{\{([^}]*)\}\}")
+TEMPLATE_VARIABLES = frozenset({"wallet.address"})
 
 
 def chain_methods(chain_type: str) -> frozenset[str]:
@@ -148,6 +151,12 @@ def _condition_problems(condition: Any, method: Any) -> list[str]:
             problems.append("operator in needs a non-empty list of strings")
     elif not isinstance(value, str):
         problems.append(f"operator {operator} needs a string value (numbers are written as strings)")
+    for text in value if isinstance(value, list) else [value]:
+        for name in _TEMPLATE.findall(text) if isinstance(text, str) else []:
+            if name not in TEMPLATE_VARIABLES:
+                problems.append(
+                    f"template variable {{{{{name}}}}} is not supported (only {{{{wallet.address}}}})"
+                )
     if source == "ethereum_calldata":
         problems += _calldata_problems(condition.get("abi"), field)
     if source == "ethereum_typed_data_message":

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 class PrivyIds(BaseModel):
     evm_policy_id: str = Field(min_length=1)
-    # None while the Solana policy is not created: wallets are then created without one (logged).
+    # None while the Solana policy is not created: provisioning then refuses (basis.wallets.provisioning).
     solana_policy_id: str | None = None
     # The platform's key quorum: owner of every server wallet, so only the platform can sign.
     key_quorum_id: str | None = None

@@ -5,31 +5,30 @@
   destination; the policy only lets the bridge receive one).
 * Hyperliquid ``withdraw3`` (EIP-712 ``HyperliquidTransaction:Withdraw``): its amount -> ``USDC``
   (money leaving Hyperliquid counts like money entering it).
-* Solana ``signTransaction`` / ``signAndSendTransaction``: System ``Transfer`` /
-  ``TransferWithSeed`` lamports -> ``SOL``; SPL ``Transfer`` / ``TransferChecked`` amounts -> ``SPL``
-  (summed over the top-level instructions; only the USDC mint's ``TransferChecked``, and unchecked
-  ``Transfer`` whose mint is unknown, so amounts of different decimals are never added up). Given
-  the signing ``wallet``, only what it sends counts
-  (the transfer's ``from`` / ``authority`` is the wallet): a venue paying the user in the same
-  transaction is not the user's spend.
+* Solana ``signTransaction`` / ``signAndSendTransaction``: the lamports of every System
+  instruction that moves some (``Transfer``, ``TransferWithSeed``, ``CreateAccount``,
+  ``CreateAccountWithSeed``, ``CreateAccountAllowPrefund``, ``WithdrawNonceAccount``) -> ``SOL``;
+  SPL ``Transfer`` / ``TransferChecked`` amounts -> ``SPL`` (summed over the top-level
+  instructions; only the USDC mint's ``TransferChecked``, and unchecked ``Transfer`` whose mint is
+  unknown, so amounts of different decimals are never added up). Given the signing ``wallet``,
+  only what it sends counts (the account whose signature releases the lamports, or the transfer's
+  ``authority``, is the wallet): a venue paying the user in the same transaction is not the
+  user's spend. Moves made by CPI inside an allowed program are not seen (see
+  ``basis.policies.solana_instructions``).
 
 Unreadable params move nothing here: the evaluator (preflight) and Privy refuse them.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import struct
 from typing import Any
 
 from basis.chains.amounts import USDC_DECIMALS, AmountError, to_base_units
-from basis.chains.solana import SYSTEM_PROGRAM, TOKEN_PROGRAMS, USDC_MINT
+from basis.chains.solana import TOKEN_PROGRAMS, USDC_MINT
 from basis.policies.requests import EvmTransaction, MalformedRequestError
 
 EVM_TX_METHODS = frozenset({"eth_signTransaction", "eth_sendTransaction"})
 SOLANA_TX_METHODS = frozenset({"signTransaction", "signAndSendTransaction"})
-_SYSTEM_TRANSFER_TAGS = (2, 11)  # Transfer, TransferWithSeed: lamports is the u64 after the tag
 
 _ERC20_ABI: list[dict[str, Any]] = [
     {
@@ -101,18 +100,11 @@ def _solana_spend(params: dict[str, Any], wallet: str | None, usdc_mint: str) ->
     except MalformedRequestError:
         return {}
     totals = {"SOL": 0, "SPL": 0}
-    raw = _instruction_data(params)
     for ix in instructions:
-        if ix.program_id == SYSTEM_PROGRAM:
-            data = raw[ix.index] if ix.index < len(raw) else b""
-            sender = ix.fields.get("Transfer.from")
-            if (
-                len(data) >= 12
-                and struct.unpack_from("<I", data)[0] in _SYSTEM_TRANSFER_TAGS
-                and (wallet is None or sender in (None, wallet))
-            ):
-                totals["SOL"] += struct.unpack_from("<Q", data, 4)[0]
-        elif ix.program_id in TOKEN_PROGRAMS:
+        move = ix.lamport_move()
+        if move is not None and (wallet is None or move.signer in (None, wallet)):
+            totals["SOL"] += move.lamports
+        if ix.program_id in TOKEN_PROGRAMS:
             for name in ("Transfer", "TransferChecked"):
                 amount = ix.fields.get(f"{name}.amount")
                 authority = ix.fields.get(f"{name}.authority")
@@ -124,14 +116,3 @@ def _solana_spend(params: dict[str, Any], wallet: str | None, usdc_mint: str) ->
                 ):
                     totals["SPL"] += amount
     return {asset: amount for asset, amount in totals.items() if amount > 0}
-
-
-def _instruction_data(params: dict[str, Any]) -> list[bytes]:
-    from solders.transaction import VersionedTransaction
-
-    try:
-        raw = base64.b64decode(params["transaction"], validate=True)
-        message = VersionedTransaction.from_bytes(raw).message
-    except (KeyError, TypeError, ValueError, binascii.Error):
-        return []
-    return [bytes(ix.data) for ix in message.instructions]

@@ -1,8 +1,10 @@
 """The signer's policy step: the wallet's policy, evaluated locally before anything goes to Privy.
 
-A local denial stops the request without a network call; a local allow is only advisory (Privy
-is still asked and stays the authority). When Privy denies, the same local copy says which rule
-did it (Privy does not).
+The policy is the signer's local copy (``basis.policies.local_copy``): Privy's rules for the
+signing wallet plus the Solana rules Privy cannot express, which only this step enforces. A local
+denial stops the request without a network call; a local allow is only advisory (Privy is still
+asked and stays the authority). When Privy denies, the same local copy says which rule did it
+(Privy does not).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ def check(policy: dict[str, Any] | None, method: str, params: dict[str, Any]) ->
     """The refusal to raise when the local ``policy`` denies the request; None without a policy."""
     if policy is None:
         return None
-    from basis.policies.evaluator import evaluate
+    from basis.policies.local_copy import decide
 
-    decision = evaluate(policy, method, params)
+    decision = decide(policy, method, params)
     if decision.allowed:
         return None
     return PolicyDeniedError(decision.reason, explanation=decision.reason, rule=decision.rule, preflight=True)
@@ -28,9 +30,9 @@ def explain(policy: dict[str, Any] | None, method: str, params: dict[str, Any]) 
     """Which rule denied, from the local copy of the policy (Privy does not say)."""
     if policy is None:
         return "no local copy of the wallet's policy to say which rule denied", None
-    from basis.policies.evaluator import evaluate
+    from basis.policies.local_copy import decide
 
-    decision = evaluate(policy, method, params)
+    decision = decide(policy, method, params)
     if decision.allowed:
         return (
             f"the local policy copy allows this ({decision.reason}); the policy at Privy differs from it"

@@ -85,6 +85,7 @@ class PrivyWalletSigner:
         policy_settings: PolicySettings | None = None,
         client: PrivyAPI | None = None,
         authorization_key: str | None = None,
+        user_access_token: str | None = None,
         wallet_service: RpcService | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
@@ -105,6 +106,10 @@ class PrivyWalletSigner:
         self._client = client
         self._wallet_service = wallet_service
         self._authorization_key = authorization_key
+        # Set: every request is the wallet owner's own, authorized by a user key Privy issues for
+        # this access token. The owner's policy at Privy decides, not the platform's; it moves the
+        # user's own money, so it is not counted against the platform signer's caps.
+        self._user_access_token = user_access_token
         self._attempts = Attempts(self.breaker, self.settings, sleep, rng)
 
     # -- the public methods --------------------------------------------------------------------
@@ -180,12 +185,16 @@ class PrivyWalletSigner:
         if denial is not None:
             done("policy_denied", f"preflight: {denial.reason}")
             raise denial
-        spend = spend_of(
-            method,
-            params,
-            usdc_address=self.policy_settings.arbitrum_usdc_address,
-            wallet=self.wallet_address if self.chain == "solana" else None,
-            solana_usdc_mint=self.policy_settings.solana_usdc_mint,
+        spend = (
+            {}
+            if self._user_access_token
+            else spend_of(
+                method,
+                params,
+                usdc_address=self.policy_settings.arbitrum_usdc_address,
+                wallet=self.wallet_address if self.chain == "solana" else None,
+                solana_usdc_mint=self.policy_settings.solana_usdc_mint,
+            )
         )
         try:
             held = caps.hold(
@@ -235,12 +244,24 @@ class PrivyWalletSigner:
                 from basis.privy.client import privy_client
 
                 self._client = privy_client()
-            self._wallet_service = PrivyWalletsService(self._client)
+            if self._user_access_token:
+                from privy.lib.jwt_exchange import JWTExchangeService
+
+                self._wallet_service = PrivyWalletsService(
+                    self._client, JWTExchangeService(self._client.wallets)
+                )
+            else:
+                self._wallet_service = PrivyWalletsService(self._client)
         return self._wallet_service
 
     def _request_options(self) -> Any:
         from privy.lib.authorization import AuthorizationContext
         from privy.lib.request_options import PrivyRequestOptions
+
+        if self._user_access_token:
+            return PrivyRequestOptions(
+                authorization_context=AuthorizationContext(user_jwts=[self._user_access_token])
+            )
 
         key = self._authorization_key
         if key is None:

@@ -94,7 +94,7 @@ class UserTradingContext:
                 wallet_id,
                 address,
                 chain,
-                policy=self._policy(chain),
+                policy=self._policy(chain, address),
                 breaker=self.breaker,
                 settings=self.signing_settings,
                 policy_settings=self.policy_settings,
@@ -103,13 +103,15 @@ class UserTradingContext:
         signer: PrivyWalletSigner = self._cache[key]
         return signer
 
-    def _policy(self, chain: str) -> dict[str, Any] | None:
+    def _policy(self, chain: str, address: str) -> dict[str, Any] | None:
+        """The signer's local copy of the wallet's policy (``basis.policies.local_copy``)."""
         if not self.preflight_policy:
             return None
+        from basis.policies.local_copy import for_wallet
         from basis.policies.rules import build_evm_policy, build_solana_policy
 
         build = build_evm_policy if chain == "ethereum" else build_solana_policy
-        return build(self.policy_settings)
+        return for_wallet(build(self.policy_settings), address)
 
     def evm_signer(self) -> PrivyWalletSigner:
         return self._signer("ethereum")

@@ -1,7 +1,10 @@
 """Per-user server wallet provisioning (seed 2.2): exactly one EVM and one Solana wallet per user.
 
 Exactly-once without advisory locks:
-* a lease (claim item, conditional write) lets one worker at a time provision a user;
+* a lease (claim item, conditional write) lets one worker at a time provision a user; another
+  worker's request is refused with the time the lease is left (``ProvisioningInProgressError``), so
+  the consumer keeps the message until then: a worker that died holding the lease delays the
+  wallets, it does not lose them;
 * each Privy create carries a deterministic idempotency key, so a retry after a lost answer or a
   failed database write gets the same wallet back from Privy;
 * the wallet ids are recorded in one transaction with uniqueness guards (``wallet#<id>``, N1) and
@@ -9,6 +12,10 @@ Exactly-once without advisory locks:
 * a wallet created at Privy whose database write failed is recorded as an orphan and adopted by
   the next attempt.
 The EVM wallet is provisioned first; if it fails, Solana is not attempted.
+
+Fails closed: no wallet is ever created without its chain's policy and the platform's key quorum.
+While an id is missing from the Privy ids parameter, provisioning refuses (``ConfigurationError``,
+naming the ids) before creating anything, and the request is retried until the DLQ.
 """
 
 from __future__ import annotations
@@ -18,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from basis.platform import leases
-from basis.platform.errors import UserNotFoundError
+from basis.platform.errors import ConfigurationError, ConflictError, UserNotFoundError
 from basis.platform.observability import logger
-from basis.privy.ids import PrivyIds
+from basis.privy.ids import PrivyIds, parameter_name
 from basis.wallets import store
 from basis.wallets.store import CreatedWallet, ServerWallets, get_user_wallets
 
@@ -30,7 +37,6 @@ LEASE_SECONDS = 60
 
 @dataclass(frozen=True)
 class ProvisioningResult:
-    status: str  # "ready" | "in_progress"
     wallets: ServerWallets
     created: list[str] = field(default_factory=list)
 
@@ -40,6 +46,15 @@ class ProvisioningError(Exception):
         super().__init__(message)
         self.chain = chain
         self.retriable = retriable
+
+
+class ProvisioningInProgressError(ConflictError, code="provisioning_in_progress"):
+    """Another worker holds this user's provisioning lease; it is free again in ``retry_after`` s."""
+
+    def __init__(self, user_id: str, retry_after: int) -> None:
+        super().__init__(f"wallets of {user_id} are being provisioned: retry in {retry_after} s")
+        self.user_id = user_id
+        self.retry_after = retry_after
 
 
 class WalletCreator(Protocol):
@@ -66,16 +81,17 @@ class ProvisioningService:
         if wallets is None:
             raise UserNotFoundError(user_id)
         if wallets.complete:
-            return ProvisioningResult("ready", wallets)
+            return ProvisioningResult(wallets)
+        self._require_ids(user_id)
+        lease = f"provision#{user_id}"
         try:
-            owner = leases.acquire(f"provision#{user_id}", self.lease_seconds)
-        except leases.LeaseHeldError:
-            logger.info("provisioning already in progress", extra={"user_id": user_id})
-            return ProvisioningResult("in_progress", wallets)
+            owner = leases.acquire(lease, self.lease_seconds)
+        except leases.LeaseHeldError as exc:
+            raise ProvisioningInProgressError(user_id, leases.seconds_left(lease)) from exc
         try:
             return self._provision(user_id)
         finally:
-            leases.release(f"provision#{user_id}", owner)
+            leases.release(lease, owner)
 
     def _provision(self, user_id: str) -> ProvisioningResult:
         created = []
@@ -98,15 +114,28 @@ class ProvisioningService:
                 "solana_address": final.solana_address,
             },
         )
-        return ProvisioningResult("ready", final, created)
+        return ProvisioningResult(final, created)
+
+    def _require_ids(self, user_id: str) -> None:
+        ids = {
+            "evm_policy_id": self.ids.evm_policy_id,
+            "solana_policy_id": self.ids.solana_policy_id,
+            "key_quorum_id": self.ids.key_quorum_id,
+        }
+        missing = [name for name, value in ids.items() if not value]
+        if missing:
+            logger.error(
+                "provisioning refused: Privy ids missing, no wallet created",
+                extra={"user_id": user_id, "missing": missing, "parameter": parameter_name()},
+            )
+            raise ConfigurationError(
+                f"no server wallet is created without {', '.join(missing)}: set them in the SSM "
+                f"parameter {parameter_name()} (`python -m tools.privy_setup create`)",
+                missing=missing,
+            )
 
     def _policy_id(self, chain: str) -> str | None:
-        policy_id = self.ids.evm_policy_id if chain == "ethereum" else self.ids.solana_policy_id
-        if policy_id is None:
-            logger.warning(
-                "no policy configured for chain: wallet created without one", extra={"chain": chain}
-            )
-        return policy_id
+        return self.ids.evm_policy_id if chain == "ethereum" else self.ids.solana_policy_id
 
     def _create(self, user_id: str, chain: str) -> CreatedWallet:
         wallet = self.creator.create_wallet(

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from basis.chains.amounts import ETH_DECIMALS, USDC_DECIMALS, AmountError, from_base_units
+from basis.platform.errors import InsufficientFundsError
 from basis.policies.amounts import require_bridge_deposit
 from basis.policies.settings import PolicySettings, get_policy_settings
 
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
 GAS_HEADROOM = Decimal("1.2")  # estimate * 1.2, as wallets do
 TRANSFER_SELECTOR = "a9059cbb"  # transfer(address,uint256)
 BALANCE_OF_SELECTOR = "70a08231"  # balanceOf(address)
-
-
-class InsufficientFundsError(ValueError):
-    """The wallet lacks the USDC to move or the ETH to pay gas; nothing was signed."""
 
 
 @dataclass(frozen=True)
@@ -144,40 +141,56 @@ class ArbitrumClient:
         Pass the transfer's id as ``idempotency_key``: after an ``OutcomeUnknownError`` the saga
         must check the chain (the nonce moved?) before sending again, never just resend."""
         units = self.check_deposit(amount_usdc)
-        held = self.usdc_balance_base_units()
-        if held < units:
-            raise InsufficientFundsError(
-                f"wallet holds {from_base_units(held, USDC_DECIMALS)} USDC, cannot deposit {amount_usdc}"
-            )
-        data = transfer_calldata(self.bridge_address, units)
+        tx = self.prepare_transfer("USDC", units, self.bridge_address)
+        tx_hash = self.send_prepared(tx, action="bridge_deposit", idempotency_key=idempotency_key)
+        gas, max_fee = int(tx["gas_limit"], 16), int(tx["max_fee_per_gas"], 16)
+        return BridgeDeposit(tx_hash, from_base_units(units, USDC_DECIMALS), units, tx["nonce"], gas, max_fee)
+
+    def prepare_transfer(self, asset: str, units: int, to: str) -> dict[str, Any]:
+        """The complete EIP-1559 transaction moving ``units`` of ``asset`` (``USDC`` or ``ETH``) to
+        ``to``: nonce, fees and gas from the chain. ``InsufficientFundsError`` (nothing signed) when
+        the wallet lacks the asset or the ETH for gas. Keep it to resend the very same transaction."""
+        if asset == "USDC":
+            held = self.usdc_balance_base_units()
+            if held < units:
+                raise InsufficientFundsError(
+                    f"wallet holds {from_base_units(held, USDC_DECIMALS)} USDC, "
+                    f"cannot send {from_base_units(units, USDC_DECIMALS)}"
+                )
+            call_to, data, value = self.usdc_address, transfer_calldata(to, units), 0
+        elif asset == "ETH":
+            call_to, data, value = to, "0x", units
+        else:
+            raise ValueError(f"no EVM transfer of {asset!r}")
         w3 = self.w3
-        sender, usdc = self._checksum(self.address), self._checksum(self.usdc_address)
-        probe: Any = {"from": sender, "to": usdc, "data": data}
+        sender = self._checksum(self.address)
+        probe: Any = {"from": sender, "to": self._checksum(call_to), "data": data, "value": value}
         gas = int(Decimal(w3.eth.estimate_gas(probe)) * GAS_HEADROOM)
         base_fee = int(w3.eth.get_block("latest")["baseFeePerGas"])
         tip = int(w3.eth.max_priority_fee)
         max_fee = 2 * base_fee + tip
-        if self.eth_balance_wei() < gas * max_fee:
+        if self.eth_balance_wei() < gas * max_fee + value:
             raise InsufficientFundsError(
-                f"wallet needs {from_base_units(gas * max_fee, ETH_DECIMALS)} ETH for gas"
+                f"wallet needs {from_base_units(gas * max_fee + value, ETH_DECIMALS)} ETH "
+                f"({from_base_units(gas * max_fee, ETH_DECIMALS)} of it for gas)"
             )
-        nonce = int(w3.eth.get_transaction_count(sender, "pending"))
-        chain_id = int(w3.eth.chain_id)
-        tx = {
-            "to": usdc,
+        return {
+            "to": self._checksum(call_to),
             "data": data,
-            "value": "0x0",
-            "chain_id": chain_id,
-            "nonce": nonce,
+            "value": hex(value),
+            "chain_id": int(w3.eth.chain_id),
+            "nonce": int(w3.eth.get_transaction_count(sender, "pending")),
             "type": 2,
             "gas_limit": hex(gas),
             "max_fee_per_gas": hex(max_fee),
             "max_priority_fee_per_gas": hex(tip),
         }
-        tx_hash = self.signer.send_eth_transaction(
-            tx, caip2=f"eip155:{chain_id}", action="bridge_deposit", idempotency_key=idempotency_key
+
+    def send_prepared(self, tx: dict[str, Any], *, action: str, idempotency_key: str | None) -> str:
+        """Privy signs and broadcasts ``tx``; the same transaction with the same key is sent once."""
+        return self.signer.send_eth_transaction(
+            tx, caip2=f"eip155:{tx['chain_id']}", action=action, idempotency_key=idempotency_key
         )
-        return BridgeDeposit(tx_hash, from_base_units(units, USDC_DECIMALS), units, nonce, gas, max_fee)
 
     def wait_receipt(self, tx_hash: str, *, timeout: float = 120.0, poll: float = 0.25) -> Receipt:
         from hexbytes import HexBytes

@@ -99,6 +99,12 @@ class SolanaClient:
         """Base units of ``mint`` the owner holds, over all its token accounts for it."""
         return sum(account.amount for account in self.token_accounts(owner, mint))
 
+    def account_exists(self, address: str) -> bool:
+        return (
+            self.call("getAccountInfo", [address, {"encoding": "base64", "commitment": "confirmed"}])["value"]
+            is not None
+        )
+
     def latest_blockhash(self) -> tuple[str, int]:
         value = self.call("getLatestBlockhash", [{"commitment": "confirmed"}])["value"]
         return str(value["blockhash"]), int(value["lastValidBlockHeight"])
