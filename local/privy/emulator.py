@@ -21,8 +21,9 @@ header (401 otherwise). Privy's rules that the product depends on:
   its ``override_policy_ids`` only (the wallet's ``policy_ids`` when it has none), as at Privy.
   No acceptable signature on a wallet with an owner or signers: 401. A wallet without either
   signs with the app secret alone under its ``policy_ids``. Every rpc is decided with
-  ``basis.policies.evaluator``; a denial is HTTP 400 ``{"error": ..., "code": "policy_violation"}``
-  (the reason stays local: ``GET /_local/denials``).
+  ``basis.policies.evaluator``, ``{{wallet.address}}`` standing for the signing wallet's address as
+  at Privy; a denial is HTTP 400 ``{"error": ..., "code": "policy_violation"}`` (the reason stays
+  local: ``GET /_local/denials``).
 * ``PATCH /v1/wallets/{id}`` (``owner`` / ``owner_id`` / ``additional_signers`` / ``policy_ids`` /
   ``display_name`` / write-once ``external_id``; fields left out stay): only the owner may change
   a wallet that has one (a signer's or anyone else's signature: 401); an owner-less wallet changes
@@ -321,7 +322,7 @@ class PrivyEmulator(LocalService):
             if policy is None:  # deleted after it was attached: fail closed
                 rule, reason, allowed = None, f"policy {policy_id} no longer exists", False
             else:
-                decision = evaluate(policy.view(), method, params)
+                decision = evaluate(policy.view(), method, params, wallet=wallet.address)
                 rule, reason, allowed = decision.rule, decision.reason, decision.allowed
             if not allowed:
                 with self._denials_lock:

@@ -284,3 +284,28 @@ def test_wallet_changes_are_validated_as_at_privy(served: Privy) -> None:
     assert (named.display_name, named.external_id) == ("kept", "ext-1")
     with pytest.raises(privy.BadRequestError):  # external_id is write-once
         served.wallets.update(wallet.id, wallet_update_params={"external_id": "ext-2"})
+
+
+def test_wallet_address_in_a_policy_is_the_signing_wallets_as_at_privy(served: Privy) -> None:
+    """The shared Solana policy caps what the wallet sends ({{wallet.address}} is the authority):
+    a transfer over the cap by another authority in the wallet's transaction is not the wallet's."""
+    from solders.keypair import Keypair
+    from solders.pubkey import Pubkey
+
+    from basis.policies.rules import build_solana_policy
+
+    settings = PolicySettings()
+    policy = served.client.policies.create(**build_solana_policy(settings))
+    wallet = served.client.wallets.create(chain_type="solana", policy_ids=[policy.id])
+    address = Pubkey.from_string(wallet.address)
+    over_cap = usdc_base_units(settings.max_spl_per_tx) + 1
+
+    def sign_solana(authority: Pubkey) -> Any:
+        params = build.solana_tx(build.transfer_checked(over_cap, authority), payer=address)
+        body: Any = {"method": "signTransaction", "chain_type": "solana", "params": params}
+        return served.wallets.rpc(wallet.id, wallet_rpc_request_body=body)
+
+    assert sign_solana(Keypair().pubkey()).data.signed_transaction
+    with pytest.raises(privy.BadRequestError) as denied:
+        sign_solana(address)
+    assert code_of(denied.value) == "policy_violation"
