@@ -34,6 +34,7 @@ from typing import Any
 from basis.platform.errors import ConfigurationError
 from basis.privy.ids import PrivyIds
 from basis.wallets.store import ServerWallets, WalletHolder
+from tools.deployment import WrongStageError, add_stage_argument, bootstrap_for
 
 MIGRATED, WOULD_MIGRATE, UNCHANGED, FAILED = "migrated", "would migrate", "unchanged", "failed"
 
@@ -49,7 +50,9 @@ class Platform:
     @classmethod
     def of(cls, ids: PrivyIds, authorization_key: str) -> Platform:
         if not ids.key_quorum_id:
-            raise ConfigurationError("the Privy ids name no key quorum: it must own the wallets to migrate")
+            raise ConfigurationError(
+                "the Privy ids name no key quorum (it owns the wallets to migrate): nothing done"
+            )
         policies = {"ethereum": ids.evm_policy_id, "solana": ids.solana_policy_id}
         return cls(ids.key_quorum_id, policies, authorization_key)
 
@@ -209,25 +212,19 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--dry-run", action="store_true", help="change nothing; report what would be done")
-    parser.add_argument(
-        "--stage", help="refuse to run unless the configured deployment (BASIS_STAGE) is this one"
-    )
+    add_stage_argument(parser)
     parser.add_argument("--user", action="append", help="migrate only this user's wallets (repeatable)")
     args = parser.parse_args(argv)
 
-    from basis.platform.runtime import bootstrap
     from basis.platform.secrets import get_secrets
     from basis.privy.client import privy_client
     from basis.privy.ids import load_privy_ids
 
-    settings = bootstrap()
-    if args.stage and args.stage != settings.stage:
-        print(f"configured for stage {settings.stage!r}, not {args.stage!r}: nothing done", file=sys.stderr)
-        return 2
     try:
+        bootstrap_for(args.stage)
         platform = Platform.of(load_privy_ids(), get_secrets().privy_authorization_key or "")
-    except ConfigurationError as exc:
-        print(f"{exc}: nothing done", file=sys.stderr)
+    except (WrongStageError, ConfigurationError) as exc:
+        print(exc, file=sys.stderr)
         return 2
     if not platform.authorization_key:
         print("the secret has no privy_authorization_key: nothing done", file=sys.stderr)
