@@ -13,7 +13,11 @@ chain's platform policy as the wallet's policy. For every wallet recorded on a u
   [<the chain's platform policy>]}]``: the platform keeps signing, only what that policy allows;
 * ``policy_ids = []``: the user's own requests are not bound by the platform's policy.
 
-Idempotent: a wallet already in that state is ``unchanged``. Resumable: every wallet is read before
+A wallet the user already owns with the platform's quorum as its one signer under a policy the
+quorum owns for that chain (the shared one, or one provisioning made for that wallet) and no
+wallet policy counts as migrated.
+
+Idempotent: a wallet already migrated is ``unchanged``. Resumable: every wallet is read before
 it is changed and is changed by one request, so a re-run after a crash carries on where it stopped.
 ``--dry-run`` only reads and reports ``would migrate``. A wallet is ``failed`` (with the reason, the
 run goes on) when Privy holds it under another chain or address than the user's row, when anyone
@@ -96,6 +100,23 @@ def _owned_by_user(client: Any, wallet: Any, user_id: str) -> bool:
     )
 
 
+def _platform_signs(client: Any, platform: Platform, chain: str, wallet: Any) -> bool:
+    """The platform's quorum is the wallet's one signer, bound by a policy of the platform's for this
+    chain (the shared one, or one made for this wallet as provisioning may do), and the wallet has
+    no policy of its own."""
+    match _signers(wallet):
+        case [{"signer_id": platform.quorum_id, "override_policy_ids": [policy_id]}]:
+            pass
+        case _:
+            return False
+    if list(wallet.policy_ids):
+        return False
+    if policy_id == platform.policy_ids[chain]:
+        return True
+    policy = client.policies.get(policy_id)
+    return bool(policy.owner_id == platform.quorum_id and policy.chain_type == chain)
+
+
 def _check(client: Any, platform: Platform, user_id: str, chain: str, address: str, wallet: Any) -> bool:
     """True when ``wallet`` must change, False when it is migrated already; ``NotMigratableError`` else."""
     if wallet.chain_type != chain or wallet.address.lower() != address.lower():
@@ -112,21 +133,38 @@ def _check(client: Any, platform: Platform, user_id: str, chain: str, address: s
         raise NotMigratableError(
             f"owned by key quorum {wallet.owner_id}, neither the platform's nor the user's"
         )
-    if _signers(wallet) != platform.signers(chain) or list(wallet.policy_ids):
+    if not _platform_signs(client, platform, chain, wallet):
         raise NotMigratableError(
-            f"owned by the user but signers {_signers(wallet)} / policies {list(wallet.policy_ids)} are "
-            "not the platform's: only the user can change them now"
+            f"owned by the user but signers {_signers(wallet)} / wallet policies {list(wallet.policy_ids)} "
+            "are not the platform's alone under its policy: only the user can change them now"
         )
     return False
+
+
+def hand_over(client: Any, platform: Platform, user_id: str, chain: str, wallet_id: str) -> Any:
+    """The one change, authorized by the platform's quorum (the owner until then): the wallet as
+    Privy answers it."""
+    from privy.lib.authorization import AuthorizationContext
+    from privy.lib.request_options import PrivyRequestOptions
+    from privy.lib.wallets import PrivyWalletsService
+
+    change: Any = {
+        "owner": {"user_id": user_id},
+        "additional_signers": platform.signers(chain),
+        "policy_ids": [],
+    }
+    context = AuthorizationContext(authorization_private_keys=[platform.authorization_key])
+    return PrivyWalletsService(client).update(
+        wallet_id,
+        wallet_update_params=change,
+        request_options=PrivyRequestOptions(authorization_context=context),
+    )
 
 
 def migrate_wallet(
     client: Any, platform: Platform, user_id: str, chain: str, wallet_id: str, address: str, *, dry_run: bool
 ) -> Outcome:
     import privy
-    from privy.lib.authorization import AuthorizationContext
-    from privy.lib.request_options import PrivyRequestOptions
-    from privy.lib.wallets import PrivyWalletsService
 
     def outcome(name: str, reason: str = "") -> Outcome:
         return Outcome(user_id, chain, wallet_id, name, reason)
@@ -136,20 +174,8 @@ def migrate_wallet(
             return outcome(UNCHANGED)
         if dry_run:
             return outcome(WOULD_MIGRATE)
-        change: Any = {
-            "owner": {"user_id": user_id},
-            "additional_signers": platform.signers(chain),
-            "policy_ids": [],
-        }
-        options = PrivyRequestOptions(
-            authorization_context=AuthorizationContext(
-                authorization_private_keys=[platform.authorization_key]
-            )
-        )
-        updated = PrivyWalletsService(client).update(
-            wallet_id, wallet_update_params=change, request_options=options
-        )
-        if _check(client, platform, user_id, chain, address, updated):
+        handed = hand_over(client, platform, user_id, chain, wallet_id)
+        if _check(client, platform, user_id, chain, address, handed):
             return outcome(FAILED, "Privy accepted the change but answered the wallet unchanged")
     except NotMigratableError as exc:
         return outcome(FAILED, str(exc))

@@ -11,13 +11,14 @@ from typing import Any, Literal
 import privy
 import pytest
 import requests
-from privy.lib.authorization import AuthorizationContext
+from privy.lib.authorization import AuthorizationContext, generate_p256_key_pair
 from privy.lib.jwt_exchange import JWTExchangeService
 from privy.lib.request_options import PrivyRequestOptions
 from privy.lib.wallets import PrivyWalletsService
 
 from basis.identity import users
 from basis.platform.secrets import get_secrets
+from basis.policies.rules import build_evm_policy
 from basis.policies.settings import PolicySettings
 from basis.privy.client import privy_client
 from basis.signing.breaker import SharedCircuitBreaker
@@ -166,6 +167,31 @@ def test_a_wallet_the_platform_does_not_own_fails_with_its_reason_and_the_rest_g
         "migrated 1, would migrate 0, unchanged 0, failed 1",
         f"  failed 1: owned by key quorum {stranger.id}, neither the platform's nor the user's",
     ]
+
+
+def test_wallets_made_user_owned_by_provisioning_are_unchanged_unless_another_signer_is_in(
+    stack: LocalStack, platform: Platform
+) -> None:
+    ids = stack.privy_ids
+    user = new_user_id("custody")
+    users.sign_in(user)
+    own_policy = privy_client().policies.create(
+        **{**build_evm_policy(PolicySettings()), "name": "one wallet's own"}, owner_id=ids.key_quorum_id
+    )
+    stranger = privy_client().key_quorums.create(public_keys=[generate_p256_key_pair().public_key])
+    made: list[tuple[Literal["ethereum", "solana"], Any]] = [
+        ("ethereum", [{"signer_id": ids.key_quorum_id, "override_policy_ids": [own_policy.id]}]),
+        ("solana", [{"signer_id": stranger.id}]),
+    ]
+    for chain, signers in made:
+        wallet = privy_client().wallets.create(
+            chain_type=chain, owner={"user_id": user}, additional_signers=signers
+        )
+        record_wallet(user, CreatedWallet(wallet.id, wallet.address, chain))
+    lines = run(platform, user).splitlines()
+    assert lines[1].split()[1::2] == ["ethereum", UNCHANGED]
+    assert lines[2].split()[1] == "solana" and f"'signer_id': '{stranger.id}'" in lines[2]
+    assert lines[-2] == "migrated 0, would migrate 0, unchanged 1, failed 1"
 
 
 def test_a_wallet_recorded_under_another_address_is_not_handed_over(
