@@ -28,6 +28,10 @@ header (401 otherwise). Privy's rules that the product depends on:
   ``display_name`` / write-once ``external_id``; fields left out stay): only the owner may change
   a wallet that has one (a signer's or anyone else's signature: 401); an owner-less wallet changes
   with the app secret.
+* ``PATCH /v1/key_quorums/{id}`` (``public_keys`` / ``user_ids`` / ``key_quorum_ids`` each replace
+  that member list, ``authorization_threshold`` (1..members), ``display_name``; at least one; fields
+  left out stay; nesting one level deep): signed by ``threshold`` of the quorum's current members
+  (401 otherwise), e.g. the platform's key rotation adds a key, then removes the old one.
 * policy update and delete need an authorization signature: from the policy's owner quorum, or
   for an owner-less policy from an app authorization key (any key quorum's key, or one registered
   with ``register_authorization_key`` / ``POST /_local/authorization_keys``).
@@ -130,6 +134,7 @@ class PrivyEmulator(LocalService):
                 "GET",
                 lambda r, quorum_id: (200, self.store.key_quorum(quorum_id).view()),
             ),
+            ("/v1/key_quorums/<quorum_id>", "PATCH", self._update_key_quorum),
         ]
         for rule, method, handler in api:
             self.route(rule, [method])(self._privy_endpoint(handler, f"{method} {rule}"))
@@ -366,6 +371,18 @@ class PrivyEmulator(LocalService):
         self._authorize_policy_change(request, policy)
         self.store.delete_policy(policy_id)
         return 200, {"success": True}
+
+    # -- key quorums ------------------------------------------------------------------------------
+    def _update_key_quorum(self, request: Request, quorum_id: str) -> Answer:
+        """Authorized by enough of the quorum's CURRENT members (its threshold): a quorum changes
+        itself. A key taken out no longer signs for anything the quorum owns or signs."""
+        quorum = self.store.key_quorum(quorum_id)
+        body = _json_body(request)
+        what = f"updating key quorum {quorum.id} (its members)"
+        require_signatures(request, lambda: self._signed(request, quorum), quorum.threshold, what)
+        updated = self.store.update_key_quorum(quorum, body)
+        log.info("privy emulator: updated key quorum %s (%s)", quorum.id, ", ".join(sorted(body)))
+        return 200, updated.view()
 
     # -- /_local/ ----------------------------------------------------------------------------------
     def _local_wallets(self, request: Request) -> Response:

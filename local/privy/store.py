@@ -215,29 +215,63 @@ class PrivyStore:
             self.policies.pop(policy_id, None)
 
     # -- key quorums and app keys ------------------------------------------------------------------
-    def create_key_quorum(self, body: dict[str, Any]) -> KeyQuorumRecord:
-        keys = [normalize_public_key(str(k)) for k in body.get("public_keys") or []]
-        users = [str(u) for u in body.get("user_ids") or []]
-        nested = [str(q) for q in body.get("key_quorum_ids") or []]
+    def _quorum_fields(self, body: dict[str, Any], base: KeyQuorumRecord | None) -> dict[str, Any]:
+        """The key quorum ``body`` describes, as Privy validates it; on an update (``base``) the
+        fields left out keep their values and a member list replaces the old one."""
+
+        def listed(name: str) -> list[str]:
+            if body.get(name) is None:
+                return list(getattr(base, name)) if base else []
+            if not isinstance(body[name], list):
+                raise invalid(f"{name} must be a list")
+            return [str(v) for v in body[name]]
+
+        keys = [normalize_public_key(k) for k in listed("public_keys")]
+        users, nested = listed("user_ids"), listed("key_quorum_ids")
         members = len(keys) + len(users) + len(nested)
         if not members:
             raise invalid("a key quorum needs at least one of public_keys, user_ids, key_quorum_ids")
-        threshold = body.get("authorization_threshold")
+        threshold = body.get("authorization_threshold", base.authorization_threshold if base else None)
         if threshold is not None and not (isinstance(threshold, int | float) and 1 <= threshold <= members):
             raise invalid("authorization_threshold must be between 1 and the number of members")
+        name = body.get("display_name", base.display_name if base else None)
+        if name is not None and (not isinstance(name, str) or len(name) > 50):
+            raise invalid("display_name must be a string of at most 50 characters")
+        if len(nested) > 5:
+            raise invalid("a key quorum nests at most 5 key quorums")
+        unknown = [q for q in nested if q not in self.quorums]
+        if unknown:
+            raise invalid(f"key quorums {unknown} do not exist")
+        if any(self.quorums[q].key_quorum_ids for q in nested):
+            raise invalid("key quorums can only be nested 1 level deep: a member quorum nests others")
+        if (
+            base
+            and nested
+            and (base.id in nested or any(base.id in q.key_quorum_ids for q in self.quorums.values()))
+        ):
+            raise invalid("key quorums can only be nested 1 level deep: this quorum is nested itself")
+        return {
+            "public_keys": keys,
+            "user_ids": users,
+            "key_quorum_ids": nested,
+            "authorization_threshold": int(threshold) if threshold is not None else None,
+            "display_name": name,
+        }
+
+    def create_key_quorum(self, body: dict[str, Any]) -> KeyQuorumRecord:
         with self.lock:
-            unknown = [q for q in nested if q not in self.quorums]
-            if unknown:
-                raise invalid(f"key quorums {unknown} do not exist")
-            quorum = KeyQuorumRecord(
-                new_id(),
-                keys,
-                users,
-                nested,
-                int(threshold) if threshold is not None else None,
-                body.get("display_name"),
-            )
+            quorum = KeyQuorumRecord(new_id(), **self._quorum_fields(body, None))
             self.quorums[quorum.id] = quorum
+        return quorum
+
+    def update_key_quorum(self, quorum: KeyQuorumRecord, body: dict[str, Any]) -> KeyQuorumRecord:
+        """``PATCH /v1/key_quorums/{id}`` (authorized by the caller): at least one field."""
+        fields = ("public_keys", "user_ids", "key_quorum_ids", "authorization_threshold", "display_name")
+        if not any(name in body for name in fields):
+            raise invalid(f"an update needs at least one of {', '.join(fields)}")
+        with self.lock:
+            for name, value in self._quorum_fields(body, quorum).items():
+                setattr(quorum, name, value)
         return quorum
 
     def key_quorum(self, quorum_id: str) -> KeyQuorumRecord:
