@@ -44,6 +44,7 @@ class DemoTarget:
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers.update(kwargs.pop("headers", {}))
         return requests.request(
             method, f"{self.urls['api']}/api/v1{path}", headers=headers, timeout=30, **kwargs
         )
@@ -209,6 +210,37 @@ def show_venues(target: DemoTarget, say: Timeline, user_id: str) -> None:
     )
 
 
+def show_transfer_out(target: DemoTarget, say: Timeline, user_id: str) -> None:
+    """The user takes USDC out of their own server wallet, signed by their own key (self-custody)."""
+    from eth_account import Account
+
+    to = Account.create().address
+    body = {"chain": "ethereum", "asset": "USDC", "amount": "25", "to": to}
+    headers = {"Idempotency-Key": f"demo-out-{uuid.uuid4().hex[:8]}"}
+    answer = target.api("POST", "/wallets/transfers", json=body, headers=headers)
+    sent = answer.json()
+    detail = f"tx {sent['tx_hash'][:14]}..." if answer.ok else f"HTTP {answer.status_code} {sent}"
+    say.say("transfer out 25 USDC", f"to external {to[:10]}..., signed by the user's own key: {detail}")
+    again = target.api("POST", "/wallets/transfers", json=body, headers=headers).json()
+    say.say(
+        "  same Idempotency-Key", f"same answer, sent once: {again.get('tx_hash') == sent.get('tx_hash')}"
+    )
+    platform = target.api(
+        "POST",
+        "/wallets/transfers",
+        json=body,
+        headers={"Authorization": f"Bearer {_service_token(user_id)}"},
+    )
+    say.say("  a service token", f"HTTP {platform.status_code} {platform.json()['error']['code']}")
+
+
+def _service_token(user_id: str) -> str:
+    from basis.identity.tokens import issue_service_token
+    from basis.platform.secrets import get_secrets
+
+    return issue_service_token(get_secrets().internal_jwt_secret, user_id)
+
+
 def show_scan_schedule(target: DemoTarget, say: Timeline, user_id: str) -> None:
     from basis.models import ControlFlag, StrategyConfig
 
@@ -257,6 +289,7 @@ def run_journey(target: DemoTarget, say: Timeline) -> int:
     show_health(target, say)
     wallets = sign_in(target, say, user_id)
     show_venues(target, say, user_id)
+    show_transfer_out(target, say, user_id)
     show_signing(target, say, user_id, wallets)
     show_scan_schedule(target, say, user_id)
     show_deposit_saga(target, say, user_id)

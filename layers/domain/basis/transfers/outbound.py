@@ -152,7 +152,7 @@ def _complete(row: Outbound, sender: Sender, units: int) -> Outbound:
         except BasisError:
             outbound_store.forget(row)  # refused before signing: nothing happened
             raise
-        outbound_store.record_prepared(row, prepared)
+        row = outbound_store.record_prepared(row, prepared)
     try:
         tx_hash = sender.send(prepared, idempotency_key=row.transfer_id)
     except OutcomeUnknownError:

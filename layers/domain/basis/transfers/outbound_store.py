@@ -34,6 +34,7 @@ class Outbound:
     tx_hash: str | None
     prepared: str | None
     error: str | None
+    version: int | None  # each write is conditional on it: no two requests change one row at once
 
 
 def _of(item: Transfer) -> Outbound:
@@ -49,6 +50,7 @@ def _of(item: Transfer) -> Outbound:
         tx_hash=item.tx_hash,
         prepared=item.prepared,
         error=item.error,
+        version=item.version,
     )
 
 
@@ -106,16 +108,24 @@ def claim(
     return _of(existing), True
 
 
-def _finish(row: Outbound, **changes: str | None) -> Outbound:
+def _item(row: Outbound) -> Transfer:
     item = Transfer(row.user_id, row.transfer_id)
+    item.version = row.version
+    return item
+
+
+def _finish(row: Outbound, **changes: str | None) -> Outbound:
+    item = _item(row)
     actions = [getattr(Transfer, name).set(value) for name, value in changes.items() if value is not None]
     item.update(actions=[*actions, Transfer.updated_at.set(utcnow()), Transfer.lease_until.remove()])
-    return _of(Transfer.get(row.user_id, row.transfer_id, consistent_read=True))
+    return _of(item)
 
 
-def record_prepared(row: Outbound, prepared: str) -> None:
+def record_prepared(row: Outbound, prepared: str) -> Outbound:
     """The transaction about to be sent: a retry resends exactly this one."""
-    Transfer(row.user_id, row.transfer_id).update(actions=[Transfer.prepared.set(prepared)])
+    item = _item(row)
+    item.update(actions=[Transfer.prepared.set(prepared)])
+    return _of(item)
 
 
 def record_sent(row: Outbound, tx_hash: str) -> Outbound:
@@ -128,4 +138,4 @@ def record_failed(row: Outbound, error: str) -> Outbound:
 
 def forget(row: Outbound) -> None:
     """Refused before anything was signed: the row goes, so the same key may be used again."""
-    Transfer(row.user_id, row.transfer_id).delete(condition=Transfer.tx_hash.does_not_exist())
+    _item(row).delete(condition=Transfer.tx_hash.does_not_exist())
