@@ -105,12 +105,18 @@ def test_the_wallets_are_handed_to_the_user_once_and_a_dry_run_changes_nothing(
     assert main(["--user", user, "--stage", "local"]) == 0
     first = capsys.readouterr().out
     assert first.splitlines()[-1] == "migrated 2, would migrate 0, unchanged 0, failed 0", first
-    for chain, policy_id in (("ethereum", ids.evm_policy_id), ("solana", ids.solana_policy_id)):
+    for chain in ("ethereum", "solana"):
         wallet = privy_client().wallets.get(wallets[chain].id)
         assert wallet.owner_id and privy_client().key_quorums.get(wallet.owner_id).user_ids == [user]
         assert wallet.policy_ids == []
         [signer] = wallet.additional_signers
-        assert (signer.signer_id, signer.override_policy_ids) == (ids.key_quorum_id, [policy_id])
+        [policy_id] = signer.override_policy_ids
+        assert signer.signer_id == ids.key_quorum_id
+        if chain == "solana":
+            assert policy_id == ids.solana_policy_id
+        else:  # as for a new wallet: a policy of the user's own, withdraw3 only to their address
+            policy = privy_client().policies.get(policy_id)
+            assert policy.owner_id == ids.key_quorum_id and policy.name == f"user {wallet.address}"
         [seen] = [w for w in emulator_wallets(stack) if w["id"] == wallet.id]
         assert seen["owner_user"] == user and seen["owner_id"] == wallet.owner_id
 
