@@ -123,16 +123,8 @@ def send(
     units = base_units(request)
     to = destination(request.chain, request.to)
     fingerprint = hashlib.sha256(json.dumps([request.chain, request.asset, units, to]).encode()).hexdigest()
-    row, held = outbound_store.claim(
-        user_id,
-        transfer_id(user_id, idempotency_key),
-        chain=request.chain,
-        asset=request.asset,
-        amount=request.amount,
-        destination=to,
-        request_hash=fingerprint,
-        lease_seconds=LEASE_SECONDS,
-    )
+    what = (request.chain, request.asset, request.amount, to, fingerprint)
+    row, held = outbound_store.claim(user_id, transfer_id(user_id, idempotency_key), what, LEASE_SECONDS)
     if row.request_hash != fingerprint:
         raise ConflictError("this Idempotency-Key was used for another transfer: use a new key")
     if row.stage == SENT:
@@ -167,13 +159,7 @@ def _complete(row: Outbound, sender: Sender, units: int) -> Outbound:
 
 def _result(row: Outbound) -> TransferOutResult:
     return TransferOutResult(
-        id=row.transfer_id,
-        chain=row.chain,
-        asset=row.asset,
-        amount=row.amount,
-        to=row.destination,
-        stage=row.stage,
-        tx_hash=row.tx_hash,
+        row.transfer_id, row.chain, row.asset, row.amount, row.destination, row.stage, row.tx_hash
     )
 
 

@@ -62,18 +62,12 @@ def get(user_id: str, transfer_id: str) -> Outbound | None:
 
 
 def claim(
-    user_id: str,
-    transfer_id: str,
-    *,
-    chain: str,
-    asset: str,
-    amount: str,
-    destination: str,
-    request_hash: str,
-    lease_seconds: float,
+    user_id: str, transfer_id: str, what: tuple[str, str, str, str, str], lease_seconds: float
 ) -> tuple[Outbound, bool]:
     """The row and whether this request now holds its lease: a new row is created held; an
-    unfinished row whose lease expired is taken over; otherwise the row is returned, not held."""
+    unfinished row whose lease expired is taken over; otherwise the row is returned, not held.
+    ``what`` is the transfer: chain, asset, amount (decimal text), destination, request hash."""
+    chain, asset, amount, destination, request_hash = what
     now = time.time()
     item = Transfer(
         user_id,
