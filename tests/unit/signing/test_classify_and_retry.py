@@ -4,7 +4,6 @@ a scripted wallet service and a fake sleep (no network, no DynamoDB: typed data 
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -17,14 +16,8 @@ from basis.signing.errors import CircuitOpenError, OutcomeUnknownError, PolicyDe
 from basis.signing.settings import SigningSettings
 from basis.signing.signer import PrivyWalletSigner
 from tests.unit.policies.requests_factory import hl_order_typed_data
+from tests.unit.signing.fakes import URL, FakeBreaker, ScriptedWallets, status_error
 from tools import policy_requests
-
-URL = "http://privy.test/v1/wallets/w1/rpc"
-
-
-def status_error(status: int, body: Any) -> privy.APIStatusError:
-    response = httpx.Response(status, request=httpx.Request("POST", URL))
-    return privy.APIStatusError(f"Error code: {status}", response=response, body=body)
 
 
 @pytest.mark.parametrize(
@@ -65,47 +58,6 @@ def test_backoff_is_exponential_capped_and_jitter_stays_within_its_fraction() ->
     rng = random.Random(7)
     delays = [backoff_delay(jittery, 1, rng) for _ in range(200)]
     assert all(2.0 <= d <= 3.0 for d in delays) and len(set(delays)) > 100
-
-
-class FakeBreaker:
-    def __init__(self, open_after: int | None = None) -> None:
-        self.calls, self.successes, self.failures = 0, 0, 0
-        self.open_after = open_after
-
-    def before_call(self) -> None:
-        if self.open_after is not None and self.calls >= self.open_after:
-            raise CircuitOpenError(42)
-        self.calls += 1
-
-    def record_success(self) -> None:
-        self.successes += 1
-
-    def record_failure(self) -> None:
-        self.failures += 1
-
-
-class ScriptedWallets:
-    """Answers rpc calls from a script: an exception to raise or a signature to return."""
-
-    def __init__(self, *script: BaseException | str) -> None:
-        self.script = list(script)
-        self.bodies: list[dict[str, Any]] = []
-        self.idempotency_keys: list[str | None] = []
-
-    def rpc(
-        self,
-        wallet_id: str,
-        *,
-        wallet_rpc_request_body: Any,
-        idempotency_key: str | None = None,
-        request_options: Any = None,
-    ) -> Any:
-        self.bodies.append(wallet_rpc_request_body)
-        self.idempotency_keys.append(idempotency_key)
-        step = self.script.pop(0)
-        if isinstance(step, BaseException):
-            raise step
-        return SimpleNamespace(data=SimpleNamespace(signature=step, signed_transaction=step, hash=step))
 
 
 @pytest.fixture

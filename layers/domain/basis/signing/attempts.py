@@ -2,13 +2,16 @@
 
 Every try carries the request's one idempotency key (a retried send cannot broadcast twice). Each
 failure is classified: a policy denial or a permanent error ends the request at once, a
-transient one is retried with backoff until ``retry_attempts``. A send that got no definitive
-answer may have been broadcast, so it ends as ``OutcomeUnknownError``, never as safe to resend.
+transient one is retried with backoff until ``retry_attempts``, and only while a try would end
+before ``deadline`` (when the request's cap reservation lapses: a worker that stalled past it does not
+try again). A send that got no definitive answer may have been broadcast, so it ends as
+``OutcomeUnknownError``, never as safe to resend.
 """
 
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -30,12 +33,15 @@ class Breaker(Protocol):
 
 @dataclass(frozen=True)
 class Attempts:
-    """How the tries go: the breaker they pass, the retry schedule, and the clock they wait on."""
+    """How the tries go: the breaker they pass, the retry schedule, the waits between them and the
+    (monotonic) clock their deadline is on; one try takes at most ``attempt_seconds``."""
 
     breaker: Breaker
     settings: SigningSettings
     sleep: Callable[[float], None]
     rng: random.Random | None = None
+    clock: Callable[[], float] = time.monotonic
+    attempt_seconds: float = 10.0
 
     def run(
         self,
@@ -44,16 +50,21 @@ class Attempts:
         send: Callable[[], Any],
         done: Done,
         explain: Callable[[], tuple[str, str | None]],
+        deadline: float,
     ) -> Any:
         """The ``data`` of the first answer ``send()`` (one try at Privy) gets; on failure, calls
-        ``done`` and raises a ``SigningError``."""
+        ``done`` and raises a ``SigningError``. No try starts that could end after ``deadline``."""
         failure: Failure | None = None
         # A send that got no definitive answer may have been broadcast (Privy answered nothing, or
         # a 5xx, or timed out): it must not be reported as safe to retry with a new request.
         maybe_sent = False
+        tries = 0
         for attempt in range(self.settings.retry_attempts):
             if attempt:
                 self.sleep(backoff_delay(self.settings, attempt - 1, self.rng))
+            if self.clock() + self.attempt_seconds > deadline:
+                break
+            tries += 1
             try:
                 self.breaker.before_call()
             except CircuitOpenError as exc:
@@ -84,7 +95,7 @@ class Attempts:
             self.breaker.record_success()
             return response.data
         assert failure is not None
-        message = f"{failure.message} (gave up after {self.settings.retry_attempts} attempts)"
+        message = f"{failure.message} (gave up after {tries} attempts)"
         done("error", message)
         if maybe_sent:
             raise OutcomeUnknownError(message, idempotency_key=idempotency_key, status=failure.status)

@@ -1,17 +1,20 @@
 """Strict rolling 24 h spend caps per user and asset (closes G2 and G3).
 
 One spend window per (user, asset) in the signing ledger (``basis.signing.ledger``) holds hourly
-committed totals and pending reservations. Every change is a read-modify-write guarded by the
-window's version, so concurrent requests are serialised by DynamoDB: no interleaving can take the
-total past the cap.
+committed totals, pending reservations and unresolved ones. Every change is a read-modify-write
+guarded by the window's version, so concurrent requests are serialised by DynamoDB: no interleaving
+can take the total past the cap.
 
 * ``reserve`` before signing: counts the committed spend of this hour and the 24 before it (so a
-  spend counts for 24 to 25 hours: never more permissive than a true rolling 24 h) plus live
-  reservations; refuses with ``CapExceededError`` if the amount would pass the cap.
-* ``commit`` after a successful signature: moves the reservation into the hour's total. Idempotent;
-  a commit whose reservation already expired still counts (the money moved).
-* ``release`` after a failure: frees the reservation. Reservations also expire (a crashed signer
-  frees its hold after ``lease_seconds``).
+  spend counts for 24 to 25 hours: never more permissive than a true rolling 24 h) plus live and
+  unresolved reservations; refuses with ``CapExceededError`` if the amount would pass the cap.
+* ``commit`` after a successful signature: moves the reservation into the hour's total. Idempotent
+  per reservation: committing it again (a retry, a late worker) never counts it twice.
+* ``release`` after a definitive failure (nothing was sent): frees the reservation.
+* A reservation is never forgotten into "not spent": when its lease (the signer's whole retry
+  budget) runs out before it is settled, its worker stalled or died, maybe after sending, so it
+  becomes *unresolved* and keeps counting like a committed spend (24 h) until a commit or a release
+  settles it.
 
 ``hold`` and ``settle`` do the same for every asset one signing request moves, as the signer needs.
 """
@@ -48,10 +51,11 @@ class ContentionError(Exception):
 class Usage:
     committed: int
     reserved: int
+    unresolved: int = 0
 
     @property
     def total(self) -> int:
-        return self.committed + self.reserved
+        return self.committed + self.reserved + self.unresolved
 
 
 def _window(now: float) -> set[str]:
@@ -60,21 +64,37 @@ def _window(now: float) -> set[str]:
     return {ledger.bucket_of(current - timedelta(hours=h)) for h in range(WINDOW_HOURS + 1)}
 
 
-def _prune(window: Window, now: float) -> None:
+def _hour(at: float) -> str:
+    return ledger.bucket_of(datetime.fromtimestamp(at, UTC))
+
+
+def _prune(window: Window, now: float) -> list[str]:
+    """Drop what left the rolling window; a reservation whose lease ran out becomes unresolved (it
+    keeps counting). Returns the ids of those that just lapsed."""
     keep = _window(now)
+    lapsed = [r for r, v in window.reservations.items() if v["expires"] <= now]
+    for r in lapsed:
+        held = window.reservations.pop(r)
+        window.unresolved[r] = {"amount": held["amount"], "since": held["expires"]}
     window.hourly = {h: v for h, v in window.hourly.items() if h in keep}
-    window.reservations = {r: v for r, v in window.reservations.items() if v["expires"] > now}
+    window.unresolved = {r: v for r, v in window.unresolved.items() if _hour(v["since"]) in keep}
     window.committed = {r: t for r, t in window.committed.items() if t > now - WINDOW_HOURS * 3600}
+    return lapsed
+
+
+def _used(window: Window) -> Usage:
+    return Usage(
+        committed=sum(window.hourly.values()),
+        reserved=sum(r["amount"] for r in window.reservations.values()),
+        unresolved=sum(r["amount"] for r in window.unresolved.values()),
+    )
 
 
 def usage(user_id: str, asset: str, now: float | None = None) -> Usage:
     now = now or time.time()
     window = ledger.read_window(user_id, asset)
     _prune(window, now)
-    return Usage(
-        committed=sum(window.hourly.values()),
-        reserved=sum(r["amount"] for r in window.reservations.values()),
-    )
+    return _used(window)
 
 
 def _mutate(user_id: str, asset: str, change: Callable[[Window, float], None]) -> None:
@@ -82,9 +102,14 @@ def _mutate(user_id: str, asset: str, change: Callable[[Window, float], None]) -
     for attempt in range(MAX_ATTEMPTS):
         window = ledger.read_window(user_id, asset)
         now = time.time()
-        _prune(window, now)
+        lapsed = _prune(window, now)
         change(window, now)
         if ledger.write_window(window):
+            for r in lapsed:
+                logger.warning(
+                    "spend reservation lapsed unsettled: counted as spent until resolved",
+                    extra={"user_id": user_id, "asset": asset, "reservation": r},
+                )
             return
         time.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))  # noqa: S311 - jitter
     raise ContentionError(f"spend window {user_id}/{asset} kept changing")
@@ -96,7 +121,7 @@ def reserve(user_id: str, asset: str, amount: int, cap: int, lease_seconds: int 
     reservation = uuid.uuid4().hex
 
     def change(window: Window, now: float) -> None:
-        used = sum(window.hourly.values()) + sum(r["amount"] for r in window.reservations.values())
+        used = _used(window).total
         if used + amount > cap:
             raise CapExceededError(asset, used, amount, cap)
         window.reservations[reservation] = {"amount": amount, "expires": int(now) + lease_seconds}
@@ -109,8 +134,10 @@ def commit(user_id: str, asset: str, reservation: str, amount: int) -> None:
     def change(window: Window, now: float) -> None:
         if reservation in window.committed:
             return
-        window.reservations.pop(reservation, None)  # an expired one was pruned: the amount still counts
-        hour = ledger.bucket_of(datetime.fromtimestamp(now, UTC))
+        # Held or unresolved, it counted all along: it now counts in this hour's total instead.
+        window.reservations.pop(reservation, None)
+        window.unresolved.pop(reservation, None)
+        hour = _hour(now)
         window.hourly[hour] = window.hourly.get(hour, 0) + amount
         window.committed[reservation] = int(now)
 
@@ -120,6 +147,7 @@ def commit(user_id: str, asset: str, reservation: str, amount: int) -> None:
 def release(user_id: str, asset: str, reservation: str) -> None:
     def change(window: Window, now: float) -> None:
         window.reservations.pop(reservation, None)
+        window.unresolved.pop(reservation, None)
 
     _mutate(user_id, asset, change)
 

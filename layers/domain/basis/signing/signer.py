@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
 from basis.policies.settings import PolicySettings, get_policy_settings
+from basis.privy.client import TIMEOUT_SECONDS
 from basis.signing import caps, preflight, telemetry
 from basis.signing.attempts import Attempts, Breaker
 from basis.signing.breaker import SharedCircuitBreaker
@@ -88,6 +89,7 @@ class PrivyWalletSigner:
         wallet_service: RpcService | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if chain not in CHAINS:
             raise ValueError(f"chain must be one of {CHAINS}, got {chain!r}")
@@ -105,7 +107,8 @@ class PrivyWalletSigner:
         self._client = client
         self._wallet_service = wallet_service
         self._authorization_key = authorization_key
-        self._attempts = Attempts(self.breaker, self.settings, sleep, rng)
+        self._attempts = Attempts(self.breaker, self.settings, sleep, rng, clock, TIMEOUT_SECONDS)
+        self._clock = clock
 
     # -- the public methods --------------------------------------------------------------------
     def sign_typed_data_v4(self, typed_data: dict[str, Any], *, action: str | None = None) -> str:
@@ -187,12 +190,15 @@ class PrivyWalletSigner:
             wallet=self.wallet_address if self.chain == "solana" else None,
             solana_usdc_mint=self.policy_settings.solana_usdc_mint,
         )
+        # The reservation outlives every try this request can make (see ``Attempts``).
+        lease = self.settings.reservation_seconds(TIMEOUT_SECONDS)
+        deadline = self._clock() + lease
         try:
             held = caps.hold(
                 self.user_id,
                 spend,
                 self.policy_settings.daily_caps() if spend else {},
-                lease_seconds=self.settings.cap_lease_seconds,
+                lease_seconds=lease,
             )
         except SpendCapExceededError as exc:
             done("cap_exceeded", str(exc))
@@ -212,7 +218,7 @@ class PrivyWalletSigner:
 
         try:
             data = self._attempts.run(
-                method, key, send, done, lambda: preflight.explain(self.policy, method, params)
+                method, key, send, done, lambda: preflight.explain(self.policy, method, params), deadline
             )
         except OutcomeUnknownError:
             caps.settle(self.user_id, held, spent=True)  # it may have been sent: count it until reconciled
