@@ -17,7 +17,6 @@ from basis.signing.settings import SigningSettings
 from basis.signing.signer import PrivyWalletSigner
 from tests.unit.policies.requests_factory import hl_order_typed_data
 from tests.unit.signing.fakes import URL, FakeBreaker, ScriptedWallets, status_error
-from tools import policy_requests
 
 
 @pytest.mark.parametrize(
@@ -168,18 +167,3 @@ def test_a_definitive_privy_answer_ends_the_breakers_failure_streak(events: list
     with pytest.raises(PolicyDeniedError):
         signer.sign_typed_data_v4(ORDER)
     assert (breaker.failures, breaker.successes) == (0, 1)
-
-
-def test_a_ledger_failure_after_a_signature_does_not_turn_it_into_an_error(
-    events: list[Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(signer_module.caps, "reserve", lambda *a, **k: "reservation-1")
-
-    def broken_commit(*args: Any) -> None:
-        raise RuntimeError("DynamoDB throttled")
-
-    monkeypatch.setattr(signer_module.caps, "commit", broken_commit)
-    signer, _, _, _ = rig("0xsigned")
-    deposit = {**policy_requests.deposit(10 * 10**6)["transaction"], "chain_id": 42161, "nonce": 0}
-    assert signer.sign_eth_transaction(deposit) == "0xsigned"
-    assert [e.result for e in events] == ["success"]

@@ -5,10 +5,12 @@ the caps, the retry waits and the signer's deadline. A USDC transfer to the brid
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from basis.policies.settings import PolicySettings
 from basis.privy.client import TIMEOUT_SECONDS
 from basis.signing import caps
 from basis.signing import signer as signer_module
@@ -38,6 +40,7 @@ def make_signer(
     *script: Step,
     breaker: Any = None,
     stall: float = 0.0,
+    policy_settings: PolicySettings | None = None,
     **settings: Any,
 ) -> tuple[PrivyWalletSigner, ScriptedWallets]:
     """A signer whose waits move ``clock`` on (by ``stall`` more than asked: a stalled worker)."""
@@ -53,6 +56,7 @@ def make_signer(
         "ethereum",
         breaker=breaker or FakeBreaker(),
         settings=SigningSettings(**{"retry_jitter": 0, **settings}),
+        policy_settings=policy_settings,
         wallet_service=wallets,
         authorization_key="",
         sleep=sleep,
@@ -92,3 +96,41 @@ def test_a_worker_stalled_past_its_reservation_does_not_try_again(
         signer.send_eth_transaction(deposit(25_000 * USDC), idempotency_key="transfer-1")
     assert len(wallets.bodies) == 1  # no second try once its reservation may have lapsed
     assert used().total == 25_000 * USDC  # and what may have moved still counts
+
+
+# -- defect 2: one idempotency key, one spend ----------------------------------------------------
+def test_redriving_an_unknown_outcome_with_its_key_counts_the_spend_once(
+    windows: MemoryWindows, clock: Clock
+) -> None:
+    signer, wallets = make_signer(clock, *[status_error(503, {})] * 3, "0xhash")
+    with pytest.raises(OutcomeUnknownError):
+        signer.send_eth_transaction(deposit(1_000 * USDC), idempotency_key="transfer-7")
+    assert used().committed == 1_000 * USDC  # it may be on chain: counted
+    # The saga re-drives with the same key: Privy answers it once, and the ledger counts it once.
+    assert signer.send_eth_transaction(deposit(1_000 * USDC), idempotency_key="transfer-7") == "0xhash"
+    assert used().total == 1_000 * USDC
+    assert wallets.idempotency_keys == ["transfer-7"] * 4
+
+
+def test_a_redrive_is_not_refused_by_the_spend_it_already_counts(
+    windows: MemoryWindows, clock: Clock
+) -> None:
+    daily = PolicySettings(max_usdc_daily=Decimal(25_000))
+    signer, _ = make_signer(clock, *[status_error(503, {})] * 3, "0xhash", policy_settings=daily)
+    with pytest.raises(OutcomeUnknownError):
+        signer.send_eth_transaction(deposit(25_000 * USDC), idempotency_key="transfer-8")
+    assert signer.send_eth_transaction(deposit(25_000 * USDC), idempotency_key="transfer-8") == "0xhash"
+    assert used().total == 25_000 * USDC
+
+
+# -- defect 5: a signed spend stays counted whatever fails after it -------------------------------
+def test_a_ledger_failure_after_a_signature_does_not_turn_it_into_an_error(
+    windows: MemoryWindows, clock: Clock, quiet_telemetry: list[Any]
+) -> None:
+    def answer_then_lose_dynamodb() -> str:
+        windows.fail_writes = 100
+        return "0xsigned"
+
+    signer, _ = make_signer(clock, answer_then_lose_dynamodb)
+    assert signer.sign_eth_transaction(deposit(10 * USDC)) == "0xsigned"
+    assert [e.result for e in quiet_telemetry] == ["success"]

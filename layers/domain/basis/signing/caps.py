@@ -115,19 +115,44 @@ def _mutate(user_id: str, asset: str, change: Callable[[Window, float], None]) -
     raise ContentionError(f"spend window {user_id}/{asset} kept changing")
 
 
-def reserve(user_id: str, asset: str, amount: int, cap: int, lease_seconds: int = 120) -> str:
+def reserve(
+    user_id: str, asset: str, amount: int, cap: int, lease_seconds: int = 120, *, key: str | None = None
+) -> str:
+    """A reservation of ``amount`` held for ``lease_seconds``; see ``_reserve``."""
+    return _reserve(user_id, asset, amount, cap, lease_seconds, key)[0]
+
+
+def _reserve(
+    user_id: str, asset: str, amount: int, cap: int, lease_seconds: int, key: str | None
+) -> tuple[str, bool]:
+    """The reservation's id and whether this call made it. With the request's idempotency ``key``,
+    the id is the key's: a request sent again with its key (a re-drive after an unknown outcome)
+    finds its spend already counted (held, unresolved or committed) and neither counts it again nor
+    is refused by it; a live hold of it is extended to this caller's lease."""
     if amount <= 0:
         raise ValueError("amount must be positive")
-    reservation = uuid.uuid4().hex
+    reservation = f"key#{key}" if key else uuid.uuid4().hex
+    made = False
 
     def change(window: Window, now: float) -> None:
+        nonlocal made
+        expires = int(now) + lease_seconds
+        live = window.reservations.get(reservation)
+        if live is not None:
+            live["expires"] = max(live["expires"], expires)
+            made = False
+            return
+        if reservation in window.committed or reservation in window.unresolved:
+            made = False
+            return
         used = _used(window).total
         if used + amount > cap:
             raise CapExceededError(asset, used, amount, cap)
-        window.reservations[reservation] = {"amount": amount, "expires": int(now) + lease_seconds}
+        window.reservations[reservation] = {"amount": amount, "expires": expires}
+        made = True
 
     _mutate(user_id, asset, change)
-    return reservation
+    return reservation, made
 
 
 def commit(user_id: str, asset: str, reservation: str, amount: int) -> None:
@@ -157,19 +182,28 @@ class Hold:
     asset: str
     reservation: str
     amount: int
+    owned: bool = True  # False: an earlier request with the same key counted it (never released here)
 
 
-def hold(user_id: str, spend: dict[str, int], caps: dict[str, int], *, lease_seconds: int) -> list[Hold]:
+def hold(
+    user_id: str,
+    spend: dict[str, int],
+    caps: dict[str, int],
+    *,
+    lease_seconds: int,
+    key: str | None = None,
+) -> list[Hold]:
     """Reserve every asset of ``spend`` (base units) against its daily cap in ``caps``, or none of
-    them: ``SpendCapExceededError`` (after releasing what was already reserved) when one would pass."""
+    them: ``SpendCapExceededError`` (after releasing what was already reserved) when one would pass.
+    ``key``: the request's idempotency key, so that a request sent again is counted once."""
     held: list[Hold] = []
     try:
         for asset, amount in sorted(spend.items()):
             try:
-                reservation = reserve(user_id, asset, amount, caps[asset], lease_seconds=lease_seconds)
+                reservation, made = _reserve(user_id, asset, amount, caps[asset], lease_seconds, key)
             except CapExceededError as exc:
                 raise SpendCapExceededError(asset, used=exc.used, amount=exc.amount, cap=exc.cap) from exc
-            held.append(Hold(asset, reservation, amount))
+            held.append(Hold(asset, reservation, amount, owned=made))
     except BaseException:
         settle(user_id, held, spent=False)
         raise
@@ -177,7 +211,8 @@ def hold(user_id: str, spend: dict[str, int], caps: dict[str, int], *, lease_sec
 
 
 def settle(user_id: str, held: list[Hold], *, spent: bool) -> None:
-    """Commit the reservations when the money moved (or may have), release them otherwise.
+    """Commit the reservations when the money moved (or may have), release them otherwise (only
+    those this request made: one an earlier request with its key made may be on chain).
 
     Never raises: the signature already happened (or did not), and a ledger hiccup must not turn it
     into an error; a reservation that could not be released expires by itself, one that could not
@@ -186,7 +221,7 @@ def settle(user_id: str, held: list[Hold], *, spent: bool) -> None:
         try:
             if spent:
                 commit(user_id, h.asset, h.reservation, h.amount)
-            else:
+            elif h.owned:
                 release(user_id, h.asset, h.reservation)
         except Exception:
             logger.critical(

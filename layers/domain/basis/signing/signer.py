@@ -199,6 +199,7 @@ class PrivyWalletSigner:
                 spend,
                 self.policy_settings.daily_caps() if spend else {},
                 lease_seconds=lease,
+                key=idempotency_key,
             )
         except SpendCapExceededError as exc:
             done("cap_exceeded", str(exc))
