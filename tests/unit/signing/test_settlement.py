@@ -73,7 +73,12 @@ def used(asset: str = "USDC") -> caps.Usage:
 def test_a_reservation_lives_for_the_whole_retry_budget(
     windows: MemoryWindows, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow = {"retry_attempts": 10, "retry_base_delay": 5.0, "retry_max_delay": 30.0, "retry_jitter": 0.2}
+    slow: dict[str, Any] = {
+        "retry_attempts": 10,
+        "retry_base_delay": 5.0,
+        "retry_max_delay": 30.0,
+        "retry_jitter": 0.2,
+    }
     budget = 10 * TIMEOUT_SECONDS + sum(min(30.0, 5.0 * 2**n) * 1.2 for n in range(9))
     leases: list[int] = []
     hold = caps.hold
