@@ -14,10 +14,18 @@ from basis.policies.settings import PolicySettings
 from basis.privy.client import TIMEOUT_SECONDS
 from basis.signing import caps
 from basis.signing import signer as signer_module
-from basis.signing.errors import OutcomeUnknownError
+from basis.signing.errors import OutcomeUnknownError, SigningError
 from basis.signing.settings import SigningSettings
 from basis.signing.signer import PrivyWalletSigner
-from tests.unit.signing.fakes import Clock, FakeBreaker, MemoryWindows, ScriptedWallets, Step, status_error
+from tests.unit.signing.fakes import (
+    Clock,
+    FakeBreaker,
+    MemoryWindows,
+    ScriptedWallets,
+    Step,
+    status_error,
+    timeout_error,
+)
 from tools import policy_requests
 
 USER = "did:privy:u1"
@@ -126,6 +134,47 @@ def test_a_redrive_is_not_refused_by_the_spend_it_already_counts(
         signer.send_eth_transaction(deposit(25_000 * USDC), idempotency_key="transfer-8")
     assert signer.send_eth_transaction(deposit(25_000 * USDC), idempotency_key="transfer-8") == "0xhash"
     assert used().total == 25_000 * USDC
+
+
+# -- defect 3: once a try may have broadcast, the outcome stays unknown -----------------------------
+@pytest.mark.parametrize(
+    "definitive",
+    [
+        status_error(400, {"error": "EVM RPC eth_sendRawTransaction: nonce too low"}),
+        status_error(400, {"error": "Policy violation", "code": "policy_violation"}),
+        status_error(404, {"error": "wallet not found"}),
+    ],
+)
+@pytest.mark.parametrize("maybe_sent", [timeout_error(), status_error(500, {})])
+def test_a_definitive_refusal_after_a_try_that_may_have_broadcast_is_still_an_unknown_outcome(
+    windows: MemoryWindows, clock: Clock, maybe_sent: Exception, definitive: Exception
+) -> None:
+    signer, wallets = make_signer(clock, maybe_sent, definitive)
+    with pytest.raises(OutcomeUnknownError) as caught:
+        signer.send_eth_transaction(deposit(100 * USDC), idempotency_key="transfer-3")
+    assert caught.value.idempotency_key == "transfer-3" and len(wallets.bodies) == 2
+    assert used().committed == 100 * USDC  # the first try may be on chain: it stays counted
+
+
+def test_a_definitive_refusal_of_a_send_that_was_never_processed_frees_its_reservation(
+    windows: MemoryWindows, clock: Clock
+) -> None:
+    refused = status_error(400, {"error": "EVM RPC eth_sendRawTransaction: nonce too low"})
+    signer, _ = make_signer(clock, status_error(429, {}), refused)
+    with pytest.raises(SigningError) as caught:
+        signer.send_eth_transaction(deposit(100 * USDC))
+    assert not isinstance(caught.value, OutcomeUnknownError)
+    assert used().total == 0
+
+
+def test_an_unexpected_error_around_a_send_is_an_unknown_outcome(
+    windows: MemoryWindows, clock: Clock
+) -> None:
+    # e.g. Privy answered 200 and broadcast, but its answer could not be read
+    signer, wallets = make_signer(clock, ValueError("unreadable answer"))
+    with pytest.raises(OutcomeUnknownError):
+        signer.send_eth_transaction(deposit(100 * USDC))
+    assert len(wallets.bodies) == 1 and used().committed == 100 * USDC
 
 
 # -- defect 5: a signed spend stays counted whatever fails after it -------------------------------

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from basis.signing.classify import NOT_PROCESSED_STATUSES, Failure, backoff_delay, classify
+from basis.signing.classify import Failure, backoff_delay, classify
 from basis.signing.errors import CircuitOpenError, OutcomeUnknownError, PolicyDeniedError, SigningError
 from basis.signing.settings import SigningSettings
 
@@ -56,7 +56,9 @@ class Attempts:
         ``done`` and raises a ``SigningError``. No try starts that could end after ``deadline``."""
         failure: Failure | None = None
         # A send that got no definitive answer may have been broadcast (Privy answered nothing, or
-        # a 5xx, or timed out): it must not be reported as safe to retry with a new request.
+        # a 5xx, or timed out): from then on, whatever later tries get (even a definitive refusal,
+        # e.g. "nonce too low" because the first try did land), the request ends as
+        # ``OutcomeUnknownError``, never as safe to retry with a new request.
         maybe_sent = False
         tries = 0
         for attempt in range(self.settings.retry_attempts):
@@ -82,8 +84,13 @@ class Attempts:
                     self.breaker.record_failure()
                 else:  # Privy answered definitively: the service itself is healthy
                     self.breaker.record_success()
-                if method in SEND_METHODS and failure.kind == "transient":
-                    maybe_sent = maybe_sent or failure.status not in NOT_PROCESSED_STATUSES
+                maybe_sent = maybe_sent or (method in SEND_METHODS and failure.may_have_acted)
+                if failure.kind != "transient" and maybe_sent:
+                    message = f"{failure.message} (after a try that may have broadcast)"
+                    done("error", message)
+                    raise OutcomeUnknownError(
+                        message, idempotency_key=idempotency_key, status=failure.status
+                    ) from exc
                 if failure.kind == "policy_denied":
                     explanation, rule = explain()
                     done("policy_denied", f"privy: {failure.message}")

@@ -30,6 +30,15 @@ class Failure:
     message: str
 
     @property
+    def may_have_acted(self) -> bool:
+        """Privy may have carried the request out: it gave no definitive answer (a timeout, a lost
+        connection, 408, a 5xx), or the failure is not an answer of Privy's at all (an unexpected
+        error, maybe after Privy answered)."""
+        if self.kind == "transient":
+            return self.status not in NOT_PROCESSED_STATUSES
+        return self.kind == "permanent" and self.status is None
+
+    @property
     def counts_for_breaker(self) -> bool:
         return self.kind == "transient" or (self.kind == "permanent" and self.status in PLATFORM_STATUSES)
 
