@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from pynamodb.exceptions import UpdateError
 
 from basis.policies.settings import PolicySettings
 from basis.privy.client import TIMEOUT_SECONDS
@@ -175,6 +176,87 @@ def test_an_unexpected_error_around_a_send_is_an_unknown_outcome(
     with pytest.raises(OutcomeUnknownError):
         signer.send_eth_transaction(deposit(100 * USDC))
     assert len(wallets.bodies) == 1 and used().committed == 100 * USDC
+
+
+# -- defect 4: the breaker's and telemetry's own failures never lose a broadcast -------------------
+class UnwritableBreaker(FakeBreaker):
+    """The breaker's DynamoDB item cannot be read or written (``broken``: which calls fail)."""
+
+    def __init__(self, *broken: str) -> None:
+        super().__init__()
+        self.broken = set(broken)
+
+    def _fail(self, call: str) -> None:
+        if call in self.broken:
+            raise UpdateError("Failed to update item: ProvisionedThroughputExceededException")
+
+    def before_call(self) -> None:
+        self._fail("before_call")
+        super().before_call()
+
+    def record_success(self) -> None:
+        self._fail("record_success")
+        super().record_success()
+
+    def record_failure(self) -> None:
+        self._fail("record_failure")
+        super().record_failure()
+
+
+def test_a_breaker_write_failing_after_privy_broadcast_keeps_the_hash_and_the_spend(
+    windows: MemoryWindows, clock: Clock, quiet_telemetry: list[Any]
+) -> None:
+    signer, _ = make_signer(clock, "0xhash", breaker=UnwritableBreaker("record_success"))
+    assert signer.send_eth_transaction(deposit(100 * USDC)) == "0xhash"
+    assert used().committed == 100 * USDC
+    assert [e.result for e in quiet_telemetry] == ["success"]
+
+
+def test_a_breaker_write_failing_after_a_failed_try_does_not_end_the_retries(
+    windows: MemoryWindows, clock: Clock
+) -> None:
+    signer, wallets = make_signer(
+        clock, status_error(503, {}), "0xhash", breaker=UnwritableBreaker("record_failure")
+    )
+    assert signer.send_eth_transaction(deposit(100 * USDC)) == "0xhash"
+    assert len(wallets.bodies) == 2 and used().committed == 100 * USDC
+
+
+def test_an_unreadable_breaker_after_a_try_that_may_have_broadcast_is_an_unknown_outcome(
+    windows: MemoryWindows, clock: Clock
+) -> None:
+    breaker = UnwritableBreaker()
+
+    def lose_dynamodb() -> BaseException:
+        breaker.broken.add("before_call")
+        return timeout_error()
+
+    signer, wallets = make_signer(clock, lose_dynamodb, "0xhash", breaker=breaker)
+    with pytest.raises(OutcomeUnknownError):
+        signer.send_eth_transaction(deposit(100 * USDC), idempotency_key="transfer-4")
+    assert len(wallets.bodies) == 1 and used().committed == 100 * USDC
+
+
+def test_an_unreadable_breaker_before_any_try_is_a_retriable_error_that_frees_the_cap(
+    windows: MemoryWindows, clock: Clock
+) -> None:
+    signer, wallets = make_signer(clock, "0xhash", breaker=UnwritableBreaker("before_call"))
+    with pytest.raises(SigningError) as caught:
+        signer.send_eth_transaction(deposit(100 * USDC))
+    assert caught.value.retriable and not isinstance(caught.value, OutcomeUnknownError)
+    assert wallets.bodies == [] and used().total == 0
+
+
+def test_a_telemetry_failure_after_a_broadcast_is_logged_not_raised(
+    windows: MemoryWindows, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unwritable(event: Any) -> None:
+        raise RuntimeError("CloudWatch / DynamoDB unavailable")
+
+    monkeypatch.setattr(signer_module.telemetry, "record", unwritable)
+    signer, _ = make_signer(clock, "0xhash")
+    assert signer.send_eth_transaction(deposit(100 * USDC)) == "0xhash"
+    assert used().committed == 100 * USDC
 
 
 # -- defect 5: a signed spend stays counted whatever fails after it -------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from basis.platform.observability import logger
 from basis.signing.classify import Failure, backoff_delay, classify
 from basis.signing.errors import CircuitOpenError, OutcomeUnknownError, PolicyDeniedError, SigningError
 from basis.signing.settings import SigningSettings
@@ -76,15 +77,21 @@ class Attempts:
                         failure.message, idempotency_key=idempotency_key, status=failure.status
                     ) from exc
                 raise
+            except Exception as exc:  # the breaker's state cannot be read: no call goes out
+                logger.exception("signing breaker unavailable", extra={"idempotency_key": idempotency_key})
+                message = f"signing breaker unavailable: {exc}"[:500]
+                done("error", message)
+                if maybe_sent:
+                    raise OutcomeUnknownError(message, idempotency_key=idempotency_key) from exc
+                raise SigningError(message, retriable=True) from exc
             try:
                 response = send()
             except Exception as exc:  # classified below; anything unknown is permanent
                 failure = classify(exc)
-                if failure.counts_for_breaker:
-                    self.breaker.record_failure()
-                else:  # Privy answered definitively: the service itself is healthy
-                    self.breaker.record_success()
+                # Known first, before anything else can fail: whether this try may have broadcast.
                 maybe_sent = maybe_sent or (method in SEND_METHODS and failure.may_have_acted)
+                # A definitive answer from Privy means the service itself is healthy.
+                self._tell_breaker(failure.counts_for_breaker)
                 if failure.kind != "transient" and maybe_sent:
                     message = f"{failure.message} (after a try that may have broadcast)"
                     done("error", message)
@@ -99,7 +106,7 @@ class Attempts:
                     done("error", failure.message)
                     raise SigningError(failure.message, retriable=False, status=failure.status) from exc
                 continue
-            self.breaker.record_success()
+            self._tell_breaker(failed=False)
             return response.data
         assert failure is not None
         message = f"{failure.message} (gave up after {tries} attempts)"
@@ -107,3 +114,14 @@ class Attempts:
         if maybe_sent:
             raise OutcomeUnknownError(message, idempotency_key=idempotency_key, status=failure.status)
         raise SigningError(message, retriable=True, status=failure.status)
+
+    def _tell_breaker(self, failed: bool) -> None:
+        """Count a try for the breaker. The breaker's own failure (its DynamoDB write) is logged,
+        never raised: what the try did (maybe a broadcast) must reach the caller."""
+        try:
+            if failed:
+                self.breaker.record_failure()
+            else:
+                self.breaker.record_success()
+        except Exception:
+            logger.exception("signing breaker could not be updated", extra={"failed": failed})

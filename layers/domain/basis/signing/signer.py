@@ -12,7 +12,10 @@ goes through one path, ``_call_rpc``, whose steps live in their own modules:
    otherwise); Privy ``wallets.rpc`` is called with the platform's authorization signature and one
    idempotency key for every try of this request (a retried send cannot broadcast twice).
    Transient failures are retried with backoff; a policy denial never is.
-4. reservations are committed on success and released on any failure; one telemetry record.
+4. reservations are committed on success and on an unknown outcome (it may be on chain), released
+   only on a definitive failure (nothing was sent); one telemetry record. What fails after a
+   broadcast (the breaker's or telemetry's writes, the ledger) is logged, never raised: the caller
+   always gets the hash or ``OutcomeUnknownError``.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
+from basis.platform.observability import logger
 from basis.policies.settings import PolicySettings, get_policy_settings
 from basis.privy.client import TIMEOUT_SECONDS
 from basis.signing import caps, preflight, telemetry
 from basis.signing.attempts import Attempts, Breaker
 from basis.signing.breaker import SharedCircuitBreaker
-from basis.signing.errors import OutcomeUnknownError, SpendCapExceededError
+from basis.signing.errors import OutcomeUnknownError, SigningError, SpendCapExceededError
 from basis.signing.moved import spend_of
 from basis.signing.settings import SigningSettings, get_signing_settings
 
@@ -165,19 +169,22 @@ class PrivyWalletSigner:
         started = time.perf_counter()
 
         def done(result: str, error: str | None = None) -> None:
-            telemetry.record(
-                telemetry.SigningEvent(
-                    user_id=self.user_id,
-                    wallet_id=self.wallet_id,
-                    wallet_address=self.wallet_address,
-                    chain=self.chain,
-                    method=method,
-                    action=action,
-                    result=result,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                    error=error,
+            try:
+                telemetry.record(
+                    telemetry.SigningEvent(
+                        user_id=self.user_id,
+                        wallet_id=self.wallet_id,
+                        wallet_address=self.wallet_address,
+                        chain=self.chain,
+                        method=method,
+                        action=action,
+                        result=result,
+                        duration_ms=(time.perf_counter() - started) * 1000,
+                        error=error,
+                    )
                 )
-            )
+            except Exception:  # telemetry never turns an outcome (maybe a broadcast) into another
+                logger.exception("signing telemetry failed", extra={"user_id": self.user_id})
 
         denial = preflight.check(self.policy, method, params)
         if denial is not None:
@@ -224,8 +231,13 @@ class PrivyWalletSigner:
         except OutcomeUnknownError:
             caps.settle(self.user_id, held, spent=True)  # it may have been sent: count it until reconciled
             raise
+        except SigningError:
+            caps.settle(self.user_id, held, spent=False)  # a definitive failure: nothing was sent
+            raise
         except BaseException:
-            caps.settle(self.user_id, held, spent=False)
+            # Not an outcome ``Attempts`` decided: the hold is left to lapse into "unresolved", where
+            # it keeps counting until someone settles it.
+            logger.exception("signing request ended unexpectedly", extra={"user_id": self.user_id})
             raise
         caps.settle(self.user_id, held, spent=True)
         done("success")
