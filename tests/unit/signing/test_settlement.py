@@ -15,7 +15,7 @@ from basis.policies.settings import PolicySettings
 from basis.privy.client import TIMEOUT_SECONDS
 from basis.signing import caps
 from basis.signing import signer as signer_module
-from basis.signing.errors import OutcomeUnknownError, SigningError
+from basis.signing.errors import OutcomeUnknownError, SigningError, SpendCapExceededError
 from basis.signing.settings import SigningSettings
 from basis.signing.signer import PrivyWalletSigner
 from tests.unit.signing.fakes import (
@@ -270,3 +270,29 @@ def test_a_ledger_failure_after_a_signature_does_not_turn_it_into_an_error(
     signer, _ = make_signer(clock, answer_then_lose_dynamodb)
     assert signer.sign_eth_transaction(deposit(10 * USDC)) == "0xsigned"
     assert [e.result for e in quiet_telemetry] == ["success"]
+
+
+def test_a_commit_that_fails_once_is_retried(windows: MemoryWindows, clock: Clock) -> None:
+    def answer_then_fail_one_write() -> str:
+        windows.fail_writes = 1
+        return "0xhash"
+
+    signer, _ = make_signer(clock, answer_then_fail_one_write)
+    assert signer.send_eth_transaction(deposit(100 * USDC)) == "0xhash"
+    assert used() == caps.Usage(committed=100 * USDC, reserved=0, unresolved=0)
+
+
+def test_a_commit_that_keeps_failing_leaves_the_spend_counted_past_its_lease(
+    windows: MemoryWindows, clock: Clock
+) -> None:
+    def answer_then_lose_dynamodb() -> str:
+        windows.fail_writes = 100
+        return "0xhash"
+
+    signer, _ = make_signer(clock, answer_then_lose_dynamodb)
+    assert signer.send_eth_transaction(deposit(100 * USDC)) == "0xhash"
+    windows.fail_writes = 0  # DynamoDB is back, long after the reservation's lease
+    clock.now += 24 * 3600
+    assert used().unresolved == 100 * USDC
+    with pytest.raises(SpendCapExceededError):
+        caps.hold(USER, {"USDC": 49_901 * USDC}, {"USDC": 50_000 * USDC}, lease_seconds=60)
