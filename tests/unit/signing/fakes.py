@@ -1,5 +1,6 @@
 """In-memory stand-ins for the signer's collaborators: a breaker, a scripted Privy wallet service, the
-spend-window store (with its version check) and a clock. No network, no DynamoDB."""
+spend-window store (with its version check), the control flags behind the shared breaker and a clock.
+No network, no DynamoDB."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import privy
 
+from basis.platform.flags import Flag
 from basis.signing.errors import CircuitOpenError
 from basis.signing.ledger import Window
 
@@ -108,3 +110,44 @@ class MemoryWindows:
         self.items[key] = saved
         self.writes += 1
         return True
+
+
+class MemoryFlags:
+    """``basis.platform.flags`` in a dict, with the same conditions; ``before_write`` runs once just
+    before the next write (another container acting between a read and a write)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Flag] = {}
+        self.before_write: Callable[[], None] | None = None
+
+    def _interleave(self) -> None:
+        hook, self.before_write = self.before_write, None
+        if hook is not None:
+            hook()
+
+    def get(self, name: str, *, default_state: str) -> Flag:
+        return self.items.get(name, Flag(name, default_state, 0, None))
+
+    def move(
+        self, name: str, *, to_state: str, until: float, if_state: str, if_until: float | None = None
+    ) -> bool:
+        self._interleave()
+        flag = self.items.get(name)
+        if flag is None or flag.state != if_state or (if_until is not None and flag.until != if_until):
+            return False
+        self.items[name] = Flag(name, to_state, flag.counter, until)
+        return True
+
+    def reset(self, name: str, *, state: str, if_state: str | None = None) -> bool:
+        self._interleave()
+        flag = self.items.get(name)
+        if if_state is not None and (flag is None or flag.state != if_state):
+            return False
+        self.items[name] = Flag(name, state, 0, None)
+        return True
+
+    def count(self, name: str, *, default_state: str) -> Flag:
+        self._interleave()
+        flag = self.get(name, default_state=default_state)
+        self.items[name] = Flag(name, flag.state, flag.counter + 1, flag.until)
+        return self.items[name]

@@ -50,11 +50,19 @@ def move(name: str, *, to_state: str, until: float, if_state: str, if_until: flo
     return True
 
 
-def reset(name: str, *, state: str) -> None:
-    """Back to ``state`` with the counter at zero and no ``until``."""
-    ControlFlag(name).update(
-        actions=[ControlFlag.state.set(state), ControlFlag.counter.set(0), ControlFlag.until.remove()]
-    )
+def reset(name: str, *, state: str, if_state: str | None = None) -> bool:
+    """Back to ``state`` with the counter at zero and no ``until`` (given ``if_state``, only if the
+    flag is still in it); False when it did not happen."""
+    try:
+        ControlFlag(name).update(
+            actions=[ControlFlag.state.set(state), ControlFlag.counter.set(0), ControlFlag.until.remove()],
+            condition=None if if_state is None else ControlFlag.state == if_state,
+        )
+    except UpdateError:
+        if if_state is None:
+            raise
+        return False
+    return True
 
 
 def count(name: str, *, default_state: str) -> Flag:
