@@ -3,9 +3,9 @@
 Trips after ``threshold`` consecutive failures across all wallets and rejects all signing for
 ``cooldown`` seconds (every try asks first, retries of requests already in flight included, and no
 answer to a request sent before the trip closes it); then lets exactly one probe through
-(half-open), closing on its success and re-opening on its failure. Every transition is a conditional update, so concurrent containers
-neither lose a failure count nor let two probes through; the container whose update trips the
-breaker logs it at CRITICAL.
+(half-open), closing on its success and re-opening on its failure. Every transition is a
+conditional update, so concurrent containers neither lose a failure count nor let two probes
+through; the container whose update trips the breaker logs it at CRITICAL.
 """
 
 from __future__ import annotations
