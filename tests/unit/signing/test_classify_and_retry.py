@@ -32,6 +32,8 @@ from tests.unit.signing.fakes import URL, FakeBreaker, ScriptedWallets, status_e
         (status_error(408, {"error": "timeout"}), "transient"),
         (privy.APITimeoutError(request=httpx.Request("POST", URL)), "transient"),
         (privy.APIConnectionError(request=httpx.Request("POST", URL)), "transient"),
+        (status_error(400, {"error": "EVM RPC eth_sendRawTransaction: nonce too low"}), "stale_nonce"),
+        (status_error(400, {"error": "replacement transaction underpriced"}), "stale_nonce"),
         (status_error(400, {"error": "invalid params"}), "permanent"),
         (status_error(404, {"error": "wallet not found"}), "permanent"),
         (status_error(401, {"error": "bad app secret"}), "permanent"),

@@ -15,7 +15,7 @@ from basis.policies.settings import PolicySettings
 from basis.privy.client import TIMEOUT_SECONDS
 from basis.signing import caps
 from basis.signing import signer as signer_module
-from basis.signing.errors import OutcomeUnknownError, SigningError, SpendCapExceededError
+from basis.signing.errors import OutcomeUnknownError, SigningError, SpendCapExceededError, StaleNonceError
 from basis.signing.settings import SigningSettings
 from basis.signing.signer import PrivyWalletSigner
 from tests.unit.signing.fakes import (
@@ -162,9 +162,9 @@ def test_a_definitive_refusal_of_a_send_that_was_never_processed_frees_its_reser
 ) -> None:
     refused = status_error(400, {"error": "EVM RPC eth_sendRawTransaction: nonce too low"})
     signer, _ = make_signer(clock, status_error(429, {}), refused)
-    with pytest.raises(SigningError) as caught:
+    with pytest.raises(StaleNonceError) as caught:  # nothing was sent: resend with a fresh nonce
         signer.send_eth_transaction(deposit(100 * USDC))
-    assert not isinstance(caught.value, OutcomeUnknownError)
+    assert caught.value.retriable and not isinstance(caught.value, OutcomeUnknownError)
     assert used().total == 0
 
 

@@ -1,11 +1,12 @@
 """The signer's Privy step: one request's tries at ``wallets.rpc``, behind the shared breaker.
 
 Every try carries the request's one idempotency key (a retried send cannot broadcast twice). Each
-failure is classified: a policy denial or a permanent error ends the request at once, a
-transient one is retried with backoff until ``retry_attempts``, and only while a try would end
-before ``deadline`` (when the request's cap reservation lapses: a worker that stalled past it does not
-try again). A send that got no definitive answer may have been broadcast, so it ends as
-``OutcomeUnknownError``, never as safe to resend.
+failure is classified: a policy denial, a stale nonce (``StaleNonceError``: the caller resends with
+a fresh one) or a permanent error ends the request at once, a transient one is retried with backoff
+until ``retry_attempts``, and only while a try would end before ``deadline`` (when the request's cap
+reservation lapses: a worker that stalled past it does not try again). A send that got no
+definitive answer may have been broadcast, so it ends as ``OutcomeUnknownError``, never as safe to
+resend.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from typing import Any, Protocol
 
 from basis.platform.observability import logger
 from basis.signing.classify import Failure, backoff_delay, classify
-from basis.signing.errors import CircuitOpenError, OutcomeUnknownError, PolicyDeniedError, SigningError
+from basis.signing.errors import (
+    CircuitOpenError,
+    OutcomeUnknownError,
+    PolicyDeniedError,
+    SigningError,
+    StaleNonceError,
+)
 from basis.signing.settings import SigningSettings
 
 SEND_METHODS = frozenset({"eth_sendTransaction", "signAndSendTransaction"})
@@ -102,6 +109,9 @@ class Attempts:
                     explanation, rule = explain()
                     done("policy_denied", f"privy: {failure.message}")
                     raise PolicyDeniedError(failure.message, explanation=explanation, rule=rule) from exc
+                if failure.kind == "stale_nonce":
+                    done("error", failure.message)
+                    raise StaleNonceError(failure.message, status=failure.status) from exc
                 if failure.kind == "permanent":
                     done("error", failure.message)
                     raise SigningError(failure.message, retriable=False, status=failure.status) from exc

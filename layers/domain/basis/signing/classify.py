@@ -2,6 +2,8 @@
 
 * a 4xx whose error code is ``policy_violation`` (or whose message says so) -> policy denial,
   never retried;
+* a 4xx saying the chain refused the transaction's nonce ("nonce too low", a pending transaction
+  holds it) -> stale nonce: nothing was broadcast, the caller resends with a fresh nonce;
 * timeouts, connection errors, 408, 429 and 5xx -> transient, retried with backoff;
 * any other 4xx (or an unexpected answer) -> permanent.
 """
@@ -14,11 +16,13 @@ from typing import Any, Literal
 
 from basis.signing.settings import SigningSettings
 
-Kind = Literal["policy_denied", "transient", "permanent"]
+Kind = Literal["policy_denied", "stale_nonce", "transient", "permanent"]
 # 409: the same idempotency key is still in flight at Privy; asking again gets its answer.
 RETRIABLE_STATUSES = frozenset({408, 409, 429})
 # Statuses after which Privy certainly did not act on the request (nothing was broadcast).
 NOT_PROCESSED_STATUSES = frozenset({409, 429})
+# What nodes answer when a transaction's nonce is used (geth, anvil, Arbitrum's sequencer).
+STALE_NONCE_MESSAGES = ("nonce too low", "replacement transaction underpriced", "nonce has already been used")
 # Credential or platform-wide problems: they fail every wallet alike, so they count for the breaker.
 PLATFORM_STATUSES = frozenset({401, 403})
 
@@ -74,6 +78,8 @@ def classify(exc: BaseException) -> Failure:
         message = f"Privy answered {status}: {text}"[:500]
         if is_policy_denial(status, body):
             return Failure("policy_denied", status, text or message)
+        if 400 <= status < 500 and any(m in text.lower() for m in STALE_NONCE_MESSAGES):
+            return Failure("stale_nonce", status, message)
         if status >= 500 or status in RETRIABLE_STATUSES:
             return Failure("transient", status, message)
         return Failure("permanent", status, message)

@@ -114,6 +114,11 @@ class PrivyWalletSigner:
         self._attempts = Attempts(self.breaker, self.settings, sleep, rng, clock, TIMEOUT_SECONDS)
         self._clock = clock
 
+    @property
+    def request_seconds(self) -> int:
+        """The longest one request can take, every try and wait included (and a margin)."""
+        return self.settings.reservation_seconds(TIMEOUT_SECONDS)
+
     # -- the public methods --------------------------------------------------------------------
     def sign_typed_data_v4(self, typed_data: dict[str, Any], *, action: str | None = None) -> str:
         """The 0x hex signature of EIP-712 ``typed_data`` (``primaryType`` or ``primary_type``)."""
@@ -198,7 +203,7 @@ class PrivyWalletSigner:
             solana_usdc_mint=self.policy_settings.solana_usdc_mint,
         )
         # The reservation outlives every try this request can make (see ``Attempts``).
-        lease = self.settings.reservation_seconds(TIMEOUT_SECONDS)
+        lease = self.request_seconds
         deadline = self._clock() + lease
         try:
             held = caps.hold(

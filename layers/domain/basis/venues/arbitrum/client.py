@@ -10,7 +10,8 @@ by an EIP-2612 permit (``batchedDepositWithPermit``); the product does not use t
 A deposit is refused before anything is signed when it is under the bridge minimum, over the
 policy's ``max_usdc_per_tx``, over ``MAX_AUTO_BRIDGE_USDC`` (5.1a), over the wallet's USDC, or
 when the wallet lacks the ETH for its gas (the gas funder tops it up). Nonce, EIP-1559 fees and gas
-come from the chain; Privy signs and broadcasts (``eth_sendTransaction``). web3 is imported lazily.
+come from the chain (the nonce read while the wallet's sends take turns, ``nonces``); Privy signs and
+broadcasts (``eth_sendTransaction``). web3 is imported lazily.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from basis.chains.amounts import ETH_DECIMALS, USDC_DECIMALS, AmountError, from_base_units
+from basis.platform.observability import logger
 from basis.policies.amounts import require_bridge_deposit
 from basis.policies.settings import PolicySettings, get_policy_settings
+from basis.signing.errors import StaleNonceError
+from basis.venues.arbitrum import nonces
 
 if TYPE_CHECKING:
     from web3 import Web3
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 GAS_HEADROOM = Decimal("1.2")  # estimate * 1.2, as wallets do
 TRANSFER_SELECTOR = "a9059cbb"  # transfer(address,uint256)
 BALANCE_OF_SELECTOR = "70a08231"  # balanceOf(address)
+STALE_NONCE_RESENDS = 2
 
 
 class InsufficientFundsError(ValueError):
@@ -136,13 +141,22 @@ class ArbitrumClient:
             )
         return units
 
+    def pending_nonce(self) -> int:
+        """The wallet's next nonce as the chain sees it (its pending transactions included)."""
+        return int(self.w3.eth.get_transaction_count(self._checksum(self.address), "pending"))
+
     def deposit_to_bridge(
         self, amount_usdc: Decimal | int | str, *, idempotency_key: str | None = None
     ) -> BridgeDeposit:
         """Send ``amount_usdc`` to Bridge2 (a USDC transfer signed and broadcast by Privy).
 
-        Pass the transfer's id as ``idempotency_key``: after an ``OutcomeUnknownError`` the saga
-        must check the chain (the nonce moved?) before sending again, never just resend."""
+        Sends from one wallet take turns (``nonces.taking_turns``): the pending nonce is read and the
+        transfer sent while holding the wallet's nonce lease, so concurrent deposits never share a
+        nonce. When the chain still refuses the nonce and nothing was broadcast (``StaleNonceError``,
+        e.g. another sender used the wallet), the nonce is read again and the transfer resent, up to
+        ``STALE_NONCE_RESENDS`` times. Pass the transfer's id as ``idempotency_key``: after an
+        ``OutcomeUnknownError`` the saga must check the chain (the nonce moved?) before sending
+        again, never just resend."""
         units = self.check_deposit(amount_usdc)
         held = self.usdc_balance_base_units()
         if held < units:
@@ -161,23 +175,38 @@ class ArbitrumClient:
             raise InsufficientFundsError(
                 f"wallet needs {from_base_units(gas * max_fee, ETH_DECIMALS)} ETH for gas"
             )
-        nonce = int(w3.eth.get_transaction_count(sender, "pending"))
         chain_id = int(w3.eth.chain_id)
-        tx = {
-            "to": usdc,
-            "data": data,
-            "value": "0x0",
-            "chain_id": chain_id,
-            "nonce": nonce,
-            "type": 2,
-            "gas_limit": hex(gas),
-            "max_fee_per_gas": hex(max_fee),
-            "max_priority_fee_per_gas": hex(tip),
-        }
-        tx_hash = self.signer.send_eth_transaction(
-            tx, caip2=f"eip155:{chain_id}", action="bridge_deposit", idempotency_key=idempotency_key
-        )
-        return BridgeDeposit(tx_hash, from_base_units(units, USDC_DECIMALS), units, nonce, gas, max_fee)
+        turn = self.signer.request_seconds  # one send holds the turn at most this long
+        with nonces.taking_turns(chain_id, self.address, ttl_seconds=turn, wait_seconds=turn):
+            for resend in range(STALE_NONCE_RESENDS + 1):
+                nonce = self.pending_nonce()
+                tx = {
+                    "to": usdc,
+                    "data": data,
+                    "value": "0x0",
+                    "chain_id": chain_id,
+                    "nonce": nonce,
+                    "type": 2,
+                    "gas_limit": hex(gas),
+                    "max_fee_per_gas": hex(max_fee),
+                    "max_priority_fee_per_gas": hex(tip),
+                }
+                try:
+                    tx_hash = self.signer.send_eth_transaction(
+                        tx,
+                        caip2=f"eip155:{chain_id}",
+                        action="bridge_deposit",
+                        idempotency_key=idempotency_key,
+                    )
+                except StaleNonceError:
+                    if resend == STALE_NONCE_RESENDS:
+                        raise
+                    logger.warning("deposit nonce was stale: resending", extra={"nonce": nonce})
+                    continue
+                return BridgeDeposit(
+                    tx_hash, from_base_units(units, USDC_DECIMALS), units, nonce, gas, max_fee
+                )
+        raise AssertionError("unreachable: the last resend returns or raises")
 
     def wait_receipt(self, tx_hash: str, *, timeout: float = 120.0, poll: float = 0.25) -> Receipt:
         from hexbytes import HexBytes
