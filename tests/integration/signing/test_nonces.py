@@ -4,24 +4,34 @@ once (Privy emulator + anvil)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from eth_account import Account
 from hyperliquid.utils import signing
 
 from basis.signing.breaker import SharedCircuitBreaker
 from basis.signing.hyperliquid import next_nonce
 from basis.signing.settings import SigningSettings
 from basis.venues.arbitrum.client import BridgeDeposit
+from basis.venues.arbitrum.gas import GasFunder
 from basis.venues.context import UserTradingContext
+from local.chains.dev_accounts import GAS_FUNDER
 from local.chains.evm_funding import fund_eth, mint_usdc, usdc_balance
 from local.runtime.stack import LocalStack
 from tests.helpers import privy_rpc_calls, sign_in
 
+ROOT = Path(__file__).resolve().parents[3]
 USDC = 10**6
 FAST = SigningSettings(retry_jitter=0, retry_base_delay=0.0, retry_max_delay=0.0)
 
@@ -99,3 +109,68 @@ def test_a_deposit_whose_nonce_went_stale_is_resent_with_a_fresh_one(
     deposit = arbitrum.deposit_to_bridge(5, idempotency_key=f"stale-{context.user_id}")
     assert deposit.nonce == fresh and arbitrum.wait_receipt(deposit.tx_hash, timeout=10).succeeded
     assert privy_rpc_calls(stack, str(context.evm_wallet_id)) == calls + 2  # refused once, then sent
+
+
+FUND_FROM_ANOTHER_CONTAINER = """
+import json, sys, time
+from basis.platform.runtime import bootstrap
+
+bootstrap()
+from basis.venues.arbitrum.gas import GasFunder
+
+rpc_url, key, start_at, *addresses = sys.argv[1:]
+funder = GasFunder(rpc_url, key)
+funder.funder_balance_wei()  # web3 connected before the common start
+time.sleep(max(0.0, float(start_at) - time.time()))
+results = funder.check_and_fund_users([("did:privy:gas-" + a[-10:], a) for a in addresses])
+print(json.dumps([r.status + (": " + r.error if r.error else "") for r in results]))
+"""
+
+
+def test_gas_top_ups_from_three_containers_at_once_all_go_through(stack: LocalStack) -> None:
+    containers = [[Account.create().address for _ in range(4)] for _ in range(3)]
+    start_at = time.time() + 6  # every container starts sending at the same moment
+    env = {**os.environ, **stack.environment()}
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                FUND_FROM_ANOTHER_CONTAINER,
+                stack.evm.rpc_url,
+                GAS_FUNDER.private_key,
+                str(start_at),
+                *addresses,
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for addresses in containers
+    ]
+    statuses = [json.loads(run.communicate(timeout=60)[0].strip().splitlines()[-1]) for run in runs]
+    assert statuses == [["funded"] * 4] * 3
+
+
+def test_a_gas_top_up_whose_nonce_went_stale_is_resent_with_a_fresh_one(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    funder = GasFunder(stack.evm.rpc_url, GAS_FUNDER.private_key)
+    first, second = Account.create().address, Account.create().address
+    assert funder.fund_if_needed(f"did:privy:gas-{first[-10:]}", first).status == "funded"
+    pending = funder.w3.eth.get_transaction_count
+    used = (
+        int(pending(funder.w3.to_checksum_address(funder.funder_address), "pending")) - 1
+    )  # the first top-up's
+    reads: list[int] = []
+
+    def stale_first(*args: Any) -> int:
+        reads.append(used if not reads else int(pending(*args)))
+        return reads[-1]
+
+    monkeypatch.setattr(funder.w3.eth, "get_transaction_count", stale_first)
+    top_up = funder.fund_if_needed(f"did:privy:gas-{second[-10:]}", second)
+    assert top_up.status == "funded" and funder.balance_wei(second) == funder.target_wei
+    assert reads == [used, used + 1]  # refused with the stale nonce, sent with the fresh one

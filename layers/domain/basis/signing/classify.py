@@ -65,6 +65,12 @@ def is_policy_denial(status: int | None, body: Any) -> bool:
     return code == "policy_violation" or "policy_violation" in lowered or "policy violation" in lowered
 
 
+def is_stale_nonce(text: str) -> bool:
+    """Whether a node's refusal says the transaction's nonce is used (nothing was broadcast)."""
+    lowered = text.lower()
+    return any(m in lowered for m in STALE_NONCE_MESSAGES)
+
+
 def classify(exc: BaseException) -> Failure:
     import privy
 
@@ -78,7 +84,7 @@ def classify(exc: BaseException) -> Failure:
         message = f"Privy answered {status}: {text}"[:500]
         if is_policy_denial(status, body):
             return Failure("policy_denied", status, text or message)
-        if 400 <= status < 500 and any(m in text.lower() for m in STALE_NONCE_MESSAGES):
+        if 400 <= status < 500 and is_stale_nonce(text):
             return Failure("stale_nonce", status, message)
         if status >= 500 or status in RETRIABLE_STATUSES:
             return Failure("transient", status, message)
