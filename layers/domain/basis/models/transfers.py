@@ -4,9 +4,10 @@ Access patterns: a user's transfers (query by ``user_id``, newest first by ``tra
 time-ordered id); transfers stuck in a stage for the reconciler (``by_stage``: stage + updated_at).
 """
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
+from basis.models.attributes import DecimalAttribute
 from basis.models.base import BaseModel, utcnow
 
 
@@ -31,7 +32,7 @@ class Transfer(BaseModel):
     # deposit: initiated | gas_funded | bridge_sent | bridge_confirmed | hl_credited | failed
     # withdrawal: initiated | hl_withdraw_sent | paid_out | failed
     stage = UnicodeAttribute(default="initiated")
-    amount_usdc = NumberAttribute()
+    amount_usdc = DecimalAttribute()
     execution_arn = UnicodeAttribute(null=True)
     tx_hash = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)

@@ -64,7 +64,7 @@ def get(user_id: str, transfer_id: str) -> TransferRecord | None:
         transfer_id=item.transfer_id,
         kind=item.kind,
         stage=item.stage,
-        amount_usdc=Decimal(str(item.amount_usdc)),
+        amount_usdc=item.amount_usdc,
         error=item.error,
         version=item.version,
     )
