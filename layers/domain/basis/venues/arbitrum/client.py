@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 GAS_HEADROOM = Decimal("1.2")  # estimate * 1.2, as wallets do
 TRANSFER_SELECTOR = "a9059cbb"  # transfer(address,uint256)
 BALANCE_OF_SELECTOR = "70a08231"  # balanceOf(address)
-STALE_NONCE_RESENDS = 2
 
 
 class InsufficientFundsError(ValueError):
@@ -154,7 +153,7 @@ class ArbitrumClient:
         transfer sent while holding the wallet's nonce lease, so concurrent deposits never share a
         nonce. When the chain still refuses the nonce and nothing was broadcast (``StaleNonceError``,
         e.g. another sender used the wallet), the nonce is read again and the transfer resent, up to
-        ``STALE_NONCE_RESENDS`` times. Pass the transfer's id as ``idempotency_key``: after an
+        ``nonces.STALE_NONCE_RESENDS`` times. Pass the transfer's id as ``idempotency_key``: after an
         ``OutcomeUnknownError`` the saga must check the chain (the nonce moved?) before sending
         again, never just resend."""
         units = self.check_deposit(amount_usdc)
@@ -178,7 +177,7 @@ class ArbitrumClient:
         chain_id = int(w3.eth.chain_id)
         turn = self.signer.request_seconds  # one send holds the turn at most this long
         with nonces.taking_turns(chain_id, self.address, ttl_seconds=turn, wait_seconds=turn):
-            for resend in range(STALE_NONCE_RESENDS + 1):
+            for resend in range(nonces.STALE_NONCE_RESENDS + 1):
                 nonce = self.pending_nonce()
                 tx = {
                     "to": usdc,
@@ -199,7 +198,7 @@ class ArbitrumClient:
                         idempotency_key=idempotency_key,
                     )
                 except StaleNonceError:
-                    if resend == STALE_NONCE_RESENDS:
+                    if resend == nonces.STALE_NONCE_RESENDS:
                         raise
                     logger.warning("deposit nonce was stale: resending", extra={"nonce": nonce})
                     continue

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 TRANSFER_GAS = 21_000
 SEND_SECONDS = 30  # the longest one top-up's send holds the funder's turn
-STALE_NONCE_RESENDS = 2
 
 
 class FunderLowError(RuntimeError):
@@ -165,7 +164,7 @@ class GasFunder:
                 )
                 raise FunderLowError(f"funder {self.funder_address} holds {available} wei, needs {needed}")
             funder = w3.to_checksum_address(self.funder_address)
-            for resend in range(STALE_NONCE_RESENDS + 1):
+            for resend in range(nonces.STALE_NONCE_RESENDS + 1):
                 tx = {
                     "to": w3.to_checksum_address(to),
                     "value": amount,
@@ -180,7 +179,7 @@ class GasFunder:
                 try:
                     return "0x" + bytes(w3.eth.send_raw_transaction(signed.raw_transaction)).hex()
                 except Web3RPCError as exc:  # the node's answer: a stale nonce was refused, not broadcast
-                    if resend == STALE_NONCE_RESENDS or not is_stale_nonce(str(exc)):
+                    if resend == nonces.STALE_NONCE_RESENDS or not is_stale_nonce(str(exc)):
                         raise
                     logger.warning("gas top-up nonce was stale: resending", extra={"nonce": tx["nonce"]})
         raise AssertionError("unreachable: the last resend returns or raises")

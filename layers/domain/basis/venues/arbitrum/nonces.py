@@ -20,6 +20,8 @@ from basis.platform import leases
 from basis.platform.errors import TransientError
 from basis.platform.observability import logger
 
+# How many times a send whose nonce the chain refused (nothing broadcast) is rebuilt with a fresh one.
+STALE_NONCE_RESENDS = 2
 FIRST_WAIT_SECONDS = 0.02
 LONGEST_WAIT_SECONDS = 0.25
 
