@@ -4,6 +4,7 @@ the caps, the retry waits and the signer's deadline. A USDC transfer to the brid
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from decimal import Decimal
 from typing import Any
@@ -296,3 +297,14 @@ def test_a_commit_that_keeps_failing_leaves_the_spend_counted_past_its_lease(
     assert used().unresolved == 100 * USDC
     with pytest.raises(SpendCapExceededError):
         caps.hold(USER, {"USDC": 49_901 * USDC}, {"USDC": 50_000 * USDC}, lease_seconds=60)
+
+
+def test_a_request_whose_reservation_would_lapse_before_any_try_sends_nothing(
+    windows: MemoryWindows, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signer, wallets = make_signer(clock, "0xhash")
+    slow_tries = dataclasses.replace(signer._attempts, attempt_seconds=10 * signer.request_seconds)
+    monkeypatch.setattr(signer, "_attempts", slow_tries)
+    with pytest.raises(SigningError) as caught:
+        signer.send_eth_transaction(deposit(100 * USDC))
+    assert caught.value.retriable and wallets.bodies == [] and used().total == 0

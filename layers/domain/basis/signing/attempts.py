@@ -118,12 +118,13 @@ class Attempts:
                 continue
             self._tell_breaker(failed=False)
             return response.data
-        assert failure is not None
-        message = f"{failure.message} (gave up after {tries} attempts)"
+        last = failure.message if failure else "no try could end before the request's reservation lapses"
+        status = failure.status if failure else None
+        message = f"{last} (gave up after {tries} attempts)"
         done("error", message)
         if maybe_sent:
-            raise OutcomeUnknownError(message, idempotency_key=idempotency_key, status=failure.status)
-        raise SigningError(message, retriable=True, status=failure.status)
+            raise OutcomeUnknownError(message, idempotency_key=idempotency_key, status=status)
+        raise SigningError(message, retriable=True, status=status)
 
     def _tell_breaker(self, failed: bool) -> None:
         """Count a try for the breaker. The breaker's own failure (its DynamoDB write) is logged,
