@@ -97,6 +97,17 @@ def test_probe_success_closes_and_probe_failure_reopens(stack: LocalStack) -> No
     b.before_call()
 
 
+def test_an_answer_to_a_request_sent_before_the_trip_does_not_close_it(stack: LocalStack) -> None:
+    clock = Clock()
+    b = breaker(clock)
+    for _ in range(5):
+        b.record_failure()
+    b.record_success()  # a straggler: sent while closed, answered after the trip
+    assert b.state().state == OPEN
+    with pytest.raises(CircuitOpenError):
+        b.before_call()
+
+
 def test_concurrent_failures_are_all_counted_and_trip_once(
     stack: LocalStack, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -49,14 +49,16 @@ def test_released_reservations_free_the_cap_and_failures_are_not_counted(stack: 
     spend_caps.reserve(user_id, "SOL", 10, cap=10)
 
 
-def test_commit_is_idempotent_and_counts_even_after_the_lease_expired(stack: LocalStack) -> None:
+def test_a_lapsed_reservation_keeps_counting_and_its_commit_counts_once(stack: LocalStack) -> None:
     user_id = user()
-    reservation = spend_caps.reserve(user_id, "SPL", 5, cap=100, lease_seconds=1)
-    time.sleep(1.2)  # the signer was slow: the hold expired, but the signature happened
-    assert spend_caps.usage(user_id, "SPL").reserved == 0
+    reservation = spend_caps.reserve(user_id, "SPL", 5, cap=10, lease_seconds=1)
+    time.sleep(1.2)  # the signer stalled past its lease: the money may have moved
+    with pytest.raises(CapExceededError):
+        spend_caps.reserve(user_id, "SPL", 6, cap=10)
+    assert spend_caps.usage(user_id, "SPL") == spend_caps.Usage(committed=0, reserved=0, unresolved=5)
     spend_caps.commit(user_id, "SPL", reservation, 5)
     spend_caps.commit(user_id, "SPL", reservation, 5)  # a retried commit
-    assert spend_caps.usage(user_id, "SPL").committed == 5
+    assert spend_caps.usage(user_id, "SPL") == spend_caps.Usage(committed=5, reserved=0, unresolved=0)
 
 
 def test_spend_leaves_the_window_after_24_hours(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:

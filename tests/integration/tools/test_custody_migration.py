@@ -110,7 +110,7 @@ def test_the_wallets_are_handed_to_the_user_once_and_a_dry_run_changes_nothing(
         assert wallet.owner_id and privy_client().key_quorums.get(wallet.owner_id).user_ids == [user]
         assert wallet.policy_ids == []
         [signer] = wallet.additional_signers
-        [policy_id] = signer.override_policy_ids
+        [policy_id] = signer.override_policy_ids or []
         assert signer.signer_id == ids.key_quorum_id
         if chain == "solana":
             assert policy_id == ids.solana_policy_id

@@ -4,11 +4,13 @@ tasks run the real deposit_saga handler in-process through the shim."""
 import json
 import time
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from basis.models import Transfer
+from basis.transfers import store
 from local.runtime.stack import LocalStack
 
 
@@ -28,7 +30,7 @@ def run(stack: LocalStack, user_id: str, transfer_id: str, name: str | None = No
         time.sleep(0.1)
 
 
-def new_deposit(amount: float) -> tuple[str, str]:
+def new_deposit(amount: Decimal | int) -> tuple[str, str]:
     user_id, transfer_id = f"did:privy:{uuid.uuid4().hex[:8]}", f"dep-{uuid.uuid4().hex[:10]}"
     Transfer(user_id, transfer_id, kind="deposit", amount_usdc=amount).save()
     return user_id, transfer_id
@@ -44,9 +46,15 @@ def test_valid_deposit_succeeds_and_advances_the_stage(stack: LocalStack) -> Non
 
 @pytest.mark.parametrize(
     ("amount", "why"),
-    [(3, "below the bridge minimum"), (30_000, "per-deposit cap"), (5.0000001, "more than 6 decimals")],
+    [
+        (3, "below the bridge minimum"),
+        (30_000, "per-deposit cap"),
+        (Decimal("5.0000001"), "more than 6 decimals"),
+    ],
 )
-def test_invalid_deposit_fails_through_the_choice_state(stack: LocalStack, amount: float, why: str) -> None:
+def test_invalid_deposit_fails_through_the_choice_state(
+    stack: LocalStack, amount: Decimal | int, why: str
+) -> None:
     user_id, transfer_id = new_deposit(amount)
     result = run(stack, user_id, transfer_id)
     assert (result["status"], result["error"]) == ("FAILED", "DepositRejected")
@@ -69,3 +77,10 @@ def test_a_second_start_for_the_same_transfer_is_rejected(stack: LocalStack) -> 
     sfn = stack.client("stepfunctions")
     with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
         run(stack, user_id, transfer_id)
+
+
+def test_the_amount_is_stored_and_read_back_exactly(stack: LocalStack) -> None:
+    exact = Decimal("12345678901234.123456")  # more digits than a float holds
+    user_id, transfer_id = new_deposit(exact)
+    transfer = store.get(user_id, transfer_id)
+    assert transfer is not None and transfer.amount_usdc == exact

@@ -4,7 +4,6 @@ a scripted wallet service and a fake sleep (no network, no DynamoDB: typed data 
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -17,14 +16,7 @@ from basis.signing.errors import CircuitOpenError, OutcomeUnknownError, PolicyDe
 from basis.signing.settings import SigningSettings
 from basis.signing.signer import PrivyWalletSigner
 from tests.unit.policies.requests_factory import hl_order_typed_data
-from tools import policy_requests
-
-URL = "http://privy.test/v1/wallets/w1/rpc"
-
-
-def status_error(status: int, body: Any) -> privy.APIStatusError:
-    response = httpx.Response(status, request=httpx.Request("POST", URL))
-    return privy.APIStatusError(f"Error code: {status}", response=response, body=body)
+from tests.unit.signing.fakes import URL, FakeBreaker, ScriptedWallets, status_error
 
 
 @pytest.mark.parametrize(
@@ -40,6 +32,8 @@ def status_error(status: int, body: Any) -> privy.APIStatusError:
         (status_error(408, {"error": "timeout"}), "transient"),
         (privy.APITimeoutError(request=httpx.Request("POST", URL)), "transient"),
         (privy.APIConnectionError(request=httpx.Request("POST", URL)), "transient"),
+        (status_error(400, {"error": "EVM RPC eth_sendRawTransaction: nonce too low"}), "stale_nonce"),
+        (status_error(400, {"error": "replacement transaction underpriced"}), "stale_nonce"),
         (status_error(400, {"error": "invalid params"}), "permanent"),
         (status_error(404, {"error": "wallet not found"}), "permanent"),
         (status_error(401, {"error": "bad app secret"}), "permanent"),
@@ -65,47 +59,6 @@ def test_backoff_is_exponential_capped_and_jitter_stays_within_its_fraction() ->
     rng = random.Random(7)
     delays = [backoff_delay(jittery, 1, rng) for _ in range(200)]
     assert all(2.0 <= d <= 3.0 for d in delays) and len(set(delays)) > 100
-
-
-class FakeBreaker:
-    def __init__(self, open_after: int | None = None) -> None:
-        self.calls, self.successes, self.failures = 0, 0, 0
-        self.open_after = open_after
-
-    def before_call(self) -> None:
-        if self.open_after is not None and self.calls >= self.open_after:
-            raise CircuitOpenError(42)
-        self.calls += 1
-
-    def record_success(self) -> None:
-        self.successes += 1
-
-    def record_failure(self) -> None:
-        self.failures += 1
-
-
-class ScriptedWallets:
-    """Answers rpc calls from a script: an exception to raise or a signature to return."""
-
-    def __init__(self, *script: BaseException | str) -> None:
-        self.script = list(script)
-        self.bodies: list[dict[str, Any]] = []
-        self.idempotency_keys: list[str | None] = []
-
-    def rpc(
-        self,
-        wallet_id: str,
-        *,
-        wallet_rpc_request_body: Any,
-        idempotency_key: str | None = None,
-        request_options: Any = None,
-    ) -> Any:
-        self.bodies.append(wallet_rpc_request_body)
-        self.idempotency_keys.append(idempotency_key)
-        step = self.script.pop(0)
-        if isinstance(step, BaseException):
-            raise step
-        return SimpleNamespace(data=SimpleNamespace(signature=step, signed_transaction=step, hash=step))
 
 
 @pytest.fixture
@@ -216,18 +169,3 @@ def test_a_definitive_privy_answer_ends_the_breakers_failure_streak(events: list
     with pytest.raises(PolicyDeniedError):
         signer.sign_typed_data_v4(ORDER)
     assert (breaker.failures, breaker.successes) == (0, 1)
-
-
-def test_a_ledger_failure_after_a_signature_does_not_turn_it_into_an_error(
-    events: list[Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(signer_module.caps, "reserve", lambda *a, **k: "reservation-1")
-
-    def broken_commit(*args: Any) -> None:
-        raise RuntimeError("DynamoDB throttled")
-
-    monkeypatch.setattr(signer_module.caps, "commit", broken_commit)
-    signer, _, _, _ = rig("0xsigned")
-    deposit = {**policy_requests.deposit(10 * 10**6)["transaction"], "chain_id": 42161, "nonce": 0}
-    assert signer.sign_eth_transaction(deposit) == "0xsigned"
-    assert [e.result for e in events] == ["success"]

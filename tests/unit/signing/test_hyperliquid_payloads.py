@@ -45,8 +45,7 @@ class NoBreaker:
 def privy_signer(monkeypatch: Any) -> tuple[PrivyWalletSigner, KeyHoldingWallets]:
     monkeypatch.setattr(signer_module.telemetry, "record", lambda event: None)
     # withdraw3 counts against the USDC cap: keep the ledger (DynamoDB) out of these unit tests
-    monkeypatch.setattr(signer_module.caps, "reserve", lambda *args, **kwargs: "reservation")
-    monkeypatch.setattr(signer_module.caps, "commit", lambda *args, **kwargs: None)
+    monkeypatch.setattr(signer_module.caps, "hold", lambda *args, **kwargs: [])
     wallets = KeyHoldingWallets()
     signer = PrivyWalletSigner(
         "did:privy:u1",

@@ -4,9 +4,12 @@ Access patterns: a user's positions (query by ``user_id``); every open position 
 fan-out (``by_status``: status + opened_at).
 """
 
+from decimal import Decimal
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
+from basis.models.attributes import DecimalAttribute
 from basis.models.base import BaseModel, utcnow
 
 
@@ -29,14 +32,14 @@ class Position(BaseModel):
     position_id = UnicodeAttribute(range_key=True)
     status = UnicodeAttribute(default="opening")  # opening | open | closing | closed | stuck_unwind
     asset = UnicodeAttribute(default="SOL")
-    size_usd = NumberAttribute(default=0)
+    size_usd = DecimalAttribute(default=Decimal)
     leverage = NumberAttribute(default=1)
-    hl_entry_price = NumberAttribute(null=True)
+    hl_entry_price = DecimalAttribute(null=True)
     asgard_position_id = UnicodeAttribute(null=True)
     opened_at = UTCDateTimeAttribute(default=utcnow)
     closed_at = UTCDateTimeAttribute(null=True)
     close_reason = UnicodeAttribute(null=True)
-    realized_pnl_usd = NumberAttribute(null=True)
+    realized_pnl_usd = DecimalAttribute(null=True)
     version = VersionAttribute()
 
     by_status = ByStatus()

@@ -4,8 +4,11 @@ risk-engine proximity start times keyed ``<user_id>:<venue>_<id>`` (C4) so resta
 Access pattern: get/update by user with version checks.
 """
 
+from decimal import Decimal
+
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 
+from basis.models.attributes import DecimalAttribute
 from basis.models.base import BaseModel
 
 
@@ -16,8 +19,8 @@ class RiskTracking(BaseModel):
         abstract = False
 
     user_id = UnicodeAttribute(hash_key=True)
-    peak_balance_usd = NumberAttribute(default=0)
-    current_balance_usd = NumberAttribute(default=0)
+    peak_balance_usd = DecimalAttribute(default=Decimal)
+    current_balance_usd = DecimalAttribute(default=Decimal)
     daily_trade_count = NumberAttribute(default=0)
     daily_trade_date = UnicodeAttribute(null=True)
     consecutive_failures = NumberAttribute(default=0)

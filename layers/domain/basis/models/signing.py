@@ -59,4 +59,7 @@ class SpendWindow(BaseModel):
     reservations = MapAttribute(default=dict)  # type: ignore[var-annotated]
     # reservation id -> epoch seconds of commit (kept 24 h so a retried commit is not counted twice)
     committed = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    # reservation id -> {"amount": base units, "since": epoch seconds}: its lease ran out before it was
+    # committed or released, so it counts as spent (24 h from "since") until it is settled
+    unresolved = MapAttribute(default=dict)  # type: ignore[var-annotated]
     version = VersionAttribute()

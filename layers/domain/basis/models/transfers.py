@@ -7,6 +7,7 @@ time-ordered id); transfers stuck in a stage for the reconciler (``by_stage``: s
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
+from basis.models.attributes import DecimalAttribute
 from basis.models.base import BaseModel, utcnow
 
 
@@ -31,7 +32,7 @@ class Transfer(BaseModel):
     # deposit: initiated | gas_funded | bridge_sent | bridge_confirmed | hl_credited | failed
     # withdrawal: initiated | hl_withdraw_sent | paid_out | failed
     stage = UnicodeAttribute(default="initiated")
-    amount_usdc = NumberAttribute(null=True)
+    amount_usdc = DecimalAttribute(null=True)
     execution_arn = UnicodeAttribute(null=True)
     tx_hash = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)

@@ -1,5 +1,5 @@
 """The control flag store: named platform-wide state shared by every container (the signing circuit
-breaker, the schedules' heartbeats).
+breaker, the schedules' heartbeats, per-signer nonce counters).
 
 Every change is one atomic update; a conditional one answers False when it did not happen (another
 container changed the flag first, or DynamoDB refused the write) instead of overwriting anything.
@@ -50,11 +50,19 @@ def move(name: str, *, to_state: str, until: float, if_state: str, if_until: flo
     return True
 
 
-def reset(name: str, *, state: str) -> None:
-    """Back to ``state`` with the counter at zero and no ``until``."""
-    ControlFlag(name).update(
-        actions=[ControlFlag.state.set(state), ControlFlag.counter.set(0), ControlFlag.until.remove()]
-    )
+def reset(name: str, *, state: str, if_state: str | None = None) -> bool:
+    """Back to ``state`` with the counter at zero and no ``until`` (given ``if_state``, only if the
+    flag is still in it); False when it did not happen."""
+    try:
+        ControlFlag(name).update(
+            actions=[ControlFlag.state.set(state), ControlFlag.counter.set(0), ControlFlag.until.remove()],
+            condition=None if if_state is None else ControlFlag.state == if_state,
+        )
+    except UpdateError:
+        if if_state is None:
+            raise
+        return False
+    return True
 
 
 def count(name: str, *, default_state: str) -> Flag:
@@ -64,6 +72,24 @@ def count(name: str, *, default_state: str) -> Flag:
         actions=[ControlFlag.counter.add(1), ControlFlag.state.set(ControlFlag.state | default_state)]
     )
     return _flag(item)
+
+
+def raise_counter(name: str, *, at_least: int) -> int:
+    """Move the counter to ``max(at_least, counter + 1)`` atomically and return it: every call, from
+    any container, gets a value above every earlier one (a conditional set to ``at_least`` while the
+    counter is below it, else an atomic add)."""
+    item = ControlFlag(name)
+    try:
+        item.update(
+            actions=[ControlFlag.counter.set(at_least)],
+            condition=ControlFlag.counter.does_not_exist() | (ControlFlag.counter < at_least),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        item.update(actions=[ControlFlag.counter.add(1)])
+        return int(item.counter)
+    return at_least
 
 
 def record_run(name: str, state: str, **facts: object) -> None:

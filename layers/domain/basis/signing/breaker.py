@@ -1,10 +1,11 @@
 """A circuit breaker shared by every Lambda container, its state in DynamoDB (seed 3.1a, N2).
 
 Trips after ``threshold`` consecutive failures across all wallets and rejects all signing for
-``cooldown`` seconds; then lets exactly one probe through (half-open), closing on its success and
-re-opening on its failure. Every transition is a conditional update, so concurrent containers
-neither lose a failure count nor let two probes through; the container whose update trips the
-breaker logs it at CRITICAL.
+``cooldown`` seconds (every try asks first, retries of requests already in flight included, and no
+answer to a request sent before the trip closes it); then lets exactly one probe through
+(half-open), closing on its success and re-opening on its failure. Every transition is a
+conditional update, so concurrent containers neither lose a failure count nor let two probes
+through; the container whose update trips the breaker logs it at CRITICAL.
 """
 
 from __future__ import annotations
@@ -61,11 +62,16 @@ class SharedCircuitBreaker:
         logger.warning("signing circuit half-open: probing", extra={"breaker": self.name})
 
     def record_success(self) -> None:
+        """A try got an answer. Closed: the failure streak ends. Half-open: the probe succeeded, the
+        breaker closes. Open: the answer is to a request sent before the breaker opened, and the
+        cooldown stands (in-flight retries must not reopen the door). Each reset is conditional on
+        the state read, so a success racing the trip cannot undo it."""
         flag = self.state()
-        if flag.state != CLOSED or flag.counter:
-            flags.reset(self.name, state=CLOSED)
-            if flag.state != CLOSED:
+        if flag.state == HALF_OPEN:
+            if flags.reset(self.name, state=CLOSED, if_state=HALF_OPEN):
                 logger.warning("signing circuit closed", extra={"breaker": self.name})
+        elif flag.state == CLOSED and flag.counter:
+            flags.reset(self.name, state=CLOSED, if_state=CLOSED)
 
     def record_failure(self) -> None:
         counted = flags.count(self.name, default_state=CLOSED)

@@ -1,17 +1,20 @@
 """Strict rolling 24 h spend caps per user and asset (closes G2 and G3).
 
 One spend window per (user, asset) in the signing ledger (``basis.signing.ledger``) holds hourly
-committed totals and pending reservations. Every change is a read-modify-write guarded by the
-window's version, so concurrent requests are serialised by DynamoDB: no interleaving can take the
-total past the cap.
+committed totals, pending reservations and unresolved ones. Every change is a read-modify-write
+guarded by the window's version, so concurrent requests are serialised by DynamoDB: no interleaving
+can take the total past the cap.
 
 * ``reserve`` before signing: counts the committed spend of this hour and the 24 before it (so a
-  spend counts for 24 to 25 hours: never more permissive than a true rolling 24 h) plus live
-  reservations; refuses with ``CapExceededError`` if the amount would pass the cap.
-* ``commit`` after a successful signature: moves the reservation into the hour's total. Idempotent;
-  a commit whose reservation already expired still counts (the money moved).
-* ``release`` after a failure: frees the reservation. Reservations also expire (a crashed signer
-  frees its hold after ``lease_seconds``).
+  spend counts for 24 to 25 hours: never more permissive than a true rolling 24 h) plus live and
+  unresolved reservations; refuses with ``CapExceededError`` if the amount would pass the cap.
+* ``commit`` after a successful signature: moves the reservation into the hour's total. Idempotent
+  per reservation: committing it again (a retry, a late worker) never counts it twice.
+* ``release`` after a definitive failure (nothing was sent): frees the reservation.
+* A reservation is never forgotten into "not spent": when its lease (the signer's whole retry
+  budget) runs out before it is settled, its worker stalled or died, maybe after sending, so it
+  becomes *unresolved* and keeps counting like a committed spend (24 h) until a commit or a release
+  settles it.
 
 ``hold`` and ``settle`` do the same for every asset one signing request moves, as the signer needs.
 """
@@ -32,6 +35,10 @@ from basis.signing.ledger import Window
 
 WINDOW_HOURS = 24
 MAX_ATTEMPTS = 200
+SETTLE_TRIES = (
+    3  # writes of one settlement (a DynamoDB error, not a version conflict), 0.2 s then 0.4 s apart
+)
+SETTLE_WAIT_SECONDS = 0.2
 
 
 class CapExceededError(Exception):
@@ -48,10 +55,11 @@ class ContentionError(Exception):
 class Usage:
     committed: int
     reserved: int
+    unresolved: int = 0
 
     @property
     def total(self) -> int:
-        return self.committed + self.reserved
+        return self.committed + self.reserved + self.unresolved
 
 
 def _window(now: float) -> set[str]:
@@ -60,21 +68,37 @@ def _window(now: float) -> set[str]:
     return {ledger.bucket_of(current - timedelta(hours=h)) for h in range(WINDOW_HOURS + 1)}
 
 
-def _prune(window: Window, now: float) -> None:
+def _hour(at: float) -> str:
+    return ledger.bucket_of(datetime.fromtimestamp(at, UTC))
+
+
+def _prune(window: Window, now: float) -> list[str]:
+    """Drop what left the rolling window; a reservation whose lease ran out becomes unresolved (it
+    keeps counting). Returns the ids of those that just lapsed."""
     keep = _window(now)
+    lapsed = [r for r, v in window.reservations.items() if v["expires"] <= now]
+    for r in lapsed:
+        held = window.reservations.pop(r)
+        window.unresolved[r] = {"amount": held["amount"], "since": held["expires"]}
     window.hourly = {h: v for h, v in window.hourly.items() if h in keep}
-    window.reservations = {r: v for r, v in window.reservations.items() if v["expires"] > now}
+    window.unresolved = {r: v for r, v in window.unresolved.items() if _hour(v["since"]) in keep}
     window.committed = {r: t for r, t in window.committed.items() if t > now - WINDOW_HOURS * 3600}
+    return lapsed
+
+
+def _used(window: Window) -> Usage:
+    return Usage(
+        committed=sum(window.hourly.values()),
+        reserved=sum(r["amount"] for r in window.reservations.values()),
+        unresolved=sum(r["amount"] for r in window.unresolved.values()),
+    )
 
 
 def usage(user_id: str, asset: str, now: float | None = None) -> Usage:
     now = now or time.time()
     window = ledger.read_window(user_id, asset)
     _prune(window, now)
-    return Usage(
-        committed=sum(window.hourly.values()),
-        reserved=sum(r["amount"] for r in window.reservations.values()),
-    )
+    return _used(window)
 
 
 def _mutate(user_id: str, asset: str, change: Callable[[Window, float], None]) -> None:
@@ -82,35 +106,67 @@ def _mutate(user_id: str, asset: str, change: Callable[[Window, float], None]) -
     for attempt in range(MAX_ATTEMPTS):
         window = ledger.read_window(user_id, asset)
         now = time.time()
-        _prune(window, now)
+        lapsed = _prune(window, now)
         change(window, now)
         if ledger.write_window(window):
+            for r in lapsed:
+                logger.warning(
+                    "spend reservation lapsed unsettled: counted as spent until resolved",
+                    extra={"user_id": user_id, "asset": asset, "reservation": r},
+                )
             return
         time.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))  # noqa: S311 - jitter
     raise ContentionError(f"spend window {user_id}/{asset} kept changing")
 
 
-def reserve(user_id: str, asset: str, amount: int, cap: int, lease_seconds: int = 120) -> str:
+def reserve(
+    user_id: str, asset: str, amount: int, cap: int, lease_seconds: int = 120, *, key: str | None = None
+) -> str:
+    """A reservation of ``amount`` held for ``lease_seconds``; see ``_reserve``."""
+    return _reserve(user_id, asset, amount, cap, lease_seconds, key)[0]
+
+
+def _reserve(
+    user_id: str, asset: str, amount: int, cap: int, lease_seconds: int, key: str | None
+) -> tuple[str, bool]:
+    """The reservation's id and whether this call made it. With the request's idempotency ``key``,
+    the id is the key's: a request sent again with its key (a re-drive after an unknown outcome)
+    finds its spend already counted (held, unresolved or committed) and neither counts it again nor
+    is refused by it; a live hold of it is extended to this caller's lease."""
     if amount <= 0:
         raise ValueError("amount must be positive")
-    reservation = uuid.uuid4().hex
+    reservation = f"key#{key}" if key else uuid.uuid4().hex
+    made = False
 
     def change(window: Window, now: float) -> None:
-        used = sum(window.hourly.values()) + sum(r["amount"] for r in window.reservations.values())
+        nonlocal made
+        expires = int(now) + lease_seconds
+        live = window.reservations.get(reservation)
+        if live is not None:
+            live["expires"] = max(live["expires"], expires)
+            made = False
+            return
+        if reservation in window.committed or reservation in window.unresolved:
+            made = False
+            return
+        used = _used(window).total
         if used + amount > cap:
             raise CapExceededError(asset, used, amount, cap)
-        window.reservations[reservation] = {"amount": amount, "expires": int(now) + lease_seconds}
+        window.reservations[reservation] = {"amount": amount, "expires": expires}
+        made = True
 
     _mutate(user_id, asset, change)
-    return reservation
+    return reservation, made
 
 
 def commit(user_id: str, asset: str, reservation: str, amount: int) -> None:
     def change(window: Window, now: float) -> None:
         if reservation in window.committed:
             return
-        window.reservations.pop(reservation, None)  # an expired one was pruned: the amount still counts
-        hour = ledger.bucket_of(datetime.fromtimestamp(now, UTC))
+        # Held or unresolved, it counted all along: it now counts in this hour's total instead.
+        window.reservations.pop(reservation, None)
+        window.unresolved.pop(reservation, None)
+        hour = _hour(now)
         window.hourly[hour] = window.hourly.get(hour, 0) + amount
         window.committed[reservation] = int(now)
 
@@ -120,6 +176,7 @@ def commit(user_id: str, asset: str, reservation: str, amount: int) -> None:
 def release(user_id: str, asset: str, reservation: str) -> None:
     def change(window: Window, now: float) -> None:
         window.reservations.pop(reservation, None)
+        window.unresolved.pop(reservation, None)
 
     _mutate(user_id, asset, change)
 
@@ -129,19 +186,28 @@ class Hold:
     asset: str
     reservation: str
     amount: int
+    owned: bool = True  # False: an earlier request with the same key counted it (never released here)
 
 
-def hold(user_id: str, spend: dict[str, int], caps: dict[str, int], *, lease_seconds: int) -> list[Hold]:
+def hold(
+    user_id: str,
+    spend: dict[str, int],
+    caps: dict[str, int],
+    *,
+    lease_seconds: int,
+    key: str | None = None,
+) -> list[Hold]:
     """Reserve every asset of ``spend`` (base units) against its daily cap in ``caps``, or none of
-    them: ``SpendCapExceededError`` (after releasing what was already reserved) when one would pass."""
+    them: ``SpendCapExceededError`` (after releasing what was already reserved) when one would pass.
+    ``key``: the request's idempotency key, so that a request sent again is counted once."""
     held: list[Hold] = []
     try:
         for asset, amount in sorted(spend.items()):
             try:
-                reservation = reserve(user_id, asset, amount, caps[asset], lease_seconds=lease_seconds)
+                reservation, made = _reserve(user_id, asset, amount, caps[asset], lease_seconds, key)
             except CapExceededError as exc:
                 raise SpendCapExceededError(asset, used=exc.used, amount=exc.amount, cap=exc.cap) from exc
-            held.append(Hold(asset, reservation, amount))
+            held.append(Hold(asset, reservation, amount, owned=made))
     except BaseException:
         settle(user_id, held, spent=False)
         raise
@@ -149,25 +215,35 @@ def hold(user_id: str, spend: dict[str, int], caps: dict[str, int], *, lease_sec
 
 
 def settle(user_id: str, held: list[Hold], *, spent: bool) -> None:
-    """Commit the reservations when the money moved (or may have), release them otherwise.
+    """Commit the reservations when the money moved (or may have), release them otherwise (only
+    those this request made: one an earlier request with its key made may be on chain).
 
     Never raises: the signature already happened (or did not), and a ledger hiccup must not turn it
-    into an error; a reservation that could not be released expires by itself, one that could not
-    be committed is logged loudly."""
+    into an error. Each write is tried ``SETTLE_TRIES`` times; a reservation that still could not be
+    committed keeps counting (held, then unresolved once its lease runs out) until it is settled,
+    one that could not be released counts the same way (too much, never too little)."""
     for h in held:
-        try:
-            if spent:
-                commit(user_id, h.asset, h.reservation, h.amount)
-            else:
-                release(user_id, h.asset, h.reservation)
-        except Exception:
-            logger.critical(
-                "spend cap could not be settled",
-                extra={
-                    "user_id": user_id,
-                    "asset": h.asset,
-                    "reservation": h.reservation,
-                    "amount": h.amount,
-                    "commit": spent,
-                },
-            )
+        if not spent and not h.owned:
+            continue
+        for attempt in range(SETTLE_TRIES):
+            try:
+                if spent:
+                    commit(user_id, h.asset, h.reservation, h.amount)
+                else:
+                    release(user_id, h.asset, h.reservation)
+                break
+            except Exception:
+                if attempt + 1 < SETTLE_TRIES:
+                    time.sleep(SETTLE_WAIT_SECONDS * 2**attempt)
+                    continue
+                logger.critical(
+                    "spend cap could not be settled: it counts until settled",
+                    exc_info=True,
+                    extra={
+                        "user_id": user_id,
+                        "asset": h.asset,
+                        "reservation": h.reservation,
+                        "amount": h.amount,
+                        "commit": spent,
+                    },
+                )

@@ -72,6 +72,16 @@ class SpendCapExceededError(SigningError, CapRefusedError):
         self.asset, self.used, self.amount, self.cap = asset, used, amount, cap
 
 
+class StaleNonceError(SigningError):
+    """The chain refused the transaction's nonce (already used, or taken by a pending transaction)
+    and nothing was broadcast: build it again with a fresh nonce and send it."""
+
+    code = "stale_nonce"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message, retriable=True, status=status)
+
+
 class OutcomeUnknownError(SigningError):
     """A send (sign-and-broadcast) got no definitive answer: it may have been broadcast. Never
     retried blindly (that could send twice); the spend counts against the caps until reconciled.

@@ -11,11 +11,16 @@ builds them and posted to ``/exchange`` with its payload shape.
   ``Exchange``, chain 1337) whose ``connectionId`` is the msgpack hash of the action and nonce.
 * User-signed actions (``withdraw`` = ``withdraw3``, ``usd_class_transfer``) sign the action under
   ``HyperliquidSignTransaction`` with ``signatureChainId`` 0x66eee, as the SDK does.
+
+Every action's nonce comes from ``next_nonce``: never the same twice for one signer, whichever
+container signs (the SDK's millisecond clock collides when one user's actions are signed at once,
+and Hyperliquid refuses the duplicate after Privy has signed it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from hyperliquid.api import API
@@ -23,12 +28,21 @@ from hyperliquid.utils import signing
 from hyperliquid.utils.constants import MAINNET_API_URL
 
 from basis.chains.hyperliquid import SIGNATURE_CHAIN_ID_HEX
+from basis.platform import flags
 
 if TYPE_CHECKING:
     from hyperliquid.info import Info
     from hyperliquid.utils.types import Cloid
 
     from basis.signing.signer import PrivyWalletSigner
+
+
+def next_nonce(address: str) -> int:
+    """A nonce for an action of ``address`` that no earlier action of it had, in any container: the
+    clock in milliseconds, or one more than the last nonce handed out when that is later (one
+    conditional DynamoDB update). Strictly increasing per signer, so Hyperliquid's rules (unique,
+    above the smallest of the 100 highest, within a day of its clock) hold under any concurrency."""
+    return flags.raise_counter(f"hyperliquid-nonce#{address.lower()}", at_least=signing.get_timestamp_ms())
 
 
 def l1_typed_data(
@@ -74,17 +88,18 @@ class PrivyHyperliquidExchange(API):
         is_mainnet: bool | None = None,
         timeout: float = 10.0,
         info: Info | None = None,
-        clock: Callable[[], int] = signing.get_timestamp_ms,
+        nonces: Callable[[], int] | None = None,
     ) -> None:
+        """``nonces``: where each action's nonce comes from (``next_nonce`` of the wallet by default)."""
         super().__init__(base_url, timeout)
-        if signer.chain != "ethereum":
-            raise ValueError("Hyperliquid signs with the user's EVM wallet")
+        if signer.chain != "ethereum" or not signer.wallet_address:
+            raise ValueError("Hyperliquid signs with the user's EVM wallet (its address is required)")
         self.signer = signer
         # The SDK signs as mainnet only for the mainnet URL; anything else is testnet.
         self.is_mainnet = base_url == MAINNET_API_URL if is_mainnet is None else is_mainnet
         self.expires_after: int | None = None
         self._info = info
-        self._clock = clock
+        self._nonce = nonces or partial(next_nonce, signer.wallet_address)
 
     @property
     def info(self) -> Info:
@@ -139,12 +154,12 @@ class PrivyHyperliquidExchange(API):
             request["cloid"] = cloid
         wire = signing.order_request_to_order_wire(request, self.info.name_to_asset(name))
         action = signing.order_wires_to_order_action([wire], None, "na")
-        nonce = self._clock()
+        nonce = self._nonce()
         return self._post_action(action, self.sign_l1_action(action, nonce), nonce)
 
     def cancel(self, name: str, oid: int) -> Any:
         action = {"type": "cancel", "cancels": [{"a": self.info.name_to_asset(name), "o": oid}]}
-        nonce = self._clock()
+        nonce = self._nonce()
         return self._post_action(action, self.sign_l1_action(action, nonce), nonce)
 
     def update_leverage(self, leverage: int, name: str, is_cross: bool = True) -> Any:
@@ -154,13 +169,13 @@ class PrivyHyperliquidExchange(API):
             "isCross": is_cross,
             "leverage": leverage,
         }
-        nonce = self._clock()
+        nonce = self._nonce()
         return self._post_action(action, self.sign_l1_action(action, nonce), nonce)
 
     # -- user-signed actions ---------------------------------------------------------------------
     def withdraw(self, amount: float | str, destination: str) -> Any:
         """``withdraw3``: USDC from Hyperliquid to ``destination`` on Arbitrum (1 USDC fee)."""
-        nonce = self._clock()
+        nonce = self._nonce()
         action = {"destination": destination, "amount": str(amount), "time": nonce, "type": "withdraw3"}
         signature = self.sign_user_signed_action(
             action, signing.WITHDRAW_SIGN_TYPES, "HyperliquidTransaction:Withdraw"
@@ -168,7 +183,7 @@ class PrivyHyperliquidExchange(API):
         return self._post_action(action, signature, nonce)
 
     def usd_class_transfer(self, amount: float | str, to_perp: bool) -> Any:
-        nonce = self._clock()
+        nonce = self._nonce()
         action = {"type": "usdClassTransfer", "amount": str(amount), "toPerp": to_perp, "nonce": nonce}
         signature = self.sign_user_signed_action(
             action, signing.USD_CLASS_TRANSFER_SIGN_TYPES, "HyperliquidTransaction:UsdClassTransfer"

@@ -1,10 +1,11 @@
 """The signing ledger store: one row per signing request (24 h, TTL) and the per-user spend windows.
 
 * ``append`` writes a request's row in its hour bucket; ``rows_since`` reads the buckets back;
-* a spend window (one per user and asset) holds hourly committed totals, pending reservations and
-  the reservations already committed. ``read_window`` / ``write_window`` are the two halves of a
-  read-modify-write guarded by the window's version: ``write_window`` answers False when another
-  request changed the window in between (read it again and redo the change).
+* a spend window (one per user and asset) holds hourly committed totals, pending reservations,
+  the reservations already committed and the unresolved ones (their lease ran out unsettled).
+  ``read_window`` / ``write_window`` are the two halves of a read-modify-write guarded by the
+  window's version: ``write_window`` answers False when another request changed the window in
+  between (read it again and redo the change).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class Window:
     hourly: dict[str, int] = field(default_factory=dict)  # "YYYYMMDDHH" -> committed that hour
     reservations: dict[str, dict[str, int]] = field(default_factory=dict)  # id -> amount, expires
     committed: dict[str, int] = field(default_factory=dict)  # id -> when it was committed
+    # id -> amount, since: a lease that ran out unsettled (the money may have moved), counted as spent
+    unresolved: dict[str, dict[str, int]] = field(default_factory=dict)
     version: int | None = None  # None: not stored yet
 
 
@@ -117,6 +120,10 @@ def read_window(user_id: str, asset: str) -> Window:
             for r, v in _plain(item.reservations).items()
         },
         committed={r: int(t) for r, t in _plain(item.committed).items()},
+        unresolved={
+            r: {"amount": int(v["amount"]), "since": int(v["since"])}
+            for r, v in _plain(item.unresolved).items()
+        },
         version=item.version,
     )
 
@@ -129,6 +136,7 @@ def write_window(window: Window) -> bool:
         hourly=window.hourly,
         reservations=window.reservations,
         committed=window.committed,
+        unresolved=window.unresolved,
     )
     if window.version is not None:  # a stored window: the save is conditional on this version
         item.version = window.version

@@ -6,6 +6,8 @@ settings' (``basis.policies.settings``): each variable has one owner.
 
 from __future__ import annotations
 
+import math
+
 from pydantic import Field, model_validator
 
 from basis.chains import arbitrum, solana
@@ -13,8 +15,9 @@ from basis.platform.settings import BasisSettings, cached
 
 
 class SigningSettings(BasisSettings):
-    # A reservation a crashed signer never settles frees itself after this long.
-    cap_lease_seconds: int = Field(default=120, ge=10, le=3600)
+    # A cap reservation lives for the signer's whole retry budget plus this margin; one still
+    # unsettled after that (its worker stalled or died) lapses into "unresolved" and keeps counting.
+    reservation_margin_seconds: int = Field(default=30, ge=5, le=3600)
 
     # Transient failures (timeouts, 5xx, 429): ``retry_attempts`` tries in all, waiting
     # base * 2**n (capped at max) plus up to ``retry_jitter`` of that between them: 1 s, 2 s, (4 s).
@@ -36,6 +39,16 @@ class SigningSettings(BasisSettings):
     def backoff(self, retry: int) -> float:
         """Delay before retry number ``retry`` (0-based), without jitter."""
         return float(min(self.retry_max_delay, self.retry_base_delay * (2**retry)))
+
+    def retry_budget(self, attempt_seconds: float) -> float:
+        """The longest ``retry_attempts`` tries of at most ``attempt_seconds`` each can take, the
+        waits between them (with their whole jitter) included."""
+        waits = sum(self.backoff(n) * (1 + self.retry_jitter) for n in range(self.retry_attempts - 1))
+        return self.retry_attempts * attempt_seconds + waits
+
+    def reservation_seconds(self, attempt_seconds: float) -> int:
+        """How long a cap reservation is held: the retry budget plus the margin."""
+        return math.ceil(self.retry_budget(attempt_seconds)) + self.reservation_margin_seconds
 
 
 get_signing_settings = cached(SigningSettings)

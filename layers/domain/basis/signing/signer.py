@@ -12,7 +12,10 @@ goes through one path, ``_call_rpc``, whose steps live in their own modules:
    otherwise); Privy ``wallets.rpc`` is called with the platform's authorization signature and one
    idempotency key for every try of this request (a retried send cannot broadcast twice).
    Transient failures are retried with backoff; a policy denial never is.
-4. reservations are committed on success and released on any failure; one telemetry record.
+4. reservations are committed on success and on an unknown outcome (it may be on chain), released
+   only on a definitive failure (nothing was sent); one telemetry record. What fails after a
+   broadcast (the breaker's or telemetry's writes, the ledger) is logged, never raised: the caller
+   always gets the hash or ``OutcomeUnknownError``.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
+from basis.platform.observability import logger
 from basis.policies.settings import PolicySettings, get_policy_settings
+from basis.privy.client import TIMEOUT_SECONDS
 from basis.signing import caps, preflight, telemetry
 from basis.signing.attempts import Attempts, Breaker
 from basis.signing.breaker import SharedCircuitBreaker
-from basis.signing.errors import OutcomeUnknownError, SpendCapExceededError
+from basis.signing.errors import OutcomeUnknownError, SigningError, SpendCapExceededError
 from basis.signing.moved import spend_of
 from basis.signing.settings import SigningSettings, get_signing_settings
 
@@ -89,6 +94,7 @@ class PrivyWalletSigner:
         wallet_service: RpcService | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if chain not in CHAINS:
             raise ValueError(f"chain must be one of {CHAINS}, got {chain!r}")
@@ -110,7 +116,13 @@ class PrivyWalletSigner:
         # this access token. The owner's policy at Privy decides, not the platform's; it moves the
         # user's own money, so it is not counted against the platform signer's caps.
         self._user_access_token = user_access_token
-        self._attempts = Attempts(self.breaker, self.settings, sleep, rng)
+        self._attempts = Attempts(self.breaker, self.settings, sleep, rng, clock, TIMEOUT_SECONDS)
+        self._clock = clock
+
+    @property
+    def request_seconds(self) -> int:
+        """The longest one request can take, every try and wait included (and a margin)."""
+        return self.settings.reservation_seconds(TIMEOUT_SECONDS)
 
     # -- the public methods --------------------------------------------------------------------
     def sign_typed_data_v4(self, typed_data: dict[str, Any], *, action: str | None = None) -> str:
@@ -167,19 +179,22 @@ class PrivyWalletSigner:
         started = time.perf_counter()
 
         def done(result: str, error: str | None = None) -> None:
-            telemetry.record(
-                telemetry.SigningEvent(
-                    user_id=self.user_id,
-                    wallet_id=self.wallet_id,
-                    wallet_address=self.wallet_address,
-                    chain=self.chain,
-                    method=method,
-                    action=action,
-                    result=result,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                    error=error,
+            try:
+                telemetry.record(
+                    telemetry.SigningEvent(
+                        user_id=self.user_id,
+                        wallet_id=self.wallet_id,
+                        wallet_address=self.wallet_address,
+                        chain=self.chain,
+                        method=method,
+                        action=action,
+                        result=result,
+                        duration_ms=(time.perf_counter() - started) * 1000,
+                        error=error,
+                    )
                 )
-            )
+            except Exception:  # telemetry never turns an outcome (maybe a broadcast) into another
+                logger.exception("signing telemetry failed", extra={"user_id": self.user_id})
 
         denial = preflight.check(self.policy, method, params)
         if denial is not None:
@@ -196,12 +211,16 @@ class PrivyWalletSigner:
                 solana_usdc_mint=self.policy_settings.solana_usdc_mint,
             )
         )
+        # The reservation outlives every try this request can make (see ``Attempts``).
+        lease = self.request_seconds
+        deadline = self._clock() + lease
         try:
             held = caps.hold(
                 self.user_id,
                 spend,
                 self.policy_settings.daily_caps() if spend else {},
-                lease_seconds=self.settings.cap_lease_seconds,
+                lease_seconds=lease,
+                key=idempotency_key,
             )
         except SpendCapExceededError as exc:
             done("cap_exceeded", str(exc))
@@ -221,13 +240,18 @@ class PrivyWalletSigner:
 
         try:
             data = self._attempts.run(
-                method, key, send, done, lambda: preflight.explain(self.policy, method, params)
+                method, key, send, done, lambda: preflight.explain(self.policy, method, params), deadline
             )
         except OutcomeUnknownError:
             caps.settle(self.user_id, held, spent=True)  # it may have been sent: count it until reconciled
             raise
+        except SigningError:
+            caps.settle(self.user_id, held, spent=False)  # a definitive failure: nothing was sent
+            raise
         except BaseException:
-            caps.settle(self.user_id, held, spent=False)
+            # Not an outcome ``Attempts`` decided: the hold is left to lapse into "unresolved", where
+            # it keeps counting until someone settles it.
+            logger.exception("signing request ended unexpectedly", extra={"user_id": self.user_id})
             raise
         caps.settle(self.user_id, held, spent=True)
         done("success")

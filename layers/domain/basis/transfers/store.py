@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
@@ -59,15 +59,7 @@ def get(user_id: str, transfer_id: str) -> TransferRecord | None:
             item = Transfer.get(user_id, transfer_id, consistent_read=True)
     except DoesNotExist:
         return None
-    return TransferRecord(
-        user_id=item.user_id,
-        transfer_id=item.transfer_id,
-        kind=item.kind,
-        stage=item.stage,
-        amount_usdc=Decimal(str(item.amount_usdc)),
-        error=item.error,
-        version=item.version,
-    )
+    return TransferRecord(**{f.name: getattr(item, f.name) for f in fields(TransferRecord)})
 
 
 def advance(transfer: TransferRecord, stage: str, error: str | None = None) -> None:

@@ -10,19 +10,24 @@ by an EIP-2612 permit (``batchedDepositWithPermit``); the product does not use t
 A deposit is refused before anything is signed when it is under the bridge minimum, over the
 policy's ``max_usdc_per_tx``, over ``MAX_AUTO_BRIDGE_USDC`` (5.1a), over the wallet's USDC, or
 when the wallet lacks the ETH for its gas (the gas funder tops it up). Nonce, EIP-1559 fees and gas
-come from the chain; Privy signs and broadcasts (``eth_sendTransaction``). web3 is imported lazily.
+come from the chain (the nonce read while the wallet's sends take turns, ``nonces``); Privy signs and
+broadcasts (``eth_sendTransaction``). web3 is imported lazily.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from basis.chains.amounts import ETH_DECIMALS, USDC_DECIMALS, AmountError, from_base_units
 from basis.platform.errors import InsufficientFundsError
+from basis.platform.observability import logger
 from basis.policies.amounts import require_bridge_deposit
 from basis.policies.settings import PolicySettings, get_policy_settings
+from basis.signing.errors import StaleNonceError
+from basis.venues.arbitrum import nonces
 
 if TYPE_CHECKING:
     from web3 import Web3
@@ -133,18 +138,37 @@ class ArbitrumClient:
             )
         return units
 
+    def pending_nonce(self) -> int:
+        """The wallet's next nonce as the chain sees it (its pending transactions included)."""
+        return int(self.w3.eth.get_transaction_count(self._checksum(self.address), "pending"))
+
     def deposit_to_bridge(
         self, amount_usdc: Decimal | int | str, *, idempotency_key: str | None = None
     ) -> BridgeDeposit:
         """Send ``amount_usdc`` to Bridge2 (a USDC transfer signed and broadcast by Privy).
 
-        Pass the transfer's id as ``idempotency_key``: after an ``OutcomeUnknownError`` the saga
-        must check the chain (the nonce moved?) before sending again, never just resend."""
+        Sends from one wallet take turns (``nonces.taking_turns``): the pending nonce is read and the
+        transfer sent while holding the wallet's nonce lease, so concurrent deposits never share a
+        nonce. When the chain still refuses the nonce and nothing was broadcast (``StaleNonceError``,
+        e.g. another sender used the wallet), the nonce is read again and the transfer resent, up to
+        ``nonces.STALE_NONCE_RESENDS`` times. Pass the transfer's id as ``idempotency_key``: after an
+        ``OutcomeUnknownError`` the saga must check the chain (the nonce moved?) before sending
+        again, never just resend."""
         units = self.check_deposit(amount_usdc)
-        tx = self.prepare_transfer("USDC", units, self.bridge_address)
-        tx_hash = self.send_prepared(tx, action="bridge_deposit", idempotency_key=idempotency_key)
-        gas, max_fee = int(tx["gas_limit"], 16), int(tx["max_fee_per_gas"], 16)
-        return BridgeDeposit(tx_hash, from_base_units(units, USDC_DECIMALS), units, tx["nonce"], gas, max_fee)
+        with self._turn():
+            for resend in range(nonces.STALE_NONCE_RESENDS + 1):
+                tx = self.prepare_transfer("USDC", units, self.bridge_address)
+                try:
+                    tx_hash = self._send(tx, action="bridge_deposit", idempotency_key=idempotency_key)
+                except StaleNonceError:
+                    if resend == nonces.STALE_NONCE_RESENDS:
+                        raise
+                    logger.warning("deposit nonce was stale: resending", extra={"nonce": tx["nonce"]})
+                    continue
+                gas, max_fee = int(tx["gas_limit"], 16), int(tx["max_fee_per_gas"], 16)
+                amount = from_base_units(units, USDC_DECIMALS)
+                return BridgeDeposit(tx_hash, amount, units, tx["nonce"], gas, max_fee)
+        raise AssertionError("unreachable: the last resend returns or raises")
 
     def prepare_transfer(self, asset: str, units: int, to: str) -> dict[str, Any]:
         """The complete EIP-1559 transaction moving ``units`` of ``asset`` (``USDC`` or ``ETH``) to
@@ -179,7 +203,7 @@ class ArbitrumClient:
             "data": data,
             "value": hex(value),
             "chain_id": int(w3.eth.chain_id),
-            "nonce": int(w3.eth.get_transaction_count(sender, "pending")),
+            "nonce": self.pending_nonce(),
             "type": 2,
             "gas_limit": hex(gas),
             "max_fee_per_gas": hex(max_fee),
@@ -187,7 +211,18 @@ class ArbitrumClient:
         }
 
     def send_prepared(self, tx: dict[str, Any], *, action: str, idempotency_key: str | None) -> str:
-        """Privy signs and broadcasts ``tx``; the same transaction with the same key is sent once."""
+        """Privy signs and broadcasts ``tx`` in the wallet's turn; the same transaction with the same
+        key is sent once (a nonce gone stale meanwhile: ``StaleNonceError``, nothing broadcast)."""
+        with self._turn():
+            return self._send(tx, action=action, idempotency_key=idempotency_key)
+
+    def _turn(self) -> AbstractContextManager[None]:
+        turn = self.signer.request_seconds  # one send holds the turn at most this long
+        return nonces.taking_turns(
+            int(self.w3.eth.chain_id), self.address, ttl_seconds=turn, wait_seconds=turn
+        )
+
+    def _send(self, tx: dict[str, Any], *, action: str, idempotency_key: str | None) -> str:
         return self.signer.send_eth_transaction(
             tx, caip2=f"eip155:{tx['chain_id']}", action=action, idempotency_key=idempotency_key
         )

@@ -12,12 +12,13 @@ funder low, nothing broadcast) so a later run may try again; once a transaction 
 claim is kept even if confirming it fails, so a slow receipt never causes a second send.
 The funder's balance is re-read before every send; when it cannot cover a top-up plus its own
 gas and ``funder_reserve_eth``, the run stops (``FunderLowError``) rather than sending a partial amount.
-Sends from one process are serialized (one nonce sequence per funder key).
+Sends from the funder take turns across every container (``nonces.taking_turns``: one nonce sequence
+per funder key); a nonce the chain refuses anyway (another sender used the key) is read again and
+the top-up resent.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,12 +28,14 @@ from typing import TYPE_CHECKING, Any
 from basis.chains.amounts import ETH_DECIMALS, to_base_units
 from basis.platform import leases
 from basis.platform.observability import logger
+from basis.signing.classify import is_stale_nonce
+from basis.venues.arbitrum import nonces
 
 if TYPE_CHECKING:
     from web3 import Web3
 
 TRANSFER_GAS = 21_000
-_send_lock = threading.Lock()
+SEND_SECONDS = 30  # the longest one top-up's send holds the funder's turn
 
 
 class FunderLowError(RuntimeError):
@@ -142,9 +145,13 @@ class GasFunder:
 
     def _broadcast(self, to: str, amount: int) -> str:
         from eth_account import Account
+        from web3.exceptions import Web3RPCError
 
         w3 = self.w3
-        with _send_lock:
+        chain_id = int(w3.eth.chain_id)
+        with nonces.taking_turns(
+            chain_id, self.funder_address, ttl_seconds=SEND_SECONDS, wait_seconds=SEND_SECONDS
+        ):
             base_fee = int(w3.eth.get_block("latest")["baseFeePerGas"])
             tip = int(w3.eth.max_priority_fee)
             max_fee = 2 * base_fee + tip
@@ -157,18 +164,25 @@ class GasFunder:
                 )
                 raise FunderLowError(f"funder {self.funder_address} holds {available} wei, needs {needed}")
             funder = w3.to_checksum_address(self.funder_address)
-            tx = {
-                "to": w3.to_checksum_address(to),
-                "value": amount,
-                "gas": TRANSFER_GAS,
-                "type": 2,
-                "maxFeePerGas": max_fee,
-                "maxPriorityFeePerGas": tip,
-                "chainId": int(w3.eth.chain_id),
-                "nonce": int(w3.eth.get_transaction_count(funder, "pending")),
-            }
-            signed = Account.sign_transaction(tx, self._key)
-            return "0x" + bytes(w3.eth.send_raw_transaction(signed.raw_transaction)).hex()
+            for resend in range(nonces.STALE_NONCE_RESENDS + 1):
+                tx = {
+                    "to": w3.to_checksum_address(to),
+                    "value": amount,
+                    "gas": TRANSFER_GAS,
+                    "type": 2,
+                    "maxFeePerGas": max_fee,
+                    "maxPriorityFeePerGas": tip,
+                    "chainId": chain_id,
+                    "nonce": int(w3.eth.get_transaction_count(funder, "pending")),
+                }
+                signed = Account.sign_transaction(tx, self._key)
+                try:
+                    return "0x" + bytes(w3.eth.send_raw_transaction(signed.raw_transaction)).hex()
+                except Web3RPCError as exc:  # the node's answer: a stale nonce was refused, not broadcast
+                    if resend == nonces.STALE_NONCE_RESENDS or not is_stale_nonce(str(exc)):
+                        raise
+                    logger.warning("gas top-up nonce was stale: resending", extra={"nonce": tx["nonce"]})
+        raise AssertionError("unreachable: the last resend returns or raises")
 
     def _confirm(self, tx_hash: str) -> None:
         from hexbytes import HexBytes
