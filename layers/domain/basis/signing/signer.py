@@ -259,40 +259,23 @@ class PrivyWalletSigner:
 
     # -- collaborators -------------------------------------------------------------------------
     def _wallets(self) -> RpcService:
-        """The SDK's wallet service (it signs each request with the authorization key) over our
-        ``PrivyAPI`` client, whose SDK-level retries are off: retrying is this class's job."""
+        """The SDK's wallet service over our ``PrivyAPI`` client (SDK-level retries off: retrying is
+        this class's job); it signs each request as ``_request_options`` says, user keys included."""
         if self._wallet_service is None:
-            from privy.lib.wallets import PrivyWalletsService
+            from basis.privy.authorization import wallet_service
 
-            if self._client is None:
-                from basis.privy.client import privy_client
-
-                self._client = privy_client()
-            if self._user_access_token:
-                from privy.lib.jwt_exchange import JWTExchangeService
-
-                self._wallet_service = PrivyWalletsService(
-                    self._client, JWTExchangeService(self._client.wallets)
-                )
-            else:
-                self._wallet_service = PrivyWalletsService(self._client)
+            self._wallet_service = wallet_service(self._client)
         return self._wallet_service
 
     def _request_options(self) -> Any:
-        from privy.lib.authorization import AuthorizationContext
-        from privy.lib.request_options import PrivyRequestOptions
+        """The user's own authority (``user_access_token``), else the platform's key quorum."""
+        from basis.privy.authorization import as_platform, as_user
 
         if self._user_access_token:
-            return PrivyRequestOptions(
-                authorization_context=AuthorizationContext(user_jwts=[self._user_access_token])
-            )
-
+            return as_user(self._user_access_token)
         key = self._authorization_key
         if key is None:
             from basis.platform.secrets import get_secrets
 
             key = self._authorization_key = get_secrets().privy_authorization_key or ""
-        if not key:
-            return None
-        context = AuthorizationContext(authorization_private_keys=[key])
-        return PrivyRequestOptions(authorization_context=context)
+        return as_platform(key) if key else None
