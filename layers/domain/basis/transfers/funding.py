@@ -60,7 +60,7 @@ def start_deposit(user_id: str, amount_text: str, idempotency_key: str | None) -
     if transfer.amount_usdc != amount:
         raise ConflictError("this Idempotency-Key was used for another deposit: use a new key")
     _start_saga(transfer)  # also when the row existed: a request that died before starting it
-    logger.info("deposit requested", extra={"transfer_id": transfer.transfer_id, "created": created})
+    logger.info("deposit requested", extra={"transfer_id": transfer.transfer_id, "new_transfer": created})
     return operation(user_id, transfer.transfer_id)
 
 
