@@ -141,9 +141,11 @@ def test_another_users_operation_is_not_found(api_client: ApiClient, depositor: 
     assert api_client.get("/funding/operations", user=stranger).json()["operations"] == []
 
 
-def crash_once_after(step: Callable[..., dict[str, Any]], transfer_id: str) -> Callable[..., dict[str, Any]]:
-    """``step``, except that the first run that moves ``transfer_id``'s stage crashes right after."""
-    crashed: list[bool] = []
+def crash_once_after(
+    step: Callable[..., dict[str, Any]], transfer_id: str, crashed: list[bool]
+) -> Callable[..., dict[str, Any]]:
+    """``step``, except that the first run that moves ``transfer_id``'s stage crashes right after
+    (and appends to ``crashed``)."""
 
     def crashing(event: deposit_saga.StepInput) -> dict[str, Any]:
         before = store.get(event.user_id, event.transfer_id)
@@ -165,11 +167,15 @@ def test_a_step_crashing_after_its_side_effect_is_rerun_without_a_second_transfe
     user_id, address = depositor
     key = uuid.uuid4().hex
     transfer_id = deposit_id(user_id, key)
-    monkeypatch.setitem(deposit_saga.STEPS, step, crash_once_after(deposit_saga.STEPS[step], transfer_id))
+    crashed: list[bool] = []
+    monkeypatch.setitem(
+        deposit_saga.STEPS, step, crash_once_after(deposit_saga.STEPS[step], transfer_id, crashed)
+    )
     answer = deposit(api_client, user_id, "15", key)
     assert answer.status_code == 200, answer.text
     assert answer.json()["id"] == transfer_id
     assert_credited_once(api_client, user_id, address, transfer_id)
+    assert crashed == [True]
 
 
 def test_a_send_that_crashed_before_recording_its_hash_resends_the_same_transaction(
@@ -191,3 +197,20 @@ def test_a_send_that_crashed_before_recording_its_hash_resends_the_same_transact
     assert answer.status_code == 200, answer.text
     assert_credited_once(api_client, user_id, address, answer.json()["id"])
     assert crashed
+
+
+def test_a_poll_failing_after_the_bridge_confirmed_leaves_the_stage_for_the_reconciler(
+    api_client: ApiClient, depositor: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Funds left the wallet: the failure step never turns real progress into ``failed``."""
+    user_id, address = depositor
+
+    def broken(event: deposit_saga.StepInput) -> dict[str, Any]:
+        raise RuntimeError("Hyperliquid answered garbage")
+
+    monkeypatch.setitem(deposit_saga.STEPS, "check_credit", broken)
+    answer = deposit(api_client, user_id, "9")
+    operation = settled(api_client, user_id, answer.json()["id"])
+    assert (operation["stage"], operation["needs_reconciliation"]) == ("bridge_confirmed", True)
+    assert "Hyperliquid answered garbage" in operation["error"]
+    assert bridge_transfers(deploy(api_client.stack.url("anvil")), address) == operation["tx_hashes"]
