@@ -114,7 +114,12 @@ def gateway_response(kind: str) -> GatewayResponse:
 
 FUNCTIONS: tuple[Function, ...] = (
     # The chain layer for transfers out (web3, solders, privy-client), imported only by that route.
-    Function("api", "REST API: health, OpenAPI, auth, wallets, funding", layers=("base", "chain"), timeout_seconds=29),
+    Function(
+        "api",
+        "REST API: health, OpenAPI, auth, wallets, funding",
+        layers=("base", "chain"),
+        timeout_seconds=29,
+    ),
     Function(
         "authorizer",
         "API Gateway Lambda authorizer: Privy ES256 tokens and internal HS256 JWTs",

@@ -8,9 +8,9 @@ from basis.platform.runtime import bootstrap
 from basis.policies.settings import PolicySettings
 from basis.signing.settings import SigningSettings
 from basis.transfers import deposit_saga
-from basis.transfers.settings import DepositSagaSettings
+from basis.transfers.settings import FundingSettings
 
-bootstrap(PolicySettings, SigningSettings, DepositSagaSettings)
+bootstrap(PolicySettings, SigningSettings, FundingSettings)
 
 
 @logger.inject_lambda_context(clear_state=True)

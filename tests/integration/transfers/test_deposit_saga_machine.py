@@ -46,7 +46,11 @@ def test_a_failure_before_any_funds_moved_marks_the_deposit_failed(stack: LocalS
 
 @pytest.mark.parametrize(
     ("amount", "why"),
-    [("3", "below the bridge minimum"), ("30000", "MAX_AUTO_BRIDGE_USDC"), ("5.0000001", "more than 6 decimals")],
+    [
+        ("3", "below the bridge minimum"),
+        ("30000", "MAX_AUTO_BRIDGE_USDC"),
+        ("5.0000001", "more than 6 decimals"),
+    ],
 )
 def test_invalid_deposit_fails_through_the_choice_state(stack: LocalStack, amount: str, why: str) -> None:
     user_id, transfer_id = new_deposit(amount)

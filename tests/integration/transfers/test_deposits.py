@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from web3 import Web3
 
 from basis.platform.errors import TransientError
 from basis.transfers import deposit_saga, store
@@ -32,7 +33,9 @@ def task_steps() -> list[str]:
     """The ``step`` of every Task state on the saga's path (those with a Catch; not the Catch's own)."""
     machine = next(m for m in STATE_MACHINES if m.name == "deposit-saga")
     states = json.loads(machine.path.read_text())["States"]
-    return [s["Parameters"]["Payload"]["step"] for s in states.values() if s["Type"] == "Task" and "Catch" in s]
+    return [
+        s["Parameters"]["Payload"]["step"] for s in states.values() if s["Type"] == "Task" and "Catch" in s
+    ]
 
 
 @pytest.fixture
@@ -102,7 +105,7 @@ def test_a_deposit_through_the_api_is_credited_on_hyperliquid(
     assert (started["kind"], started["amount_usdc"]) == ("deposit", "60.5")
     assert_credited_once(api_client, user_id, address, started["id"])
     anvil = deploy(api_client.stack.url("anvil"))
-    assert anvil.web3().eth.get_balance(address) > 0  # the funder paid for the gas
+    assert anvil.web3().eth.get_balance(Web3.to_checksum_address(address)) > 0  # the funder paid for the gas
     listed = api_client.get("/funding/operations", user=user_id).json()["operations"]
     assert [o["id"] for o in listed] == [started["id"]]
 
@@ -124,7 +127,7 @@ def test_one_idempotency_key_gives_one_saga_and_one_transfer(
 def test_a_deposit_over_max_auto_bridge_is_refused_naming_the_limit(
     api_client: ApiClient, depositor: tuple[str, str]
 ) -> None:
-    user_id, address = depositor
+    user_id, _ = depositor
     answer = deposit(api_client, user_id, "25000.000001")
     assert answer.status_code == 400, answer.text
     message = answer.json()["error"]["message"]

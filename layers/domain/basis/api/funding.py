@@ -35,7 +35,9 @@ def _operation(transfer: TransferRecord) -> OperationResponse:
     "/funding/deposits",
     summary="Deposit USDC from the caller's server wallet into Hyperliquid (a deposit saga); "
     "Idempotency-Key: the same key answers the same operation and starts nothing new",
-    responses=route_responses(OperationResponse, "the deposit, as started", 400, 401, 404, 405, 409, 413, 415),
+    responses=route_responses(
+        OperationResponse, "the deposit, as started", 400, 401, 404, 405, 409, 413, 415
+    ),
 )
 def deposit(
     body: DepositRequest,

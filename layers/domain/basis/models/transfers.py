@@ -7,7 +7,8 @@ transfers stuck in a stage for the reconciler (``by_stage``: stage + updated_at)
 from pynamodb.attributes import (
     BooleanAttribute,
     NumberAttribute,
-    UnicodeAttribute, UTCDateTimeAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex

@@ -31,7 +31,7 @@ from basis.policies.amounts import AmountError, require_bridge_deposit
 from basis.policies.settings import get_policy_settings
 from basis.signing.errors import SigningError
 from basis.transfers import store
-from basis.transfers.settings import get_deposit_saga_settings
+from basis.transfers.settings import get_funding_settings
 from basis.transfers.store import TransferRecord
 
 if TYPE_CHECKING:
@@ -111,7 +111,9 @@ def validate(step: StepInput) -> dict[str, Any]:
     if transfer.kind != "deposit":
         reason = f"transfer is a {transfer.kind}, not a deposit"
     elif amount > settings.max_auto_bridge_usdc:
-        reason = f"{amount} USDC exceeds MAX_AUTO_BRIDGE_USDC ({settings.max_auto_bridge_usdc} USDC); split it"
+        reason = (
+            f"{amount} USDC exceeds MAX_AUTO_BRIDGE_USDC ({settings.max_auto_bridge_usdc} USDC); split it"
+        )
     else:
         try:  # the bridge minimum, the policy's per-transaction cap, at most 6 decimals
             require_bridge_deposit(amount, settings)
@@ -119,7 +121,9 @@ def validate(step: StepInput) -> dict[str, Any]:
             reason = str(exc)
     stage = "rejected" if reason else "validated"
     store.advance(transfer, stage, reason or None)
-    logger.info("deposit validated", extra={"transfer_id": step.transfer_id, "stage": stage, "reason": reason})
+    logger.info(
+        "deposit validated", extra={"transfer_id": step.transfer_id, "stage": stage, "reason": reason}
+    )
     return {"valid": not reason, "reason": reason, "stage": stage}
 
 
@@ -151,7 +155,9 @@ def send(step: StepInput) -> dict[str, Any]:
     else:
         prepared = json.loads(transfer.prepared)
     try:
-        tx_hash = client.send_prepared(prepared, action="bridge_deposit", idempotency_key=transfer.transfer_id)
+        tx_hash = client.send_prepared(
+            prepared, action="bridge_deposit", idempotency_key=transfer.transfer_id
+        )
     except SigningError as exc:
         if _nonce_used(client, prepared):  # it may be ours: never send anything else
             raise OutcomeToReconcileError(
@@ -179,7 +185,7 @@ def confirm(step: StepInput) -> dict[str, Any]:
         return {"stage": transfer.stage}
     _require(transfer, "bridge_sent")
     assert transfer.tx_hash is not None  # bridge_sent is written with its tx hash
-    timeout = get_deposit_saga_settings().deposit_receipt_timeout_seconds
+    timeout = get_funding_settings().deposit_receipt_timeout_seconds
     from web3.exceptions import TimeExhausted
 
     try:
@@ -196,7 +202,7 @@ def check_credit(step: StepInput) -> dict[str, Any]:
     """Whether Hyperliquid credited the transfer (matched by its Arbitrum tx hash and base units);
     ``give_up`` once the credit is overdue (the reconciler takes over)."""
     transfer = _load(step.user_id, step.transfer_id)
-    settings = get_deposit_saga_settings()
+    settings = get_funding_settings()
     answer = {"credited": True, "give_up": False, "wait_seconds": settings.deposit_credit_poll_seconds}
     if transfer.stage == "hl_credited":
         return answer
@@ -208,7 +214,9 @@ def check_credit(step: StepInput) -> dict[str, Any]:
     _, address = _evm_wallet(step.user_id)
     trader = HyperliquidTrader(str(get_settings().hyperliquid_api_url), None, address)
     since_ms = int(transfer.created_at.timestamp() * 1000) - LEDGER_SLACK_MS
-    credit = trader.credited_deposit(transfer.tx_hash, usdc_base_units(transfer.amount_usdc), since_ms=since_ms)
+    credit = trader.credited_deposit(
+        transfer.tx_hash, usdc_base_units(transfer.amount_usdc), since_ms=since_ms
+    )
     if credit is not None:
         store.advance(transfer, "hl_credited")
         logger.info("deposit credited", extra={"transfer_id": step.transfer_id, "tx_hash": transfer.tx_hash})

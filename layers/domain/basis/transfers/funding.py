@@ -9,6 +9,7 @@ first row, and Step Functions refuses a second execution of the same name: one k
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
@@ -17,7 +18,7 @@ from decimal import Decimal
 from basis.chains.amounts import AmountError, parse_decimal
 from basis.identity import users
 from basis.platform.aws import client
-from basis.platform.errors import ConflictError, NotFoundError
+from basis.platform.errors import ConfigurationError, ConflictError, NotFoundError
 from basis.platform.observability import logger
 from basis.policies.amounts import require_bridge_deposit
 from basis.policies.settings import get_policy_settings
@@ -65,15 +66,16 @@ def start_deposit(user_id: str, amount_text: str, idempotency_key: str | None) -
 
 
 def _start_saga(transfer: TransferRecord) -> None:
+    machine = get_funding_settings().deposit_saga_arn
+    if machine is None:
+        raise ConfigurationError("BASIS_DEPOSIT_SAGA_ARN is not set: this function cannot start deposits")
     sfn = client("stepfunctions")
-    try:
+    with contextlib.suppress(sfn.exceptions.ExecutionAlreadyExists):  # it runs (or ran): one saga
         sfn.start_execution(
-            stateMachineArn=get_funding_settings().deposit_saga_arn,
+            stateMachineArn=machine,
             name=transfer.transfer_id,
             input=json.dumps({"user_id": transfer.user_id, "transfer_id": transfer.transfer_id}),
         )
-    except sfn.exceptions.ExecutionAlreadyExists:
-        pass  # this transfer's saga runs (or ran) already: one saga per transfer
 
 
 def operation(user_id: str, transfer_id: str) -> TransferRecord:

@@ -135,7 +135,9 @@ def record_prepared(transfer: TransferRecord, prepared: str) -> TransferRecord:
 
 
 def record_sent(transfer: TransferRecord, tx_hash: str, stage: str) -> TransferRecord:
-    return _update(transfer, [Transfer.tx_hash.set(tx_hash), Transfer.stage.set(stage), Transfer.error.remove()])
+    return _update(
+        transfer, [Transfer.tx_hash.set(tx_hash), Transfer.stage.set(stage), Transfer.error.remove()]
+    )
 
 
 def mark_for_reconciliation(transfer: TransferRecord, error: str) -> TransferRecord:
