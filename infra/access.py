@@ -32,7 +32,12 @@ FUNCTION_ACCESS: dict[str, Access] = {
     ),
     "authorizer": Access(read=("users",), secret=True),
     "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),
-    "deposit_saga": Access(read_write=("transfers",)),
+    # Signs the Bridge2 transfer (ledger, caps, breaker), tops gas up (funder key, leases).
+    "deposit_saga": Access(
+        read=("users",),
+        read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control"),
+        secret=True,
+    ),
     "provision_wallets": Access(
         read_write=("users", "claims"),
         secret=True,

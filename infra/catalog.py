@@ -114,7 +114,12 @@ def gateway_response(kind: str) -> GatewayResponse:
 
 FUNCTIONS: tuple[Function, ...] = (
     # The chain layer for transfers out (web3, solders, privy-client), imported only by that route.
-    Function("api", "REST API: health, OpenAPI, auth, wallets", layers=("base", "chain"), timeout_seconds=29),
+    Function(
+        "api",
+        "REST API: health, OpenAPI, auth, wallets, funding",
+        layers=("base", "chain"),
+        timeout_seconds=29,
+    ),
     Function(
         "authorizer",
         "API Gateway Lambda authorizer: Privy ES256 tokens and internal HS256 JWTs",
@@ -124,7 +129,13 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "scan_dispatcher", "Scheduled: enqueue one funding-rate scan per enabled user", timeout_seconds=60
     ),
-    Function("deposit_saga", "Step Functions task steps of the deposit saga", timeout_seconds=60),
+    # Signs through Privy and reads Arbitrum and Hyperliquid: the chain layer.
+    Function(
+        "deposit_saga",
+        "Step Functions task steps of the deposit saga",
+        layers=("base", "chain"),
+        timeout_seconds=60,
+    ),
     Function(
         "provision_wallets",
         "Creates a user's Privy server wallets (WalletsRequested events)",

@@ -8,8 +8,9 @@ from basis.platform.observability import logger, tracer
 from basis.platform.runtime import bootstrap
 from basis.policies.settings import PolicySettings
 from basis.signing.settings import SigningSettings
+from basis.transfers.settings import FundingSettings
 
-bootstrap(IdentitySettings, PolicySettings, SigningSettings)  # transfers out sign
+bootstrap(IdentitySettings, PolicySettings, SigningSettings, FundingSettings)  # transfers out sign
 app = create_app(get_identity_settings().cors_allowed_origins)
 
 

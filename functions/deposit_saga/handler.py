@@ -5,14 +5,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.platform.observability import logger, tracer
 from basis.platform.runtime import bootstrap
-from basis.policies.settings import PolicySettings, get_policy_settings
+from basis.policies.settings import PolicySettings
+from basis.signing.settings import SigningSettings
 from basis.transfers import deposit_saga
+from basis.transfers.settings import FundingSettings
 
-bootstrap(PolicySettings)
+bootstrap(PolicySettings, SigningSettings, FundingSettings)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)  # responses carry user data
 @event_parser(model=deposit_saga.StepInput)
 def handler(event: deposit_saga.StepInput, context: LambdaContext) -> dict[str, object]:
-    return deposit_saga.run_step(event, get_policy_settings())
+    return deposit_saga.run_step(event)

@@ -265,12 +265,13 @@ def _heartbeat_count() -> int:
 
 def show_deposit_saga(target: DemoTarget, say: Timeline, user_id: str) -> None:
     from basis.models import Transfer
+    from basis.transfers import store
 
     sfn = target.aws("stepfunctions")
     machine = os.environ["BASIS_DEPOSIT_SAGA_ARN"]
-    for amount in (100, 3):
+    for amount in ("20", "3"):  # the wallet keeps 25 USDC after the transfer out
         transfer_id = f"dep-{uuid.uuid4().hex[:12]}"
-        Transfer(user_id, transfer_id, kind="deposit", amount_usdc=amount).save()
+        store.create(user_id, transfer_id, "deposit", amount)
         started = sfn.start_execution(
             stateMachineArn=machine,
             name=transfer_id,

@@ -103,15 +103,16 @@ class HyperliquidState:
     def has_account(self, user: str) -> bool:
         return user.lower() in self.accounts
 
-    def _ledger(self, user: str, delta: dict[str, Any]) -> None:
+    def _ledger(self, user: str, delta: dict[str, Any], tx_hash: str | None = None) -> None:
         now = self.clock.now_ms()
         entries = self.ledger_updates.setdefault(user, [])
-        entries.append({"time": now, "hash": _hash(user, now, len(entries)), "delta": delta})
+        entries.append({"time": now, "hash": tx_hash or _hash(user, now, len(entries)), "delta": delta})
 
     # -- test and bridge controls ----------------------------------------------------------------
     def credit_deposit(self, user: str, amount_usdc: Decimal, tx_ref: str) -> bool:
-        """Credit a bridge deposit once per ``tx_ref``; under ``min_deposit`` it is lost, as on the
-        real bridge. Returns whether the account was credited."""
+        """Credit a bridge deposit once per ``tx_ref`` (``<Arbitrum tx hash>:<log index>``); under
+        ``min_deposit`` it is lost, as on the real bridge. The ledger entry's ``hash`` is the Arbitrum
+        transaction's, as Hyperliquid reports it. Returns whether the account was credited."""
         amount = usd(Decimal(amount_usdc))
         with self.lock:
             if tx_ref in self.deposits:
@@ -128,7 +129,7 @@ class HyperliquidState:
             user = user.lower()
             account = self.accounts.setdefault(user, Account(user))
             account.balance += amount
-            self._ledger(user, {"type": "deposit", "usdc": wire(amount)})
+            self._ledger(user, {"type": "deposit", "usdc": wire(amount)}, tx_ref.split(":")[0])
             return True
 
     def set_mark(self, coin: str, px: Decimal) -> None:

@@ -118,6 +118,7 @@ class LocalStack:
             "BASIS_SECRET_NAME": f"{PREFIX}secrets",
             "BASIS_EVENT_BUS_NAME": f"{PREFIX}{EVENT_BUS}",
             "BASIS_CORS_ALLOWED_ORIGINS": os.environ.get("BASIS_CORS_ALLOWED_ORIGINS", DEFAULT_CORS_ORIGINS),
+            "BASIS_DEPOSIT_CREDIT_POLL_SECONDS": "1",  # the bridge watcher credits within a second
         }
         if self.resources is not None:
             env["BASIS_SCAN_QUEUE_URL"] = self.resources.queues["scan"]["url"]

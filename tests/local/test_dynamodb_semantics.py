@@ -26,7 +26,7 @@ def test_conditional_put_is_rejected_when_the_claim_exists(stack: LocalStack) ->
 
 def test_version_attribute_rejects_a_stale_writer(stack: LocalStack) -> None:
     user_id = _id("did:privy:v")
-    Transfer(user_id, "t1", kind="deposit", amount_usdc=10).save()
+    Transfer(user_id, "t1", kind="deposit", amount="10").save()
     first, second = Transfer.get(user_id, "t1"), Transfer.get(user_id, "t1")
     first.stage = "validated"
     first.save()

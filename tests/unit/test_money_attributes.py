@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from pynamodb.attributes import NumberAttribute
 
-from basis.models import ALL_MODELS, Position, RiskTracking, Transfer
+from basis.models import ALL_MODELS, Position, RiskTracking
 
 MONEY = re.compile(r"(amount|_usd|_usdc|price|pnl|balance)")
 EXACT = Decimal("12345678901234.123456")  # 20 significant digits: a float keeps 15 to 17
@@ -27,11 +27,6 @@ def test_no_money_attribute_is_a_float_number() -> None:
 
 
 def test_amounts_round_trip_exactly_as_decimals() -> None:
-    transfer = Transfer("did:privy:u1", "t1", kind="deposit", amount_usdc=EXACT)
-    stored = transfer.serialize()
-    assert stored["amount_usdc"] == {"N": "12345678901234.123456"}
-    loaded = Transfer.from_raw_data(stored)
-    assert loaded.amount_usdc == EXACT and isinstance(loaded.amount_usdc, Decimal)
     position = Position("did:privy:u1", "p1", size_usd=Decimal("1000.10"), hl_entry_price=Decimal("149.92"))
     assert Position.from_raw_data(position.serialize()).hl_entry_price == Decimal("149.92")
     risk = RiskTracking("did:privy:u1", peak_balance_usd=7)
@@ -40,4 +35,4 @@ def test_amounts_round_trip_exactly_as_decimals() -> None:
 
 def test_a_float_amount_is_refused() -> None:
     with pytest.raises(TypeError, match="float"):
-        Transfer("did:privy:u1", "t1", kind="deposit", amount_usdc=5.0000001).serialize()
+        Position("did:privy:u1", "p1", size_usd=5.0000001).serialize()

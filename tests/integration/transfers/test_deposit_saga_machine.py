@@ -30,31 +30,30 @@ def run(stack: LocalStack, user_id: str, transfer_id: str, name: str | None = No
         time.sleep(0.1)
 
 
-def new_deposit(amount: Decimal | int) -> tuple[str, str]:
+def new_deposit(amount: str) -> tuple[str, str]:
     user_id, transfer_id = f"did:privy:{uuid.uuid4().hex[:8]}", f"dep-{uuid.uuid4().hex[:10]}"
-    Transfer(user_id, transfer_id, kind="deposit", amount_usdc=amount).save()
+    store.create(user_id, transfer_id, "deposit", amount)
     return user_id, transfer_id
 
 
-def test_valid_deposit_succeeds_and_advances_the_stage(stack: LocalStack) -> None:
-    user_id, transfer_id = new_deposit(100)
+def test_a_failure_before_any_funds_moved_marks_the_deposit_failed(stack: LocalStack) -> None:
+    user_id, transfer_id = new_deposit("100")  # valid, but the user has no wallet: EnsureGas fails
     result = run(stack, user_id, transfer_id)
-    assert result["status"] == "SUCCEEDED"
-    assert json.loads(result["output"])["validation"] == {"valid": True, "reason": "", "stage": "validated"}
-    assert Transfer.get(user_id, transfer_id).stage == "validated"
+    assert (result["status"], result["error"]) == ("FAILED", "DepositFailed")
+    transfer = Transfer.get(user_id, transfer_id)
+    assert (transfer.stage, transfer.needs_reconciliation) == ("failed", None)
+    assert "sign in first" in transfer.error
 
 
 @pytest.mark.parametrize(
     ("amount", "why"),
     [
-        (3, "below the bridge minimum"),
-        (30_000, "per-deposit cap"),
-        (Decimal("5.0000001"), "more than 6 decimals"),
+        ("3", "below the bridge minimum"),
+        ("30000", "MAX_AUTO_BRIDGE_USDC"),
+        ("5.0000001", "more than 6 decimals"),
     ],
 )
-def test_invalid_deposit_fails_through_the_choice_state(
-    stack: LocalStack, amount: Decimal | int, why: str
-) -> None:
+def test_invalid_deposit_fails_through_the_choice_state(stack: LocalStack, amount: str, why: str) -> None:
     user_id, transfer_id = new_deposit(amount)
     result = run(stack, user_id, transfer_id)
     assert (result["status"], result["error"]) == ("FAILED", "DepositRejected")
@@ -72,8 +71,8 @@ def test_handler_error_is_caught_with_its_error_name(stack: LocalStack) -> None:
 
 
 def test_a_second_start_for_the_same_transfer_is_rejected(stack: LocalStack) -> None:
-    user_id, transfer_id = new_deposit(50)
-    assert run(stack, user_id, transfer_id)["status"] == "SUCCEEDED"
+    user_id, transfer_id = new_deposit("3")
+    assert run(stack, user_id, transfer_id)["status"] == "FAILED"
     sfn = stack.client("stepfunctions")
     with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
         run(stack, user_id, transfer_id)
@@ -81,6 +80,6 @@ def test_a_second_start_for_the_same_transfer_is_rejected(stack: LocalStack) -> 
 
 def test_the_amount_is_stored_and_read_back_exactly(stack: LocalStack) -> None:
     exact = Decimal("12345678901234.123456")  # more digits than a float holds
-    user_id, transfer_id = new_deposit(exact)
+    user_id, transfer_id = new_deposit(str(exact))
     transfer = store.get(user_id, transfer_id)
     assert transfer is not None and transfer.amount_usdc == exact

@@ -8,7 +8,6 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import GetError
 
 from basis.platform.errors import TransientError
-from basis.policies.settings import PolicySettings
 from basis.transfers import deposit_saga, store
 from basis.transfers.deposit_saga import StepInput
 
@@ -25,7 +24,7 @@ def test_throttling_becomes_a_transient_error(code: str, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(store.Transfer, "get", throttled)
     with pytest.raises(TransientError, match=code):
-        deposit_saga.run_step(StepInput(step="validate", user_id="u", transfer_id="t"), PolicySettings())
+        deposit_saga.run_step(StepInput(step="validate", user_id="u", transfer_id="t"))
 
 
 def test_a_permanent_dynamodb_error_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,4 +33,4 @@ def test_a_permanent_dynamodb_error_is_not_retried(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(store.Transfer, "get", denied)
     with pytest.raises(GetError):
-        deposit_saga.run_step(StepInput(step="validate", user_id="u", transfer_id="t"), PolicySettings())
+        deposit_saga.run_step(StepInput(step="validate", user_id="u", transfer_id="t"))

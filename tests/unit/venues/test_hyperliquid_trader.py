@@ -16,6 +16,7 @@ from basis.venues.hyperliquid.trader import (
     ReadOnlyTraderError,
     market_price,
     order_size,
+    usdc_units,
 )
 from local.hyperliquid.markets import Market
 
@@ -223,3 +224,25 @@ def test_market_prices_always_pass_the_tick_rule(mark: Decimal, sz_decimals: int
     px = market_price(mark, sz_decimals, is_buy=is_buy, slippage=Decimal("0.01"))
     if px > 0:
         assert Market("X", sz_decimals, 10, mark).valid_price(px), px
+
+
+def test_a_deposit_credit_is_matched_by_its_arbitrum_hash_in_base_units() -> None:
+    """Not by amount alone: another deposit of the same amount is not this one; the ledger's float
+    noise (``2703997.4500000002``) still matches 2703997.45 USDC."""
+    ours, other = "0x" + "ab" * 32, "0x" + "cd" * 32
+    ledger = [
+        {"time": 1, "hash": other, "delta": {"type": "deposit", "usdc": "2703997.45"}},
+        {
+            "time": 2,
+            "hash": ours.upper().replace("0X", "0x"),
+            "delta": {"type": "deposit", "usdc": "2703997.4500000002"},
+        },
+    ]
+    trader = HyperliquidTrader(
+        "http://hl.local", None, ADDRESS, session=Session({"userNonFundingLedgerUpdates": ledger})
+    )
+    found = trader.credited_deposit(ours, 2_703_997_450_000)
+    assert found is not None and found.time_ms == 2
+    assert trader.credited_deposit(ours, 2_703_997_440_000) is None  # another amount
+    assert trader.credited_deposit("0x" + "ef" * 32, 2_703_997_450_000) is None  # not credited yet
+    assert usdc_units(Decimal("5.4999999999")) == 5_500_000

@@ -78,3 +78,26 @@ class ServerWalletsResponse(BaseModel):
     evm_address: str | None
     solana_wallet_id: str | None
     solana_address: str | None
+
+
+class DepositRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount_usdc: str = Field(
+        max_length=40, pattern=r"^[0-9]{1,30}(\.[0-9]{1,18})?$", description="decimal text, e.g. '600.5'"
+    )
+
+
+class OperationResponse(BaseModel):
+    id: str
+    kind: Literal["deposit", "withdrawal"]
+    stage: str = Field(description="a deposit ends at hl_credited; failed or rejected when nothing moved")
+    amount_usdc: str = Field(description="exact decimal text")
+    tx_hashes: list[str]
+    error: str | None
+    needs_reconciliation: bool = Field(description="funds may have moved: the reconciler resolves it")
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class OperationsResponse(BaseModel):
+    operations: list[OperationResponse] = Field(description="newest first")

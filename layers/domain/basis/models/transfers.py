@@ -1,13 +1,18 @@
 """Deposits and withdrawals, each driven by a Step Functions saga, with its stage (seed 5.3a).
 
-Access patterns: a user's transfers (query by ``user_id``, newest first by ``transfer_id``, a
-time-ordered id); transfers stuck in a stage for the reconciler (``by_stage``: stage + updated_at).
+Access patterns: a user's transfers (query by ``user_id``, newest first by ``created_at``);
+transfers stuck in a stage for the reconciler (``by_stage``: stage + updated_at).
 """
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from basis.models.attributes import DecimalAttribute
 from basis.models.base import BaseModel, utcnow
 
 
@@ -29,22 +34,24 @@ class Transfer(BaseModel):
     user_id = UnicodeAttribute(hash_key=True)
     transfer_id = UnicodeAttribute(range_key=True)
     kind = UnicodeAttribute()  # deposit | withdrawal | outbound
-    # deposit: initiated | gas_funded | bridge_sent | bridge_confirmed | hl_credited | failed
+    # deposit: initiated | validated | gas_funded | bridge_sent | bridge_confirmed | hl_credited
+    #          (or rejected | failed: only while no funds left the wallet)
     # withdrawal: initiated | hl_withdraw_sent | paid_out | failed
     stage = UnicodeAttribute(default="initiated")
-    amount_usdc = DecimalAttribute(null=True)
     execution_arn = UnicodeAttribute(null=True)
     tx_hash = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
     # outbound: a transfer out of a server wallet, signed by the user's own key (sent | failed)
     chain = UnicodeAttribute(null=True)
     asset = UnicodeAttribute(null=True)
-    amount = UnicodeAttribute(null=True)  # exact decimal text
+    amount = UnicodeAttribute(null=True)  # exact decimal text (USDC for deposits and withdrawals)
     destination = UnicodeAttribute(null=True)
     request_hash = UnicodeAttribute(null=True)  # what the Idempotency-Key was first used for
     prepared = UnicodeAttribute(null=True)  # the unsigned transaction (JSON), resent as it is
+    needs_reconciliation = BooleanAttribute(null=True)  # funds may have moved: the reconciler decides
     lease_until = NumberAttribute(null=True)  # epoch seconds: a request is working on it until then
 
     by_stage = ByStage()

@@ -1,23 +1,49 @@
 """Steps of the deposit saga, each invoked by a Step Functions Task state.
 
-Every step is idempotent: it moves the transfer's ``stage`` forward with a version-checked write,
-and a retried step that finds the stage already advanced answers the same result again.
+validate → ensure_gas → send → confirm → check_credit (polled by a Wait loop); ``fail`` is the
+Catch of every step. Every step is idempotent: it moves the transfer's ``stage`` forward with a
+version-checked write, and a re-run that finds the stage already reached answers again without
+repeating its side effect:
+
+* ``ensure_gas`` tops the wallet up only while it is under the funder's threshold;
+* ``send`` prepares the Bridge2 transfer ONCE and stores it before sending, then sends it with the
+  transfer id as Privy's idempotency key. A re-run that finds a tx hash answers it; one that finds
+  a stored transaction resends that very transaction (same nonce, same key: it can land at most
+  once) and never prepares another;
+* ``fail`` marks ``failed`` only while no funds can have left the wallet. Once a transaction was
+  prepared or sent, the stage stays where it is and the transfer is marked for the reconciler.
 """
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from pydantic import BaseModel, Field
 
-from basis.platform.errors import NotFoundError
+from basis.chains.amounts import usdc_base_units
+from basis.identity import users
+from basis.platform.errors import ConflictError, NotFoundError, TransientError
 from basis.platform.observability import logger
 from basis.policies.amounts import AmountError, require_bridge_deposit
-from basis.policies.settings import PolicySettings
+from basis.policies.settings import get_policy_settings
+from basis.signing.errors import SigningError
 from basis.transfers import store
+from basis.transfers.settings import get_funding_settings
 from basis.transfers.store import TransferRecord
+
+if TYPE_CHECKING:
+    from basis.venues.arbitrum.client import ArbitrumClient
+
+STAGES = ("initiated", "validated", "gas_funded", "bridge_sent", "bridge_confirmed", "hl_credited")
+FINAL = frozenset({"hl_credited", "failed", "rejected"})
+LEDGER_SLACK_MS = 60_000  # the credit is searched from a minute before the deposit was created
 
 
 class StepInput(BaseModel):
-    step: str = Field(pattern=r"^(validate|fail)$")
+    step: str = Field(pattern=r"^(validate|ensure_gas|send|confirm|check_credit|fail)$")
     user_id: str = Field(min_length=1)
     transfer_id: str = Field(min_length=1)
     error: dict[str, str] | None = None
@@ -27,6 +53,10 @@ class UnknownTransferError(NotFoundError):
     """The saga was started for a transfer that does not exist (never retried usefully)."""
 
 
+class DepositRevertedError(ConflictError):
+    """The Bridge2 transfer reverted on chain: no USDC left the wallet."""
+
+
 def _load(user_id: str, transfer_id: str) -> TransferRecord:
     transfer = store.get(user_id, transfer_id)
     if transfer is None:
@@ -34,7 +64,40 @@ def _load(user_id: str, transfer_id: str) -> TransferRecord:
     return transfer
 
 
-def validate(step: StepInput, settings: PolicySettings) -> dict[str, object]:
+def _reached(transfer: TransferRecord, stage: str) -> bool:
+    return transfer.stage in STAGES and STAGES.index(transfer.stage) >= STAGES.index(stage)
+
+
+def _require(transfer: TransferRecord, stage: str) -> None:
+    if transfer.stage != stage:
+        raise ConflictError(f"transfer {transfer.transfer_id} is {transfer.stage}, expected {stage}")
+
+
+def _evm_wallet(user_id: str) -> tuple[str, str]:
+    wallets = users.require(user_id).wallets
+    if not wallets.evm_wallet_id or not wallets.evm_address:
+        raise ConflictError("the EVM server wallet is not ready yet")
+    return wallets.evm_wallet_id, wallets.evm_address
+
+
+def _arbitrum(user_id: str) -> ArbitrumClient:
+    from basis.platform.config import get_settings
+    from basis.signing.signer import PrivyWalletSigner
+    from basis.venues.arbitrum.client import ArbitrumClient
+
+    wallet_id, address = _evm_wallet(user_id)
+    policy = get_policy_settings()
+    return ArbitrumClient(
+        str(get_settings().arbitrum_rpc_url),
+        PrivyWalletSigner(user_id, wallet_id, address, "ethereum"),
+        policy.arbitrum_usdc_address,
+        policy.hyperliquid_bridge_address,
+        policy_settings=policy,
+    )
+
+
+# -- the steps ----------------------------------------------------------------------------------
+def validate(step: StepInput) -> dict[str, Any]:
     transfer = _load(step.user_id, step.transfer_id)
     if transfer.stage != "initiated":  # a retry after the stage already moved: same answer
         return {
@@ -42,13 +105,14 @@ def validate(step: StepInput, settings: PolicySettings) -> dict[str, object]:
             "reason": transfer.error or "",
             "stage": transfer.stage,
         }
+    settings = get_policy_settings()
     amount = transfer.amount_usdc
     reason = ""
     if transfer.kind != "deposit":
         reason = f"transfer is a {transfer.kind}, not a deposit"
     elif amount > settings.max_auto_bridge_usdc:
         reason = (
-            f"{amount} USDC exceeds the per-deposit cap of {settings.max_auto_bridge_usdc} USDC; split it"
+            f"{amount} USDC exceeds MAX_AUTO_BRIDGE_USDC ({settings.max_auto_bridge_usdc} USDC); split it"
         )
     else:
         try:  # the bridge minimum, the policy's per-transaction cap, at most 6 decimals
@@ -58,28 +122,141 @@ def validate(step: StepInput, settings: PolicySettings) -> dict[str, object]:
     stage = "rejected" if reason else "validated"
     store.advance(transfer, stage, reason or None)
     logger.info(
-        "deposit validated",
-        extra={"user_id": step.user_id, "transfer_id": step.transfer_id, "stage": stage, "reason": reason},
+        "deposit validated", extra={"transfer_id": step.transfer_id, "stage": stage, "reason": reason}
     )
     return {"valid": not reason, "reason": reason, "stage": stage}
 
 
-def fail(step: StepInput) -> dict[str, object]:
-    detail = ((step.error or {}).get("Cause") or (step.error or {}).get("Error") or "saga failed")[:500]
-    logger.error(
-        "deposit saga failed",
-        extra={"user_id": step.user_id, "transfer_id": step.transfer_id, "error": detail},
+def ensure_gas(step: StepInput) -> dict[str, Any]:
+    """Top the wallet's ETH up from the gas funder when under its threshold (G14)."""
+    transfer = _load(step.user_id, step.transfer_id)
+    if _reached(transfer, "gas_funded"):
+        return {"stage": transfer.stage}
+    _require(transfer, "validated")
+    from basis.venues.arbitrum.gas import GasFunder
+
+    _, address = _evm_wallet(step.user_id)
+    top_up = GasFunder.from_config().fund_if_needed(step.user_id, address)
+    logger.info("deposit gas", extra={"transfer_id": step.transfer_id, "gas": top_up.status})
+    return {"stage": store.advance(transfer, "gas_funded").stage}
+
+
+def send(step: StepInput) -> dict[str, Any]:
+    """The Bridge2 transfer, sent at most once whatever re-runs this step."""
+    transfer = _load(step.user_id, step.transfer_id)
+    if transfer.tx_hash:
+        return {"stage": transfer.stage, "tx_hash": transfer.tx_hash}
+    _require(transfer, "gas_funded")
+    client = _arbitrum(step.user_id)
+    if transfer.prepared is None:
+        units = client.check_deposit(transfer.amount_usdc)
+        prepared = client.prepare_transfer("USDC", units, client.bridge_address)
+        transfer = store.record_prepared(transfer, json.dumps(prepared))  # a concurrent run loses here
+    else:
+        prepared = json.loads(transfer.prepared)
+    try:
+        tx_hash = client.send_prepared(
+            prepared, action="bridge_deposit", idempotency_key=transfer.transfer_id
+        )
+    except SigningError as exc:
+        if _nonce_used(client, prepared):  # it may be ours: never send anything else
+            raise OutcomeToReconcileError(
+                f"nonce {prepared['nonce']} was used but the resend failed ({exc.message}): reconcile"
+            ) from exc
+        raise
+    logger.info("deposit sent to the bridge", extra={"transfer_id": step.transfer_id, "tx_hash": tx_hash})
+    return {"stage": store.record_sent(transfer, tx_hash, "bridge_sent").stage, "tx_hash": tx_hash}
+
+
+class OutcomeToReconcileError(ConflictError):
+    """The stored transaction's nonce was used on chain and its resend failed: whether it was this
+    transfer is the reconciler's question; nothing else is ever sent for it."""
+
+
+def _nonce_used(client: ArbitrumClient, prepared: dict[str, Any]) -> bool:
+    address = client.w3.to_checksum_address(client.address)
+    return int(client.w3.eth.get_transaction_count(address, "latest")) > int(prepared["nonce"])
+
+
+def confirm(step: StepInput) -> dict[str, Any]:
+    """Wait for the Bridge2 transfer's receipt (``bridge_confirmed``)."""
+    transfer = _load(step.user_id, step.transfer_id)
+    if _reached(transfer, "bridge_confirmed"):
+        return {"stage": transfer.stage}
+    _require(transfer, "bridge_sent")
+    assert transfer.tx_hash is not None  # bridge_sent is written with its tx hash
+    timeout = get_funding_settings().deposit_receipt_timeout_seconds
+    from web3.exceptions import TimeExhausted
+
+    try:
+        receipt = _arbitrum(step.user_id).wait_receipt(transfer.tx_hash, timeout=timeout)
+    except TimeExhausted as exc:  # the state machine retries the step
+        raise TransientError(f"no receipt for {transfer.tx_hash} yet") from exc
+    if not receipt.succeeded:
+        store.advance(transfer, "failed", f"the bridge transfer {transfer.tx_hash} reverted: no USDC moved")
+        raise DepositRevertedError(f"the bridge transfer {transfer.tx_hash} reverted")
+    return {"stage": store.advance(transfer, "bridge_confirmed").stage}
+
+
+def check_credit(step: StepInput) -> dict[str, Any]:
+    """Whether Hyperliquid credited the transfer (matched by its Arbitrum tx hash and base units);
+    ``give_up`` once the credit is overdue (the reconciler takes over)."""
+    transfer = _load(step.user_id, step.transfer_id)
+    settings = get_funding_settings()
+    answer = {"credited": True, "give_up": False, "wait_seconds": settings.deposit_credit_poll_seconds}
+    if transfer.stage == "hl_credited":
+        return answer
+    _require(transfer, "bridge_confirmed")
+    assert transfer.tx_hash is not None and transfer.created_at is not None
+    from basis.platform.config import get_settings
+    from basis.venues.hyperliquid.trader import HyperliquidTrader
+
+    _, address = _evm_wallet(step.user_id)
+    trader = HyperliquidTrader(str(get_settings().hyperliquid_api_url), None, address)
+    since_ms = int(transfer.created_at.timestamp() * 1000) - LEDGER_SLACK_MS
+    credit = trader.credited_deposit(
+        transfer.tx_hash, usdc_base_units(transfer.amount_usdc), since_ms=since_ms
     )
+    if credit is not None:
+        store.advance(transfer, "hl_credited")
+        logger.info("deposit credited", extra={"transfer_id": step.transfer_id, "tx_hash": transfer.tx_hash})
+        return answer
+    waited = time.time() - (transfer.updated_at or transfer.created_at).timestamp()
+    return {**answer, "credited": False, "give_up": waited > settings.deposit_credit_timeout_seconds}
+
+
+def fail(step: StepInput) -> dict[str, Any]:
+    detail = ((step.error or {}).get("Cause") or (step.error or {}).get("Error") or "saga failed")[:500]
+    logger.error("deposit saga failed", extra={"transfer_id": step.transfer_id, "error": detail})
     try:
         transfer = _load(step.user_id, step.transfer_id)
     except UnknownTransferError:
         return {"stage": "unknown"}  # nothing to mark: the saga was started for a missing transfer
-    if transfer.stage not in {"failed", "rejected"}:
-        store.advance(transfer, "failed", detail)
+    if transfer.stage in FINAL:
+        return {"stage": transfer.stage}
+    if transfer.tx_hash or transfer.prepared:  # funds may have left: never "compensated" by a resend
+        store.mark_for_reconciliation(transfer, detail)
+        logger.error("deposit needs reconciliation", extra={"transfer_id": step.transfer_id})
+        return {"stage": transfer.stage, "reconcile": True}
+    store.advance(transfer, "failed", detail)
     return {"stage": "failed"}
 
 
-def run_step(step: StepInput, settings: PolicySettings) -> dict[str, object]:
-    if step.step == "validate":
-        return validate(step, settings)
-    return fail(step)
+STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
+    "validate": validate,
+    "ensure_gas": ensure_gas,
+    "send": send,
+    "confirm": confirm,
+    "check_credit": check_credit,
+    "fail": fail,
+}
+
+
+def run_step(step: StepInput) -> dict[str, Any]:
+    """Run ``step``; a signing error worth retrying is raised as ``TransientError`` (the ASL retries it)."""
+    try:
+        return STEPS[step.step](step)
+    except SigningError as exc:
+        if exc.retriable:
+            raise TransientError(exc.message) from exc
+        raise

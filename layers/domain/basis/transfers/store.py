@@ -1,25 +1,28 @@
 """The transfer store: deposits and withdrawals with the saga stage each has reached.
 
-Reads are consistent (a saga starts right after its transfer is written); a stage change is
-version-checked, so two runs of one step cannot both move the same transfer. DynamoDB trouble that
-means "not now" (throttling, a transaction conflict) is raised as ``TransientError`` so the state
-machine retries the step; anything else propagates as it is.
+Reads are consistent (a saga starts right after its transfer is written); every write is
+version-checked, so two runs of one step cannot both move the same transfer. Amounts are exact
+decimal text (``amount``), never floats. DynamoDB trouble that means "not now" (throttling, a
+transaction conflict) is raised as ``TransientError`` so the state machine retries the step;
+anything else propagates as it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
 from pynamodb.expressions.update import Action
 
 from basis.models import Transfer
 from basis.models.base import utcnow
 from basis.platform.errors import TransientError
 
+SAGA_KINDS = ("deposit", "withdrawal")
 # DynamoDB errors that mean "not now" rather than "never".
 RETRIABLE_DYNAMODB_ERRORS = frozenset(
     {
@@ -41,6 +44,11 @@ class TransferRecord:
     amount_usdc: Decimal
     error: str | None
     version: int | None
+    tx_hash: str | None = None
+    prepared: str | None = None  # the unsigned transaction, stored before it is sent
+    needs_reconciliation: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @contextmanager
@@ -53,24 +61,85 @@ def _transient_when_retriable() -> Iterator[None]:
         raise
 
 
+def _record(item: Transfer) -> TransferRecord:
+    return TransferRecord(
+        user_id=item.user_id,
+        transfer_id=item.transfer_id,
+        kind=item.kind,
+        stage=item.stage,
+        amount_usdc=Decimal(item.amount or "0"),
+        error=item.error,
+        version=item.version,
+        tx_hash=item.tx_hash,
+        prepared=item.prepared,
+        needs_reconciliation=bool(item.needs_reconciliation),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
 def get(user_id: str, transfer_id: str) -> TransferRecord | None:
     try:
         with _transient_when_retriable():
             item = Transfer.get(user_id, transfer_id, consistent_read=True)
     except DoesNotExist:
         return None
-    return TransferRecord(**{f.name: getattr(item, f.name) for f in fields(TransferRecord)})
+    return _record(item)
 
 
-def advance(transfer: TransferRecord, stage: str, error: str | None = None) -> None:
-    """Move ``transfer`` to ``stage`` (with ``error``, or clearing it), if it is unchanged since read."""
+def create(user_id: str, transfer_id: str, kind: str, amount_usdc: str) -> tuple[TransferRecord, bool]:
+    """The transfer ``transfer_id`` and whether this call created it (``False``: it existed)."""
+    now = utcnow()
+    item = Transfer(
+        user_id, transfer_id, kind=kind, amount=amount_usdc, stage="initiated", created_at=now, updated_at=now
+    )
+    try:
+        with _transient_when_retriable():
+            item.save(condition=Transfer.transfer_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        existing = get(user_id, transfer_id)
+        if existing is None:  # deleted in between: cannot happen, transfers are never deleted
+            raise
+        return existing, False
+    return _record(item), True
+
+
+def list_for_user(user_id: str) -> list[TransferRecord]:
+    """The user's deposits and withdrawals, newest first."""
+    with _transient_when_retriable():
+        rows = [_record(i) for i in Transfer.query(user_id) if i.kind in SAGA_KINDS]
+    return sorted(rows, key=lambda r: r.created_at or r.updated_at or utcnow(), reverse=True)
+
+
+def _update(transfer: TransferRecord, actions: list[Action]) -> TransferRecord:
     item = Transfer(transfer.user_id, transfer.transfer_id)
     if transfer.version is not None:  # the update is conditional on the version read
         item.version = transfer.version
-    actions: list[Action] = [
-        Transfer.stage.set(stage),
-        Transfer.updated_at.set(utcnow()),
-        Transfer.error.set(error) if error else Transfer.error.remove(),
-    ]
     with _transient_when_retriable():
-        item.update(actions=actions)
+        item.update(actions=[*actions, Transfer.updated_at.set(utcnow())])
+    return _record(item)
+
+
+def advance(transfer: TransferRecord, stage: str, error: str | None = None) -> TransferRecord:
+    """Move ``transfer`` to ``stage`` (with ``error``, or clearing it), if it is unchanged since read."""
+    return _update(
+        transfer, [Transfer.stage.set(stage), Transfer.error.set(error) if error else Transfer.error.remove()]
+    )
+
+
+def record_prepared(transfer: TransferRecord, prepared: str) -> TransferRecord:
+    """The transaction about to be sent: every later attempt resends exactly this one."""
+    return _update(transfer, [Transfer.prepared.set(prepared)])
+
+
+def record_sent(transfer: TransferRecord, tx_hash: str, stage: str) -> TransferRecord:
+    return _update(
+        transfer, [Transfer.tx_hash.set(tx_hash), Transfer.stage.set(stage), Transfer.error.remove()]
+    )
+
+
+def mark_for_reconciliation(transfer: TransferRecord, error: str) -> TransferRecord:
+    """Funds may have left the wallet: the stage stays as it is, the reconciler resolves it."""
+    return _update(transfer, [Transfer.needs_reconciliation.set(True), Transfer.error.set(error)])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
-from basis.chains.amounts import wire
+from basis.chains.amounts import USDC_DECIMALS, wire
 from basis.venues.hyperliquid.models import (
     AccountState,
     AssetContext,
@@ -64,6 +64,11 @@ class InsufficientWithdrawableError(ValueError):
 
 class ReadOnlyTraderError(RuntimeError):
     """A signed action on a trader built without an exchange (read-only)."""
+
+
+def usdc_units(amount: Decimal) -> int:
+    """USDC base units of a Hyperliquid amount, rounded to the nearest unit (drops float noise)."""
+    return int(amount.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN).scaleb(USDC_DECIMALS))
 
 
 def market_price(mark: Decimal, sz_decimals: int, *, is_buy: bool, slippage: Decimal) -> Decimal:
@@ -211,6 +216,16 @@ class HyperliquidTrader:
             if found is not None or time.monotonic() >= deadline:
                 return found
             time.sleep(poll)
+
+    def credited_deposit(self, tx_hash: str, units: int, *, since_ms: int = 0) -> LedgerDeposit | None:
+        """The ledger's credit of the bridge transfer ``tx_hash`` (the Arbitrum transaction hash
+        Hyperliquid reports) of exactly ``units`` USDC base units, or None while it is not credited.
+        The ledger's amounts carry float noise (``"2703997.4500000002"``): compared in base units."""
+        wanted = tx_hash.lower()
+        return next(
+            (d for d in self.deposits(since_ms) if d.hash.lower() == wanted and usdc_units(d.usdc) == units),
+            None,
+        )
 
     # -- signed actions --------------------------------------------------------------------------
     def _exchange(self) -> PrivyHyperliquidExchange:

@@ -1,0 +1,23 @@
+"""Funding settings: the deposit saga's state machine (started by the API) and its timing.
+
+A receipt not seen within ``deposit_receipt_timeout_seconds`` fails the attempt (the state machine
+retries it); Hyperliquid is polled every ``deposit_credit_poll_seconds``; a credit not seen within
+``deposit_credit_timeout_seconds`` of the receipt leaves the deposit to the reconciler.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from basis.platform.settings import BasisSettings, cached
+
+
+class FundingSettings(BasisSettings):
+    # Set (by CDK and the local stack) on the functions that start deposit sagas: the API.
+    deposit_saga_arn: str | None = Field(default=None, min_length=1)
+    deposit_receipt_timeout_seconds: float = Field(default=40.0, gt=0, le=50)
+    deposit_credit_poll_seconds: int = Field(default=15, ge=1, le=300)
+    deposit_credit_timeout_seconds: int = Field(default=1800, ge=60)
+
+
+get_funding_settings = cached(FundingSettings)
