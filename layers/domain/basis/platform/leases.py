@@ -61,8 +61,20 @@ def release(name: str, owner: str) -> bool:
 
 
 @contextmanager
-def lease(name: str, ttl_seconds: int = 60) -> Iterator[str]:
-    owner = acquire(name, ttl_seconds)
+def lease(
+    name: str, ttl_seconds: int = 60, wait_seconds: float = 0.0, poll_seconds: float = 0.05
+) -> Iterator[str]:
+    """Hold ``lease#<name>`` for the block. With ``wait_seconds``, a held lease is tried again every
+    ``poll_seconds`` until then (``LeaseHeldError`` after): a mutex across processes and containers."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            owner = acquire(name, ttl_seconds)
+            break
+        except LeaseHeldError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(poll_seconds)
     try:
         yield owner
     finally:

@@ -12,12 +12,13 @@ funder low, nothing broadcast) so a later run may try again; once a transaction 
 claim is kept even if confirming it fails, so a slow receipt never causes a second send.
 The funder's balance is re-read before every send; when it cannot cover a top-up plus its own
 gas and ``funder_reserve_eth``, the run stops (``FunderLowError``) rather than sending a partial amount.
-Sends from one process are serialized (one nonce sequence per funder key).
+Sends are serialized across every process and container by a funder-wide lease
+(``gas-funder#<address>``, held from reading the funder's pending nonce until the node accepted the
+transaction), so two workers never sign the same nonce.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
     from web3 import Web3
 
 TRANSFER_GAS = 21_000
-_send_lock = threading.Lock()
+# The funder-wide send lease: long enough for one nonce read + broadcast, waited for by the others.
+SEND_LEASE_SECONDS = 30
+SEND_LEASE_WAIT_SECONDS = 60.0
 
 
 class FunderLowError(RuntimeError):
@@ -144,7 +147,11 @@ class GasFunder:
         from eth_account import Account
 
         w3 = self.w3
-        with _send_lock:
+        with leases.lease(
+            f"gas-funder#{self.funder_address.lower()}",
+            SEND_LEASE_SECONDS,
+            wait_seconds=SEND_LEASE_WAIT_SECONDS,
+        ):
             base_fee = int(w3.eth.get_block("latest")["baseFeePerGas"])
             tip = int(w3.eth.max_priority_fee)
             max_fee = 2 * base_fee + tip
