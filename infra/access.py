@@ -33,6 +33,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "authorizer": Access(read=("users",), secret=True),
     "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),
     "deposit_saga": Access(read_write=("transfers",)),
+    "gas_dispatcher": Access(read=("users",), read_write=("control",), send_to=("gas",)),
+    # Claims: the per-user top-up window and the funder-wide send lease; the secret: the funder key.
+    "gas_funder": Access(read_write=("claims",), secret=True),
     "provision_wallets": Access(
         read_write=("users", "claims"),
         secret=True,

@@ -7,13 +7,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
-
-from basis.platform.observability import METRICS_NAMESPACE, logger
 from basis.signing import ledger
 from basis.signing.breaker import SharedCircuitBreaker
 from basis.signing.telemetry import RESULTS
-from basis.wallets.store import IncompleteWallets, users_with_incomplete_wallets, users_with_wallets
+from basis.wallets.health import incomplete_wallets
+from basis.wallets.store import IncompleteWallets, users_with_wallets
 
 
 @dataclass(frozen=True)
@@ -47,18 +45,6 @@ class WalletHealth:
     policy_violations_24h: int
     circuit_breaker: BreakerState
     incomplete_wallets: list[IncompleteWallets]
-
-
-def incomplete_wallets() -> list[IncompleteWallets]:
-    """The users lacking a server wallet, logged and counted (``IncompleteWallets``, for the alarm)."""
-    found = list(users_with_incomplete_wallets())
-    with single_metric(
-        name="IncompleteWallets", unit=MetricUnit.Count, value=len(found), namespace=METRICS_NAMESPACE
-    ) as metric:
-        metric.add_metadata("check", "server-wallets")
-    if found:
-        logger.warning("users with incomplete server wallets", extra={"users": [u.user_id for u in found]})
-    return found
 
 
 def _counts(rows: list[ledger.LedgerRow]) -> dict[str, int]:
