@@ -51,6 +51,9 @@ class GasRun:
             self.low = str(exc)
             funder_low(self.funder, self.low)
             return "funder_low"
+        except Exception:  # this user's message only: delivered again, then the DLQ
+            logger.exception("gas top-up failed", extra={"user_id": check.user_id, "address": check.address})
+            raise
         return result.status
 
 
