@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_typing import HexStr
 
 from basis.identity import users
 from basis.venues.arbitrum import gas_worker
@@ -115,6 +116,6 @@ def test_concurrent_workers_fund_different_users_with_distinct_nonces(stack: Loc
         )
     assert [r.status for r in results] == ["funded"] * len(wallets), [r.error for r in results]
     w3 = GasFunder(evm.rpc_url, GAS_FUNDER.private_key).w3
-    nonces = [int(w3.eth.get_transaction(r.tx_hash)["nonce"]) for r in results if r.tx_hash]
+    nonces = [int(w3.eth.get_transaction(HexStr(r.tx_hash))["nonce"]) for r in results if r.tx_hash]
     assert len(set(nonces)) == len(wallets)
     assert all(balance(stack, a) == 5 * MILLI_ETH for _, a in wallets)
