@@ -38,6 +38,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
         read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control"),
         secret=True,
     ),
+    "gas_dispatcher": Access(read=("users",), read_write=("control",), send_to=("gas",)),
+    # Claims: the per-user top-up window and the funder's nonce turn; the secret: the funder key.
+    "gas_funder": Access(read_write=("claims",), secret=True),
     "provision_wallets": Access(
         read_write=("users", "claims"),
         secret=True,

@@ -145,6 +145,20 @@ FUNCTIONS: tuple[Function, ...] = (
         # Up to two Privy calls (10 s timeouts) per message: one message per 20 s invocation.
         batch_size=1,
     ),
+    Function(
+        "gas_dispatcher",
+        "Scheduled: enqueue one gas check per user with an EVM server wallet; counts incomplete wallets",
+        timeout_seconds=60,
+    ),
+    Function(
+        "gas_funder",
+        "Tops up users' EVM server wallets with ETH for gas from the platform funder (gas queue)",
+        layers=("base", "chain"),
+        # Per message: the funder-wide send lease (waited up to 60 s) and the receipt (up to 60 s).
+        timeout_seconds=180,
+        consumes="gas",
+        batch_size=5,
+    ),
 )
 
 QUEUES: tuple[Queue, ...] = (
@@ -152,6 +166,8 @@ QUEUES: tuple[Queue, ...] = (
     # The consumer backs off by shortening/lengthening each failed message's visibility (5 s, 10 s,
     # ... 300 s), so a Privy outage is retried for about half an hour before the DLQ.
     Queue("provisioning", visibility_timeout_seconds=30, max_receive_count=12),
+    # At least the gas funder's timeout; a user whose top-up keeps failing reaches the DLQ (alarm).
+    Queue("gas", visibility_timeout_seconds=180, max_receive_count=3),
 )
 
 # The product's own EventBridge bus (physical name basis-<stage>-events) and its rules.
@@ -162,6 +178,7 @@ EVENT_RULES: tuple[EventRule, ...] = (
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("scan", 1, "scan_dispatcher", "Per-user funding-rate scan fan-out"),
+    Schedule("gas", 10, "gas_dispatcher", "Gas top-ups of EVM server wallets; incomplete-wallets check"),
 )
 
 STATE_MACHINES: tuple[StateMachine, ...] = (

@@ -113,6 +113,27 @@ class ObservabilityStack(cdk.Stack):
         )
         alarm("signing-breaker-opened", trips, "The signing circuit breaker opened: all signing is paused.")
 
+        funder_low = cw.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name="GasFunderLow",
+            period=PERIOD,
+            statistic="Sum",
+            label="gas funder low",
+        )
+        alarm(
+            "gas-funder-low", funder_low, "The gas funder cannot cover a top-up: fund it (top-ups stopped)."
+        )
+        # Counted on every gas tick (10 min); the minimum over 30 min is above 0 only when some user
+        # stayed incomplete the whole time (provisioning itself takes seconds).
+        incomplete = cw.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name="IncompleteWallets",
+            period=cdk.Duration.minutes(30),
+            statistic="Minimum",
+            label="users with incomplete wallets",
+        )
+        alarm("incomplete-wallets", incomplete, "Users have lacked a server wallet for 30 minutes.")
+
         self.dashboard = cw.Dashboard(
             self,
             "Dashboard",
@@ -131,6 +152,7 @@ class ObservabilityStack(cdk.Stack):
                     cw.GraphWidget(title="Signing requests by result", left=list(signing.values())),
                     cw.GraphWidget(title="Policy denials and breaker openings", left=[denials, trips]),
                 ],
+                [cw.GraphWidget(title="Gas funder low, incomplete wallets", left=[funder_low, incomplete])],
                 [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
             ],
         )

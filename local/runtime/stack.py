@@ -122,6 +122,7 @@ class LocalStack:
         }
         if self.resources is not None:
             env["BASIS_SCAN_QUEUE_URL"] = self.resources.queues["scan"]["url"]
+            env["BASIS_GAS_QUEUE_URL"] = self.resources.queues["gas"]["url"]
             env["BASIS_DEPOSIT_SAGA_ARN"] = self.resources.state_machines["deposit-saga"]
         if self.privy is not None:
             env["BASIS_PRIVY_VERIFICATION_KEY"] = self.privy.verification_key

@@ -48,6 +48,7 @@ DEPLOYED_ENV = {
     "BASIS_SECRET_NAME": "basis-dev-secrets",
     "BASIS_SCAN_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/basis-dev-scan",
     "BASIS_DEPOSIT_SAGA_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:basis-dev-deposit-saga",
+    "BASIS_GAS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/basis-dev-gas",
     "BASIS_EVENT_BUS_NAME": "basis-dev-events",
     "BASIS_PRIVY_VERIFICATION_KEY": "-----BEGIN PUBLIC KEY-----\\nunused\\n-----END PUBLIC KEY-----",
 }

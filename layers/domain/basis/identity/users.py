@@ -17,7 +17,7 @@ from pynamodb.expressions.update import Action
 from basis.models import User
 from basis.models.base import utcnow
 from basis.platform.errors import UserNotFoundError
-from basis.wallets.store import ServerWallets
+from basis.wallets.store import WALLETS_PENDING, ServerWallets
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ def sign_in(user_id: str, email: str | None = None) -> tuple[UserProfile, bool]:
         User.last_sign_in_at.set(now),
         User.updated_at.set(now),
         User.created_at.set(User.created_at | now),
+        User.wallet_state.set(User.wallet_state | WALLETS_PENDING),
     ]
     if email is not None:
         actions.append(User.email.set(email))

@@ -1,7 +1,9 @@
 """Users with their server wallets and pause state.
 
 Access patterns: get a user by Privy DID (sign-in, every per-user worker); find the user that
-owns an EVM address (deposit reconciler, bridge credits) via ``by_evm_address``.
+owns an EVM address (deposit reconciler, bridge credits) via ``by_evm_address``; list the users
+by ``wallet_state`` via ``by_wallet_state``: ``pending`` from the first sign-in until both server
+wallets are recorded, then ``ready`` (the gas funder, the incomplete-wallets check, operators).
 """
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
@@ -16,6 +18,15 @@ class ByEvmAddress(GlobalSecondaryIndex["User"]):
         projection = AllProjection()
 
     evm_address = UnicodeAttribute(hash_key=True)
+
+
+class ByWalletState(GlobalSecondaryIndex["User"]):
+    class Meta:
+        index_name = "by_wallet_state"
+        projection = AllProjection()
+
+    wallet_state = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
 
 
 class User(BaseModel):
@@ -34,8 +45,10 @@ class User(BaseModel):
     solana_address = UnicodeAttribute(null=True)
     paused_at = UTCDateTimeAttribute(null=True)
     paused_reason = UnicodeAttribute(null=True)
+    wallet_state = UnicodeAttribute(null=True)  # "pending" | "ready"
 
     by_evm_address = ByEvmAddress()
+    by_wallet_state = ByWalletState()
 
     @property
     def wallets_ready(self) -> bool:

@@ -6,40 +6,19 @@ scan slot (the minute the schedule fired), so a worker can drop a duplicate deli
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from basis.platform import heartbeat
-from basis.platform.aws import client
 from basis.platform.observability import logger
 from basis.scheduling import strategies
-
-SQS_BATCH = 10
+from basis.scheduling.fanout import enqueue
 
 
 def dispatch(fired_at: datetime, queue_url: str) -> dict[str, int]:
     slot = fired_at.strftime("%Y-%m-%dT%H:%MZ")
-    sqs = client("sqs")
-    sent = failed = 0
-    batch: list[dict[str, str]] = []
-
-    def flush() -> None:
-        nonlocal sent, failed, batch
-        if not batch:
-            return
-        answer = sqs.send_message_batch(QueueUrl=queue_url, Entries=batch)
-        sent += len(answer.get("Successful", []))
-        for failure in answer.get("Failed", []):
-            failed += 1
-            logger.error("scan message not queued", extra={"entry": failure})
-        batch = []
-
-    for index, user_id in enumerate(strategies.active_users()):
-        body = json.dumps({"user_id": user_id, "slot": slot})
-        batch.append({"Id": str(index), "MessageBody": body})
-        if len(batch) == SQS_BATCH:
-            flush()
-    flush()
+    sent, failed = enqueue(
+        queue_url, ({"user_id": user_id, "slot": slot} for user_id in strategies.active_users())
+    )
     heartbeat.record("scan", slot=slot, queued=sent, failed=failed)
     logger.info("scan fan-out", extra={"slot": slot, "queued": sent, "failed": failed})
     return {"queued": sent, "failed": failed}

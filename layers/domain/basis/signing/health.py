@@ -1,4 +1,5 @@
-"""Signing activity of the last 1 h and 24 h from the ledger, plus the breaker's state (seed 4.2)."""
+"""Signing activity of the last 1 h and 24 h from the ledger, plus the breaker's state (seed 4.2), and
+the users whose server wallets are incomplete (seed 5.4: counted in the ``IncompleteWallets`` metric)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from basis.signing import ledger
 from basis.signing.breaker import SharedCircuitBreaker
 from basis.signing.telemetry import RESULTS
-from basis.wallets.store import users_with_wallets
+from basis.wallets.health import incomplete_wallets
+from basis.wallets.store import IncompleteWallets, users_with_wallets
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class WalletHealth:
     signing: SigningActivity
     policy_violations_24h: int
     circuit_breaker: BreakerState
+    incomplete_wallets: list[IncompleteWallets]
 
 
 def _counts(rows: list[ledger.LedgerRow]) -> dict[str, int]:
@@ -70,4 +73,5 @@ def wallet_health(breaker: SharedCircuitBreaker) -> WalletHealth:
         signing=SigningActivity(last_1h=_counts(last_hour), last_24h=_counts(day)),
         policy_violations_24h=sum(1 for r in day if r.event.result == "policy_denied"),
         circuit_breaker=BreakerState(state.state, state.counter, state.until),
+        incomplete_wallets=incomplete_wallets(),
     )

@@ -6,7 +6,10 @@
   wallet of that chain yet, deleting the chain's orphan record;
 * orphans (``orphan#<user>#<chain>``) keep a wallet created at Privy whose database write failed,
   until the next attempt adopts it;
-* ``users_with_wallets`` lists every user holding at least one server wallet (operators' view).
+* ``wallet_state`` on the user's row (``pending`` from sign-in, ``ready`` once both wallets are
+  recorded) keys the sparse ``by_wallet_state`` index the listings query (never a table scan):
+  ``users_with_wallets`` (at least one server wallet: operators' view), ``users_with_evm_wallets``
+  (the gas funder) and ``users_with_incomplete_wallets`` (the startup check, seed 5.4).
 """
 
 from __future__ import annotations
@@ -14,14 +17,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple, Protocol
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from basis.models import Claim, User, connection
 from basis.models.base import utcnow
+from basis.platform.observability import logger
+
+WALLETS_PENDING = "pending"
+WALLETS_READY = "ready"
 
 
 class HasWallets(Protocol):
@@ -72,6 +81,13 @@ class WalletHolder:
     wallets: ServerWallets
 
 
+@dataclass(frozen=True)
+class IncompleteWallets:
+    user_id: str
+    missing: tuple[str, ...]  # the chains without a server wallet
+    since: datetime  # when the row was created (first sign-in)
+
+
 class WalletNotRecordedError(Exception):
     """The wallet could not be written: a condition or guard failed, or DynamoDB refused the write."""
 
@@ -83,9 +99,29 @@ def get_user_wallets(user_id: str) -> ServerWallets | None:
         return None
 
 
+def _by_state(state: str, condition: Condition | None = None) -> Iterator[User]:
+    return User.by_wallet_state.query(state, filter_condition=condition)
+
+
 def users_with_wallets() -> Iterator[WalletHolder]:
-    for user in User.scan(User.evm_wallet_id.exists() | User.solana_wallet_id.exists()):
+    pending = _by_state(WALLETS_PENDING, User.evm_wallet_id.exists() | User.solana_wallet_id.exists())
+    for user in (*_by_state(WALLETS_READY), *pending):
         yield WalletHolder(user.user_id, ServerWallets.of(user))
+
+
+def users_with_evm_wallets() -> Iterator[WalletHolder]:
+    for state in (WALLETS_READY, WALLETS_PENDING):
+        for user in _by_state(state, User.evm_address.exists()):
+            yield WalletHolder(user.user_id, ServerWallets.of(user))
+
+
+def users_with_incomplete_wallets() -> Iterator[IncompleteWallets]:
+    """Users who signed in but lack a server wallet (including those being provisioned right now)."""
+    for user in _by_state(WALLETS_PENDING):
+        wallets = ServerWallets.of(user)
+        missing = tuple(chain for chain in ("ethereum", "solana") if not wallets.has(chain))
+        if missing:
+            yield IncompleteWallets(user.user_id, missing, user.created_at)
 
 
 def _id_attr(chain: str) -> UnicodeAttribute:
@@ -110,6 +146,8 @@ def record_wallet(user_id: str, wallet: CreatedWallet) -> None:
                 actions=[
                     _id_attr(chain).set(wallet.id),
                     _address_attr(chain).set(wallet.address),
+                    # Never ready before this write: the condition says this chain had no wallet.
+                    User.wallet_state.set(WALLETS_PENDING),
                     User.updated_at.set(utcnow()),
                 ],
                 condition=User.user_id.exists() & _id_attr(chain).does_not_exist(),
@@ -122,6 +160,20 @@ def record_wallet(user_id: str, wallet: CreatedWallet) -> None:
             tx.delete(Claim(_orphan_key(user_id, chain)))
     except (TransactWriteError, PutError) as exc:
         raise WalletNotRecordedError(str(exc)) from exc
+    _mark_ready_if_complete(user_id)
+
+
+def _mark_ready_if_complete(user_id: str) -> None:
+    """``ready`` once both wallets are on the row. Each recorder tries after its own write, so the
+    one that completes the pair always sees both; a failed write leaves ``pending`` (still listed)."""
+    try:
+        User(user_id).update(
+            actions=[User.wallet_state.set(WALLETS_READY)],
+            condition=User.evm_wallet_id.exists() & User.solana_wallet_id.exists(),
+        )
+    except UpdateError as exc:  # not complete yet, or DynamoDB refused: the row stays pending
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            logger.warning("wallet state not updated", extra={"user_id": user_id, "error": str(exc)})
 
 
 def wallet_owner(wallet_id: str) -> str | None:

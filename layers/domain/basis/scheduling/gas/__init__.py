@@ -1,0 +1,1 @@
+"""The scheduled gas fan-out (seed 5.2b) and its settings."""
