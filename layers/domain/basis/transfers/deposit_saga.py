@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from basis.chains.amounts import usdc_base_units
 from basis.platform.errors import ConflictError, TransientError
@@ -29,8 +29,8 @@ from basis.platform.observability import logger
 from basis.policies.amounts import AmountError, require_bridge_deposit
 from basis.policies.settings import get_policy_settings
 from basis.signing.errors import SigningError
-from basis.transfers import store
-from basis.transfers.saga_wallet import UnknownTransferError, arbitrum, evm_wallet, load
+from basis.transfers import saga, store
+from basis.transfers.saga import arbitrum, evm_wallet, load
 from basis.transfers.settings import get_funding_settings
 from basis.transfers.store import TransferRecord
 
@@ -42,11 +42,8 @@ FINAL = frozenset({"hl_credited", "failed", "rejected"})
 LEDGER_SLACK_MS = 60_000  # the credit is searched from a minute before the deposit was created
 
 
-class StepInput(BaseModel):
+class StepInput(saga.SagaStepInput):
     step: str = Field(pattern=r"^(validate|ensure_gas|send|confirm|check_credit|fail)$")
-    user_id: str = Field(min_length=1)
-    transfer_id: str = Field(min_length=1)
-    error: dict[str, str] | None = None
 
 
 class DepositRevertedError(ConflictError):
@@ -192,20 +189,8 @@ def check_credit(step: StepInput) -> dict[str, Any]:
 
 
 def fail(step: StepInput) -> dict[str, Any]:
-    detail = ((step.error or {}).get("Cause") or (step.error or {}).get("Error") or "saga failed")[:500]
-    logger.error("deposit saga failed", extra={"transfer_id": step.transfer_id, "error": detail})
-    try:
-        transfer = load(step.user_id, step.transfer_id)
-    except UnknownTransferError:
-        return {"stage": "unknown"}  # nothing to mark: the saga was started for a missing transfer
-    if transfer.stage in FINAL:
-        return {"stage": transfer.stage}
-    if transfer.tx_hash or transfer.prepared:  # funds may have left: never "compensated" by a resend
-        store.mark_for_reconciliation(transfer, detail)
-        logger.error("deposit needs reconciliation", extra={"transfer_id": step.transfer_id})
-        return {"stage": transfer.stage, "reconcile": True}
-    store.advance(transfer, "failed", detail)
-    return {"stage": "failed"}
+    # Once a transaction was prepared or sent, funds may have left: never "compensated" by a resend.
+    return saga.fail(step, FINAL, lambda transfer: bool(transfer.tx_hash or transfer.prepared))
 
 
 STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
@@ -219,10 +204,4 @@ STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
 
 
 def run_step(step: StepInput) -> dict[str, Any]:
-    """Run ``step``; a signing error worth retrying is raised as ``TransientError`` (the ASL retries it)."""
-    try:
-        return STEPS[step.step](step)
-    except SigningError as exc:
-        if exc.retriable:
-            raise TransientError(exc.message) from exc
-        raise
+    return saga.run(STEPS, step)

@@ -23,14 +23,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from basis.chains.amounts import usdc_base_units
 from basis.platform.errors import ConflictError, TransientError
 from basis.platform.observability import logger
-from basis.signing.errors import SigningError
-from basis.transfers import store
-from basis.transfers.saga_wallet import UnknownTransferError, arbitrum, evm_signer, evm_wallet, load
+from basis.transfers import saga, store
+from basis.transfers.saga import arbitrum, evm_signer, evm_wallet, load
 from basis.transfers.settings import get_funding_settings
 from basis.transfers.store import TransferRecord
 from basis.venues.hyperliquid.models import HyperliquidActionError, LedgerWithdrawal
@@ -40,11 +39,8 @@ FINAL = frozenset({"completed", "failed"})
 LEDGER_SLACK_MS = 60_000  # the ledger is searched from a minute before the action's nonce (time)
 
 
-class StepInput(BaseModel):
+class StepInput(saga.SagaStepInput):
     step: str = Field(pattern=r"^(withdraw|check_payout|fail)$")
-    user_id: str = Field(min_length=1)
-    transfer_id: str = Field(min_length=1)
-    error: dict[str, str] | None = None
 
 
 class WithdrawalRefusedError(ConflictError):
@@ -141,24 +137,15 @@ def check_payout(step: StepInput) -> dict[str, Any]:
 
 
 def fail(step: StepInput) -> dict[str, Any]:
-    detail = ((step.error or {}).get("Cause") or (step.error or {}).get("Error") or "saga failed")[:500]
-    logger.error("withdrawal saga failed", extra={"transfer_id": step.transfer_id, "error": detail})
-    try:
-        transfer = load(step.user_id, step.transfer_id)
-    except UnknownTransferError:
-        return {"stage": "unknown"}
-    if transfer.stage in FINAL:
-        return {"stage": transfer.stage}
+    return saga.fail(step, FINAL, lambda transfer: _left_hyperliquid(step.user_id, transfer))
+
+
+def _left_hyperliquid(user_id: str, transfer: TransferRecord) -> bool:
+    """Whether the USDC left Hyperliquid: the action is recorded, or its nonce is on the ledger."""
     prepared = _prepared(transfer)
-    left = transfer.tx_hash is not None or (
-        prepared is not None and _applied(evm_wallet(step.user_id)[1], int(prepared["nonce"])) is not None
-    )
-    if left:  # the USDC left Hyperliquid: never "failed", the reconciler follows it
-        store.mark_for_reconciliation(transfer, detail)
-        logger.error("withdrawal needs reconciliation", extra={"transfer_id": step.transfer_id})
-        return {"stage": transfer.stage, "reconcile": True}
-    store.advance(transfer, "failed", detail)
-    return {"stage": "failed"}
+    if transfer.tx_hash is not None:
+        return True
+    return prepared is not None and _applied(evm_wallet(user_id)[1], int(prepared["nonce"])) is not None
 
 
 STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
@@ -169,10 +156,4 @@ STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
 
 
 def run_step(step: StepInput) -> dict[str, Any]:
-    """Run ``step``; a signing error worth retrying is raised as ``TransientError`` (the ASL retries it)."""
-    try:
-        return STEPS[step.step](step)
-    except SigningError as exc:
-        if exc.retriable:
-            raise TransientError(exc.message) from exc
-        raise
+    return saga.run(STEPS, step)
