@@ -16,9 +16,13 @@ from typing import Any
 import pytest
 from web3 import Web3
 
+from basis.chains.amounts import wire
 from basis.platform.errors import TransientError
+from basis.signing.hyperliquid import PrivyHyperliquidExchange
 from basis.transfers import store, withdrawal_saga
 from basis.transfers.funding import withdrawal_id
+from basis.transfers.saga import evm_signer
+from basis.venues.hyperliquid.trader import HyperliquidTrader
 from infra.catalog import STATE_MACHINES
 from local.chains.evm_deploy import deploy
 from tests.api_client import ApiClient
@@ -127,6 +131,51 @@ def test_one_idempotency_key_gives_one_withdrawal(api_client: ApiClient, withdra
     assert again.status_code == 200, again.text
     assert again.json()["id"] == first.json()["id"] and again.json()["stage"] == "completed"
     assert withdraw(api_client, user_id, "31", key).status_code == 409
+
+
+def test_an_open_position_does_not_block_withdrawing_the_free_part(
+    api_client: ApiClient, withdrawer: tuple[str, str]
+) -> None:
+    user_id, address = withdrawer
+    simulator, url = api_client.stack.hyperliquid, api_client.stack.url("hyperliquid")
+    trader = HyperliquidTrader(url, PrivyHyperliquidExchange(evm_signer(user_id), url), address)
+    saved_mark = simulator.state.markets["SOL"].mark
+    simulator.set_mark("SOL", Decimal(150))
+    try:
+        trader.open_short("SOL", size=Decimal(1), leverage=5)  # about 30 USDC of margin held
+        available = trader.get_withdrawable_balance()
+        assert Decimal(20) < available < Decimal(31)
+        over = withdraw(api_client, user_id, wire(available + Decimal("0.01")))
+        assert over.status_code == 400, over.text
+        assert f"only {wire(available)} USDC is withdrawable" in over.json()["error"]["message"]
+        before = usdc_balance(api_client, address)
+        amount = wire(available.quantize(Decimal("0.01"), rounding="ROUND_DOWN"))
+        answer = withdraw(api_client, user_id, amount)
+        assert answer.status_code == 200, answer.text
+        assert_paid_out_once(api_client, user_id, address, answer.json()["id"], before, amount)
+        assert trader.position("SOL") is not None  # the short stays open
+    finally:
+        simulator.set_mark("SOL", saved_mark)
+
+
+def test_a_withdrawal_over_withdrawable_by_the_time_it_runs_fails_and_moves_nothing(
+    api_client: ApiClient, withdrawer: tuple[str, str]
+) -> None:
+    """The API checked ``withdrawable``; by the time the saga signs, it is lower: refused before
+    signing, the stored nonce is not on Hyperliquid's ledger, so the withdrawal is ``failed``."""
+    user_id, address = withdrawer
+    transfer_id = f"wd-{uuid.uuid4().hex[:12]}"
+    store.create(user_id, transfer_id, "withdrawal", "75")
+    sfn = api_client.stack.client("stepfunctions")
+    sfn.start_execution(
+        stateMachineArn=api_client.stack.resources.state_machines["withdrawal-saga"],
+        name=transfer_id,
+        input=json.dumps({"user_id": user_id, "transfer_id": transfer_id}),
+    )
+    operation = finished(api_client, user_id, transfer_id)
+    assert (operation["stage"], operation["needs_reconciliation"]) == ("failed", False), operation
+    assert "only 60 USDC is withdrawable" in operation["error"]
+    assert hyperliquid_withdrawals(api_client, address) == []
 
 
 @pytest.mark.parametrize("step", task_steps())
