@@ -27,13 +27,19 @@ FUNCTION_ACCESS: dict[str, Access] = {
         read=("positions", "risk_tracking", "signing_ledger", "control"),
         read_write=("users", "claims", "strategy_configs", "transfers", "spend_windows"),
         put_events=True,
-        start_executions=("deposit-saga",),
+        start_executions=("deposit-saga", "withdrawal-saga"),
         secret=True,
     ),
     "authorizer": Access(read=("users",), secret=True),
     "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),
     # Signs the Bridge2 transfer (ledger, caps, breaker), tops gas up (funder key, leases).
     "deposit_saga": Access(
+        read=("users",),
+        read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control"),
+        secret=True,
+    ),
+    # Signs withdraw3 (ledger, caps, breaker) and allocates its Hyperliquid nonce (control).
+    "withdrawal_saga": Access(
         read=("users",),
         read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control"),
         secret=True,

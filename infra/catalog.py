@@ -136,6 +136,13 @@ FUNCTIONS: tuple[Function, ...] = (
         layers=("base", "chain"),
         timeout_seconds=60,
     ),
+    # Signs withdraw3 through Privy, reads Hyperliquid's ledger and Arbitrum's payouts.
+    Function(
+        "withdrawal_saga",
+        "Step Functions task steps of the withdrawal saga",
+        layers=("base", "chain"),
+        timeout_seconds=60,
+    ),
     Function(
         "provision_wallets",
         "Creates a user's Privy server wallets (WalletsRequested events)",
@@ -183,6 +190,7 @@ SCHEDULES: tuple[Schedule, ...] = (
 
 STATE_MACHINES: tuple[StateMachine, ...] = (
     StateMachine("deposit-saga", "deposit_saga.asl.json", functions=("deposit_saga",)),
+    StateMachine("withdrawal-saga", "withdrawal_saga.asl.json", functions=("withdrawal_saga",)),
 )
 
 

@@ -163,14 +163,15 @@ def _visible(queue: sqs.IQueue, name: str) -> cw.Metric:
 
 
 def _failed(machine: sfn.StateMachine, name: str) -> cw.MathExpression:
+    key = name.replace("-", "_")  # ids are unique per graph: one set per state machine
     return cw.MathExpression(
-        expression="failed + timedout + aborted",
+        expression=f"failed_{key} + timedout_{key} + aborted_{key}",
         label=name,
         period=PERIOD,
         using_metrics={
-            "failed": machine.metric_failed(period=PERIOD, statistic="Sum"),
-            "timedout": machine.metric_timed_out(period=PERIOD, statistic="Sum"),
-            "aborted": machine.metric_aborted(period=PERIOD, statistic="Sum"),
+            f"failed_{key}": machine.metric_failed(period=PERIOD, statistic="Sum"),
+            f"timedout_{key}": machine.metric_timed_out(period=PERIOD, statistic="Sum"),
+            f"aborted_{key}": machine.metric_aborted(period=PERIOD, statistic="Sum"),
         },
     )
 

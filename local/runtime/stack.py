@@ -119,11 +119,13 @@ class LocalStack:
             "BASIS_EVENT_BUS_NAME": f"{PREFIX}{EVENT_BUS}",
             "BASIS_CORS_ALLOWED_ORIGINS": os.environ.get("BASIS_CORS_ALLOWED_ORIGINS", DEFAULT_CORS_ORIGINS),
             "BASIS_DEPOSIT_CREDIT_POLL_SECONDS": "1",  # the bridge watcher credits within a second
+            "BASIS_WITHDRAWAL_PAYOUT_POLL_SECONDS": "1",  # the bridge pays out within seconds
         }
         if self.resources is not None:
             env["BASIS_SCAN_QUEUE_URL"] = self.resources.queues["scan"]["url"]
             env["BASIS_GAS_QUEUE_URL"] = self.resources.queues["gas"]["url"]
-            env["BASIS_DEPOSIT_SAGA_ARN"] = self.resources.state_machines["deposit-saga"]
+            for machine, arn in self.resources.state_machines.items():  # as CDK names them
+                env[f"BASIS_{machine.replace('-', '_').upper()}_ARN"] = arn
         if self.privy is not None:
             env["BASIS_PRIVY_VERIFICATION_KEY"] = self.privy.verification_key
         return env

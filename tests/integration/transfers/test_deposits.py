@@ -10,7 +10,6 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from basis.transfers import deposit_saga, store
 from basis.transfers.funding import deposit_id
 from infra.catalog import STATE_MACHINES
 from local.chains.evm_deploy import EvmDeployment, deploy
-from local.cli.funding import Funding, fund_user
 from local.hyperliquid.bridge_watcher import TRANSFER_TOPIC
 from tests.api_client import ApiClient
 from tests.helpers import sign_in
@@ -36,14 +34,6 @@ def task_steps() -> list[str]:
     return [
         s["Parameters"]["Payload"]["step"] for s in states.values() if s["Type"] == "Task" and "Catch" in s
     ]
-
-
-@pytest.fixture
-def depositor(api_client: ApiClient) -> tuple[str, str]:
-    """A signed-in user whose server wallet holds 100 USDC and no ETH (the funder pays the gas)."""
-    user_id = sign_in(api_client.stack, "dep")
-    fund_user({"anvil": api_client.stack.url("anvil")}, user_id, Funding(usdc=Decimal(100)))
-    return user_id, api_client.get("/wallets/server", user=user_id).json()["evm_address"]
 
 
 def deposit(api_client: ApiClient, user_id: str, amount: str, key: str | None = None) -> Any:

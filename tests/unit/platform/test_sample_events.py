@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.parser.models import (
     SqsModel,
 )
 
+from basis.transfers import withdrawal_saga
 from basis.transfers.deposit_saga import StepInput
 from basis.wallets.consumer import WalletsRequested
 
@@ -47,6 +48,8 @@ def test_sqs_event_carries_a_wallets_requested_eventbridge_event() -> None:
 
 def test_step_function_task_payload_is_a_valid_step() -> None:
     assert StepInput.model_validate(load("sfn_deposit_validate")).step == "validate"
+    withdrawal = withdrawal_saga.StepInput.model_validate(load("sfn_withdrawal_withdraw"))
+    assert withdrawal.step == "withdraw"
 
 
 def test_authorizer_event_is_a_request_authorizer_event() -> None:

@@ -1,5 +1,6 @@
 """``/api/v1/funding``: deposits from the caller's server wallet into Hyperliquid (each a deposit
-saga) and the caller's funding operations with their stage."""
+saga), withdrawals back to it (each a withdrawal saga) and the caller's funding operations with
+their stage."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from basis.api.errors import route_responses
 from basis.api.principal import current_principal
-from basis.api.schemas import DepositRequest, OperationResponse, OperationsResponse
+from basis.api.schemas import DepositRequest, OperationResponse, OperationsResponse, WithdrawalRequest
 from basis.transfers import funding
 from basis.transfers.store import TransferRecord
 
 router = APIGatewayRouter()
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$"),
+]
 
 
 def _operation(transfer: TransferRecord) -> OperationResponse:
@@ -23,7 +28,7 @@ def _operation(transfer: TransferRecord) -> OperationResponse:
         kind="withdrawal" if transfer.kind == "withdrawal" else "deposit",
         stage=transfer.stage,
         amount_usdc=str(transfer.amount_usdc),
-        tx_hashes=[transfer.tx_hash] if transfer.tx_hash else [],
+        tx_hashes=[h for h in (transfer.tx_hash, transfer.payout_tx_hash) if h],
         error=transfer.error,
         needs_reconciliation=transfer.needs_reconciliation,
         created_at=transfer.created_at,
@@ -39,15 +44,23 @@ def _operation(transfer: TransferRecord) -> OperationResponse:
         OperationResponse, "the deposit, as started", 400, 401, 404, 405, 409, 413, 415
     ),
 )
-def deposit(
-    body: DepositRequest,
-    idempotency_key: Annotated[
-        str | None,
-        Header(alias="Idempotency-Key", min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$"),
-    ] = None,
-) -> OperationResponse:
+def deposit(body: DepositRequest, idempotency_key: IdempotencyKey = None) -> OperationResponse:
     user_id = current_principal(router.current_event).user_id
     return _operation(funding.start_deposit(user_id, body.amount_usdc, idempotency_key))
+
+
+@router.post(
+    "/funding/withdrawals",
+    summary="Withdraw USDC from Hyperliquid to the caller's server wallet (a withdrawal saga; the "
+    "bridge keeps 1 USDC); over Hyperliquid's withdrawable: a 400 naming the amount available. "
+    "Idempotency-Key: the same key answers the same operation and starts nothing new",
+    responses=route_responses(
+        OperationResponse, "the withdrawal, as started", 400, 401, 404, 405, 409, 413, 415
+    ),
+)
+def withdrawal(body: WithdrawalRequest, idempotency_key: IdempotencyKey = None) -> OperationResponse:
+    user_id = current_principal(router.current_event).user_id
+    return _operation(funding.start_withdrawal(user_id, body.amount_usdc, idempotency_key))
 
 
 @router.get(

@@ -87,12 +87,22 @@ class DepositRequest(BaseModel):
     )
 
 
+class WithdrawalRequest(DepositRequest):
+    """USDC to withdraw from Hyperliquid to the caller's server wallet (the bridge keeps 1 USDC)."""
+
+
 class OperationResponse(BaseModel):
     id: str
     kind: Literal["deposit", "withdrawal"]
-    stage: str = Field(description="a deposit ends at hl_credited; failed or rejected when nothing moved")
+    stage: str = Field(
+        description="a deposit ends at hl_credited, a withdrawal at completed; failed or rejected when "
+        "nothing moved"
+    )
     amount_usdc: str = Field(description="exact decimal text")
-    tx_hashes: list[str]
+    tx_hashes: list[str] = Field(
+        description="a deposit: its Arbitrum transfer; a withdrawal: its Hyperliquid action, then its "
+        "Arbitrum payout"
+    )
     error: str | None
     needs_reconciliation: bool = Field(description="funds may have moved: the reconciler resolves it")
     created_at: datetime | None

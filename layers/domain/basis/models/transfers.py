@@ -36,10 +36,12 @@ class Transfer(BaseModel):
     kind = UnicodeAttribute()  # deposit | withdrawal | outbound
     # deposit: initiated | validated | gas_funded | bridge_sent | bridge_confirmed | hl_credited
     #          (or rejected | failed: only while no funds left the wallet)
-    # withdrawal: initiated | hl_withdraw_sent | paid_out | failed
+    # withdrawal: initiated | hl_withdraw_sent | completed (or failed: only while nothing left
+    #             Hyperliquid)
     stage = UnicodeAttribute(default="initiated")
     execution_arn = UnicodeAttribute(null=True)
     tx_hash = UnicodeAttribute(null=True)
+    payout_tx_hash = UnicodeAttribute(null=True)  # withdrawal: the Arbitrum transfer that paid it out
     error = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
@@ -50,7 +52,8 @@ class Transfer(BaseModel):
     amount = UnicodeAttribute(null=True)  # exact decimal text (USDC for deposits and withdrawals)
     destination = UnicodeAttribute(null=True)
     request_hash = UnicodeAttribute(null=True)  # what the Idempotency-Key was first used for
-    prepared = UnicodeAttribute(null=True)  # the unsigned transaction (JSON), resent as it is
+    # the unsigned transaction (JSON), resent as it is; a withdrawal's withdraw3 action (its nonce)
+    prepared = UnicodeAttribute(null=True)
     needs_reconciliation = BooleanAttribute(null=True)  # funds may have moved: the reconciler decides
     lease_until = NumberAttribute(null=True)  # epoch seconds: a request is working on it until then
 

@@ -21,16 +21,16 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from basis.chains.amounts import usdc_base_units
-from basis.identity import users
-from basis.platform.errors import ConflictError, NotFoundError, TransientError
+from basis.platform.errors import ConflictError, TransientError
 from basis.platform.observability import logger
 from basis.policies.amounts import AmountError, require_bridge_deposit
 from basis.policies.settings import get_policy_settings
 from basis.signing.errors import SigningError
-from basis.transfers import store
+from basis.transfers import saga, store
+from basis.transfers.saga import arbitrum, evm_wallet, load
 from basis.transfers.settings import get_funding_settings
 from basis.transfers.store import TransferRecord
 
@@ -42,26 +42,12 @@ FINAL = frozenset({"hl_credited", "failed", "rejected"})
 LEDGER_SLACK_MS = 60_000  # the credit is searched from a minute before the deposit was created
 
 
-class StepInput(BaseModel):
+class StepInput(saga.SagaStepInput):
     step: str = Field(pattern=r"^(validate|ensure_gas|send|confirm|check_credit|fail)$")
-    user_id: str = Field(min_length=1)
-    transfer_id: str = Field(min_length=1)
-    error: dict[str, str] | None = None
-
-
-class UnknownTransferError(NotFoundError):
-    """The saga was started for a transfer that does not exist (never retried usefully)."""
 
 
 class DepositRevertedError(ConflictError):
     """The Bridge2 transfer reverted on chain: no USDC left the wallet."""
-
-
-def _load(user_id: str, transfer_id: str) -> TransferRecord:
-    transfer = store.get(user_id, transfer_id)
-    if transfer is None:
-        raise UnknownTransferError(f"no transfer {transfer_id} for user {user_id}")
-    return transfer
 
 
 def _reached(transfer: TransferRecord, stage: str) -> bool:
@@ -73,32 +59,9 @@ def _require(transfer: TransferRecord, stage: str) -> None:
         raise ConflictError(f"transfer {transfer.transfer_id} is {transfer.stage}, expected {stage}")
 
 
-def _evm_wallet(user_id: str) -> tuple[str, str]:
-    wallets = users.require(user_id).wallets
-    if not wallets.evm_wallet_id or not wallets.evm_address:
-        raise ConflictError("the EVM server wallet is not ready yet")
-    return wallets.evm_wallet_id, wallets.evm_address
-
-
-def _arbitrum(user_id: str) -> ArbitrumClient:
-    from basis.platform.config import get_settings
-    from basis.signing.signer import PrivyWalletSigner
-    from basis.venues.arbitrum.client import ArbitrumClient
-
-    wallet_id, address = _evm_wallet(user_id)
-    policy = get_policy_settings()
-    return ArbitrumClient(
-        str(get_settings().arbitrum_rpc_url),
-        PrivyWalletSigner(user_id, wallet_id, address, "ethereum"),
-        policy.arbitrum_usdc_address,
-        policy.hyperliquid_bridge_address,
-        policy_settings=policy,
-    )
-
-
 # -- the steps ----------------------------------------------------------------------------------
 def validate(step: StepInput) -> dict[str, Any]:
-    transfer = _load(step.user_id, step.transfer_id)
+    transfer = load(step.user_id, step.transfer_id)
     if transfer.stage != "initiated":  # a retry after the stage already moved: same answer
         return {
             "valid": transfer.stage not in {"rejected", "failed"},
@@ -129,13 +92,13 @@ def validate(step: StepInput) -> dict[str, Any]:
 
 def ensure_gas(step: StepInput) -> dict[str, Any]:
     """Top the wallet's ETH up from the gas funder when under its threshold (G14)."""
-    transfer = _load(step.user_id, step.transfer_id)
+    transfer = load(step.user_id, step.transfer_id)
     if _reached(transfer, "gas_funded"):
         return {"stage": transfer.stage}
     _require(transfer, "validated")
     from basis.venues.arbitrum.gas import GasFunder
 
-    _, address = _evm_wallet(step.user_id)
+    _, address = evm_wallet(step.user_id)
     top_up = GasFunder.from_config().fund_if_needed(step.user_id, address)
     logger.info("deposit gas", extra={"transfer_id": step.transfer_id, "gas": top_up.status})
     return {"stage": store.advance(transfer, "gas_funded").stage}
@@ -143,11 +106,11 @@ def ensure_gas(step: StepInput) -> dict[str, Any]:
 
 def send(step: StepInput) -> dict[str, Any]:
     """The Bridge2 transfer, sent at most once whatever re-runs this step."""
-    transfer = _load(step.user_id, step.transfer_id)
+    transfer = load(step.user_id, step.transfer_id)
     if transfer.tx_hash:
         return {"stage": transfer.stage, "tx_hash": transfer.tx_hash}
     _require(transfer, "gas_funded")
-    client = _arbitrum(step.user_id)
+    client = arbitrum(step.user_id)
     if transfer.prepared is None:
         units = client.check_deposit(transfer.amount_usdc)
         prepared = client.prepare_transfer("USDC", units, client.bridge_address)
@@ -180,7 +143,7 @@ def _nonce_used(client: ArbitrumClient, prepared: dict[str, Any]) -> bool:
 
 def confirm(step: StepInput) -> dict[str, Any]:
     """Wait for the Bridge2 transfer's receipt (``bridge_confirmed``)."""
-    transfer = _load(step.user_id, step.transfer_id)
+    transfer = load(step.user_id, step.transfer_id)
     if _reached(transfer, "bridge_confirmed"):
         return {"stage": transfer.stage}
     _require(transfer, "bridge_sent")
@@ -189,7 +152,7 @@ def confirm(step: StepInput) -> dict[str, Any]:
     from web3.exceptions import TimeExhausted
 
     try:
-        receipt = _arbitrum(step.user_id).wait_receipt(transfer.tx_hash, timeout=timeout)
+        receipt = arbitrum(step.user_id).wait_receipt(transfer.tx_hash, timeout=timeout)
     except TimeExhausted as exc:  # the state machine retries the step
         raise TransientError(f"no receipt for {transfer.tx_hash} yet") from exc
     if not receipt.succeeded:
@@ -201,7 +164,7 @@ def confirm(step: StepInput) -> dict[str, Any]:
 def check_credit(step: StepInput) -> dict[str, Any]:
     """Whether Hyperliquid credited the transfer (matched by its Arbitrum tx hash and base units);
     ``give_up`` once the credit is overdue (the reconciler takes over)."""
-    transfer = _load(step.user_id, step.transfer_id)
+    transfer = load(step.user_id, step.transfer_id)
     settings = get_funding_settings()
     answer = {"credited": True, "give_up": False, "wait_seconds": settings.deposit_credit_poll_seconds}
     if transfer.stage == "hl_credited":
@@ -211,7 +174,7 @@ def check_credit(step: StepInput) -> dict[str, Any]:
     from basis.platform.config import get_settings
     from basis.venues.hyperliquid.trader import HyperliquidTrader
 
-    _, address = _evm_wallet(step.user_id)
+    _, address = evm_wallet(step.user_id)
     trader = HyperliquidTrader(str(get_settings().hyperliquid_api_url), None, address)
     since_ms = int(transfer.created_at.timestamp() * 1000) - LEDGER_SLACK_MS
     credit = trader.credited_deposit(
@@ -226,20 +189,8 @@ def check_credit(step: StepInput) -> dict[str, Any]:
 
 
 def fail(step: StepInput) -> dict[str, Any]:
-    detail = ((step.error or {}).get("Cause") or (step.error or {}).get("Error") or "saga failed")[:500]
-    logger.error("deposit saga failed", extra={"transfer_id": step.transfer_id, "error": detail})
-    try:
-        transfer = _load(step.user_id, step.transfer_id)
-    except UnknownTransferError:
-        return {"stage": "unknown"}  # nothing to mark: the saga was started for a missing transfer
-    if transfer.stage in FINAL:
-        return {"stage": transfer.stage}
-    if transfer.tx_hash or transfer.prepared:  # funds may have left: never "compensated" by a resend
-        store.mark_for_reconciliation(transfer, detail)
-        logger.error("deposit needs reconciliation", extra={"transfer_id": step.transfer_id})
-        return {"stage": transfer.stage, "reconcile": True}
-    store.advance(transfer, "failed", detail)
-    return {"stage": "failed"}
+    # Once a transaction was prepared or sent, funds may have left: never "compensated" by a resend.
+    return saga.fail(step, FINAL, lambda transfer: bool(transfer.tx_hash or transfer.prepared))
 
 
 STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
@@ -253,10 +204,4 @@ STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
 
 
 def run_step(step: StepInput) -> dict[str, Any]:
-    """Run ``step``; a signing error worth retrying is raised as ``TransientError`` (the ASL retries it)."""
-    try:
-        return STEPS[step.step](step)
-    except SigningError as exc:
-        if exc.retriable:
-            raise TransientError(exc.message) from exc
-        raise
+    return saga.run(STEPS, step)

@@ -1,10 +1,15 @@
-"""Deposits asked for through the API, and the caller's funding operations.
+"""Deposits and withdrawals asked for through the API, and the caller's funding operations.
 
 A deposit is refused with a 400 before anything starts when it is over ``MAX_AUTO_BRIDGE_USDC``
 (N12: the caller is told to split it), under the 5 USDC bridge minimum or finer than 6 decimals.
 Otherwise its transfer row is written and the deposit saga started under the transfer's id. With an
 ``Idempotency-Key`` the id is derived from the user and the key, so a repeated request finds the
 first row, and Step Functions refuses a second execution of the same name: one key, one saga.
+
+A withdrawal is refused with a 400 before anything starts when it is over Hyperliquid's
+``withdrawable`` (N9: the answer names the exact amount available; open positions only lower it),
+not above the bridge's 1 USDC fee, or finer than 6 decimals; then its withdrawal saga starts the
+same way, delivering to the user's own server wallet.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 import uuid
 from decimal import Decimal
 
-from basis.chains.amounts import AmountError, parse_decimal
+from basis.chains.amounts import AmountError, parse_decimal, usdc_base_units
 from basis.identity import users
 from basis.platform.aws import client
 from basis.platform.errors import ConfigurationError, ConflictError, NotFoundError
@@ -31,10 +36,18 @@ class OperationNotFoundError(NotFoundError, code="operation_not_found"):
     """No funding operation with this id for the caller (another user's id included)."""
 
 
-def deposit_id(user_id: str, idempotency_key: str | None) -> str:
+def operation_id(prefix: str, user_id: str, idempotency_key: str | None) -> str:
     if idempotency_key is None:
-        return f"dep-{uuid.uuid4().hex}"
-    return "dep-" + hashlib.sha256(f"{user_id}\n{idempotency_key}".encode()).hexdigest()[:32]
+        return f"{prefix}-{uuid.uuid4().hex}"
+    return f"{prefix}-" + hashlib.sha256(f"{user_id}\n{idempotency_key}".encode()).hexdigest()[:32]
+
+
+def deposit_id(user_id: str, idempotency_key: str | None) -> str:
+    return operation_id("dep", user_id, idempotency_key)
+
+
+def withdrawal_id(user_id: str, idempotency_key: str | None) -> str:
+    return operation_id("wd", user_id, idempotency_key)
 
 
 def check_amount(amount_text: str) -> Decimal:
@@ -53,22 +66,69 @@ def check_amount(amount_text: str) -> Decimal:
     return amount
 
 
+def _evm_address(user_id: str) -> str:
+    address = users.require(user_id).wallets.evm_address
+    if not address:
+        raise ConflictError("the EVM server wallet is not ready yet: retry once it is")
+    return address
+
+
 def start_deposit(user_id: str, amount_text: str, idempotency_key: str | None) -> TransferRecord:
     amount = check_amount(amount_text)
-    if not users.require(user_id).wallets.evm_address:
-        raise ConflictError("the EVM server wallet is not ready yet: retry once it is")
-    transfer, created = store.create(user_id, deposit_id(user_id, idempotency_key), "deposit", str(amount))
-    if transfer.amount_usdc != amount:
-        raise ConflictError("this Idempotency-Key was used for another deposit: use a new key")
+    _evm_address(user_id)
+    return _start(user_id, deposit_id(user_id, idempotency_key), "deposit", amount)
+
+
+def check_withdrawal(address: str, amount_text: str) -> Decimal:
+    """The withdrawal's exact amount, or ``AmountError`` (a 400): not above the bridge fee, finer
+    than 6 decimals, or over Hyperliquid's ``withdrawable`` (naming the exact amount available)."""
+    from basis.platform.config import get_settings
+    from basis.venues.hyperliquid.trader import (
+        WITHDRAW_FEE_USDC,
+        HyperliquidTrader,
+        InsufficientWithdrawableError,
+    )
+
+    amount = parse_decimal(amount_text)
+    usdc_base_units(amount)  # at most 6 decimals
+    if amount <= WITHDRAW_FEE_USDC:
+        raise AmountError(
+            f"a withdrawal must exceed the bridge's {WITHDRAW_FEE_USDC} USDC fee", field="amount_usdc"
+        )
+    available = HyperliquidTrader(
+        str(get_settings().hyperliquid_api_url), None, address
+    ).get_withdrawable_balance()
+    if amount > available:
+        raise InsufficientWithdrawableError(amount, available)
+    return amount
+
+
+def start_withdrawal(user_id: str, amount_text: str, idempotency_key: str | None) -> TransferRecord:
+    transfer_id = withdrawal_id(user_id, idempotency_key)
+    existing = store.get(user_id, transfer_id)
+    if existing is not None:  # the same key again: the same operation, not a new withdrawable check
+        amount = parse_decimal(amount_text)
+    else:
+        amount = check_withdrawal(_evm_address(user_id), amount_text)
+    return _start(user_id, transfer_id, "withdrawal", amount)
+
+
+def _start(user_id: str, transfer_id: str, kind: str, amount: Decimal) -> TransferRecord:
+    transfer, created = store.create(user_id, transfer_id, kind, str(amount))
+    if transfer.amount_usdc != amount or transfer.kind != kind:
+        raise ConflictError(f"this Idempotency-Key was used for another {transfer.kind}: use a new key")
     _start_saga(transfer)  # also when the row existed: a request that died before starting it
-    logger.info("deposit requested", extra={"transfer_id": transfer.transfer_id, "new_transfer": created})
+    logger.info(f"{kind} requested", extra={"transfer_id": transfer.transfer_id, "new_transfer": created})
     return operation(user_id, transfer.transfer_id)
 
 
 def _start_saga(transfer: TransferRecord) -> None:
-    machine = get_funding_settings().deposit_saga_arn
+    settings = get_funding_settings()
+    machine = settings.deposit_saga_arn if transfer.kind == "deposit" else settings.withdrawal_saga_arn
     if machine is None:
-        raise ConfigurationError("BASIS_DEPOSIT_SAGA_ARN is not set: this function cannot start deposits")
+        raise ConfigurationError(
+            f"BASIS_{transfer.kind.upper()}_SAGA_ARN is not set: this function cannot start {transfer.kind}s"
+        )
     sfn = client("stepfunctions")
     with contextlib.suppress(sfn.exceptions.ExecutionAlreadyExists):  # it runs (or ran): one saga
         sfn.start_execution(

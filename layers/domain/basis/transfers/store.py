@@ -45,6 +45,7 @@ class TransferRecord:
     error: str | None
     version: int | None
     tx_hash: str | None = None
+    payout_tx_hash: str | None = None  # a withdrawal's payout on Arbitrum
     prepared: str | None = None  # the unsigned transaction, stored before it is sent
     needs_reconciliation: bool = False
     created_at: datetime | None = None
@@ -71,6 +72,7 @@ def _record(item: Transfer) -> TransferRecord:
         error=item.error,
         version=item.version,
         tx_hash=item.tx_hash,
+        payout_tx_hash=item.payout_tx_hash,
         prepared=item.prepared,
         needs_reconciliation=bool(item.needs_reconciliation),
         created_at=item.created_at,
@@ -137,6 +139,18 @@ def record_prepared(transfer: TransferRecord, prepared: str) -> TransferRecord:
 def record_sent(transfer: TransferRecord, tx_hash: str, stage: str) -> TransferRecord:
     return _update(
         transfer, [Transfer.tx_hash.set(tx_hash), Transfer.stage.set(stage), Transfer.error.remove()]
+    )
+
+
+def record_paid_out(transfer: TransferRecord, payout_tx_hash: str) -> TransferRecord:
+    """A withdrawal's USDC arrived on Arbitrum in ``payout_tx_hash``: ``completed``."""
+    return _update(
+        transfer,
+        [
+            Transfer.payout_tx_hash.set(payout_tx_hash),
+            Transfer.stage.set("completed"),
+            Transfer.error.remove(),
+        ],
     )
 
 

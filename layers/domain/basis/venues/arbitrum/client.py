@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 GAS_HEADROOM = Decimal("1.2")  # estimate * 1.2, as wallets do
 TRANSFER_SELECTOR = "a9059cbb"  # transfer(address,uint256)
 BALANCE_OF_SELECTOR = "70a08231"  # balanceOf(address)
+# keccak("Transfer(address,address,uint256)"): the ERC-20 transfer event
+TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,25 @@ class ArbitrumClient:
 
     def usdc_balance(self, address: str | None = None) -> Decimal:
         return from_base_units(self.usdc_balance_base_units(address), USDC_DECIMALS)
+
+    def usdc_received_from(self, sender: str, *, from_block: int) -> list[tuple[str, int]]:
+        """``(tx hash, base units)`` of each USDC transfer from ``sender`` to this wallet since
+        ``from_block``, oldest first (Bridge2's withdrawal payouts, 5.2)."""
+
+        def topic(address: str) -> str:
+            return "0x" + address.lower().removeprefix("0x").rjust(64, "0")
+
+        logs = self.w3.eth.get_logs(
+            {
+                "fromBlock": from_block,
+                "toBlock": "latest",
+                "address": self._checksum(self.usdc_address),
+                "topics": [TRANSFER_TOPIC, topic(sender), topic(self.address)],
+            }
+        )
+        return [
+            ("0x" + bytes(e["transactionHash"]).hex(), int.from_bytes(bytes(e["data"]), "big")) for e in logs
+        ]
 
     # -- the bridge deposit ----------------------------------------------------------------------
     def check_deposit(self, amount_usdc: Decimal | int | str) -> int:

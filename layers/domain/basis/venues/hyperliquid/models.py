@@ -177,6 +177,17 @@ class UserFill:
 
 
 @dataclass(frozen=True)
+class LedgerWithdrawal:
+    """A withdrawal applied on Hyperliquid (``userNonFundingLedgerUpdates``, delta ``withdraw``): the
+    ``usdc`` debited (fee included) by the ``withdraw3`` action signed with ``nonce``."""
+
+    usdc: Decimal
+    nonce: int
+    time_ms: int
+    hash: str
+
+
+@dataclass(frozen=True)
 class LedgerDeposit:
     """A bridge deposit credited on Hyperliquid (``userNonFundingLedgerUpdates``, delta ``deposit``)."""
 
@@ -333,6 +344,24 @@ def parse_ledger_deposits(payload: Any) -> list[LedgerDeposit]:
             LedgerDeposit(dec(u["delta"]["usdc"], "usdc"), int(u["time"]), str(u.get("hash", "")))
             for u in payload
             if (u.get("delta") or {}).get("type") == "deposit"
+        ]
+    return sorted(rows, key=lambda r: r.time_ms)
+
+
+def parse_ledger_withdrawals(payload: Any) -> list[LedgerWithdrawal]:
+    """The ``withdraw`` entries of ``userNonFundingLedgerUpdates``, oldest first."""
+    if not isinstance(payload, list):
+        raise HyperliquidResponseError("userNonFundingLedgerUpdates: expected a list")
+    with _reading("userNonFundingLedgerUpdates"):
+        rows = [
+            LedgerWithdrawal(
+                dec(u["delta"]["usdc"], "usdc"),
+                int(u["delta"]["nonce"]),
+                int(u["time"]),
+                str(u.get("hash", "")),
+            )
+            for u in payload
+            if (u.get("delta") or {}).get("type") == "withdraw"
         ]
     return sorted(rows, key=lambda r: r.time_ms)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
-from basis.chains.amounts import USDC_DECIMALS, wire
+from basis.chains.amounts import USDC_DECIMALS, AmountError, wire
 from basis.venues.hyperliquid.models import (
     AccountState,
     AssetContext,
@@ -23,6 +23,7 @@ from basis.venues.hyperliquid.models import (
     FundingRate,
     FundingStats,
     LedgerDeposit,
+    LedgerWithdrawal,
     OrderResult,
     Position,
     PredictedFunding,
@@ -32,6 +33,7 @@ from basis.venues.hyperliquid.models import (
     parse_exchange_response,
     parse_funding_history,
     parse_ledger_deposits,
+    parse_ledger_withdrawals,
     parse_meta_and_asset_ctxs,
     parse_order_response,
     parse_predicted_fundings,
@@ -54,11 +56,16 @@ class Realized:
     funding: Decimal  # positive: received
 
 
-class InsufficientWithdrawableError(ValueError):
-    """A withdrawal larger than Hyperliquid's ``withdrawable`` (5.2a); carries the exact amount available."""
+class InsufficientWithdrawableError(AmountError):
+    """A withdrawal larger than Hyperliquid's ``withdrawable`` (5.2a, N9): a 400 naming the exact
+    amount available."""
 
     def __init__(self, requested: Decimal, available: Decimal) -> None:
-        super().__init__(f"requested {requested} USDC but only {available} USDC is withdrawable")
+        super().__init__(
+            f"requested {wire(requested)} USDC but only {wire(available)} USDC is withdrawable",
+            field="amount_usdc",
+            available_usdc=wire(available),
+        )
         self.requested, self.available = requested, available
 
 
@@ -204,6 +211,12 @@ class HyperliquidTrader:
         """Bridge deposits credited to this account since ``since_ms``."""
         body = {"type": "userNonFundingLedgerUpdates", "user": self.address, "startTime": since_ms}
         return parse_ledger_deposits(self.info(body))
+
+    def withdrawal(self, nonce: int, *, since_ms: int = 0) -> LedgerWithdrawal | None:
+        """The ledger's ``withdraw`` entry of the action signed with ``nonce``: None while Hyperliquid
+        has not applied it (a withdrawal is identified by its nonce, once per signer)."""
+        body = {"type": "userNonFundingLedgerUpdates", "user": self.address, "startTime": since_ms}
+        return next((w for w in parse_ledger_withdrawals(self.info(body)) if w.nonce == nonce), None)
 
     def wait_for_deposit(
         self, amount_usdc: Decimal, *, since_ms: int, timeout: float = 120.0, poll: float = 0.5

@@ -1,0 +1,219 @@
+"""Withdrawals through the API on the local stack: USDC deposited into Hyperliquid through the
+deposit saga comes back through the withdrawal saga (moto's Step Functions running our ASL, its
+tasks the real handler in-process): withdraw3 signed through Privy to the user's own server wallet,
+the Hyperliquid simulator's Bridge2 payout on anvil less the 1 USDC fee. Crash tests make each Task
+step fail right after its side effect (enumerated from the ASL): exactly one withdrawal still
+happens and the operation ends ``completed``."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from web3 import Web3
+
+from basis.chains.amounts import wire
+from basis.platform.errors import TransientError
+from basis.signing.hyperliquid import PrivyHyperliquidExchange
+from basis.transfers import store, withdrawal_saga
+from basis.transfers.funding import withdrawal_id
+from basis.transfers.saga import evm_signer
+from basis.venues.hyperliquid.trader import HyperliquidTrader
+from infra.catalog import STATE_MACHINES
+from local.chains.evm_deploy import deploy
+from tests.api_client import ApiClient
+from tests.integration.transfers.test_deposits import crash_once_after, deposit, settled
+
+FINAL = {"completed", "failed"}
+DEPOSITED = "60"
+
+
+def task_steps() -> list[str]:
+    """The ``step`` of every Task state on the saga's path (those with a Catch; not the Catch's own)."""
+    machine = next(m for m in STATE_MACHINES if m.name == "withdrawal-saga")
+    states = json.loads(machine.path.read_text())["States"]
+    return [
+        s["Parameters"]["Payload"]["step"] for s in states.values() if s["Type"] == "Task" and "Catch" in s
+    ]
+
+
+@pytest.fixture
+def withdrawer(api_client: ApiClient, depositor: tuple[str, str]) -> tuple[str, str]:
+    """A user who deposited 60 USDC into Hyperliquid through the API (their wallet keeps 40)."""
+    user_id, address = depositor
+    credited = settled(api_client, user_id, deposit(api_client, user_id, DEPOSITED).json()["id"])
+    assert credited["stage"] == "hl_credited", credited
+    return user_id, address
+
+
+def withdraw(api_client: ApiClient, user_id: str, amount: str, key: str | None = None) -> Any:
+    headers = {"Idempotency-Key": key} if key else {}
+    return api_client.post(
+        "/funding/withdrawals", user=user_id, json={"amount_usdc": amount}, headers=headers
+    )
+
+
+def finished(api_client: ApiClient, user_id: str, operation_id: str, timeout: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        operation: dict[str, Any] = api_client.get(f"/funding/operations/{operation_id}", user=user_id).json()
+        if operation["stage"] in FINAL or operation["needs_reconciliation"]:
+            return operation
+        assert time.monotonic() < deadline, f"withdrawal stuck at {operation['stage']}"
+        time.sleep(0.2)
+
+
+def usdc_balance(api_client: ApiClient, address: str) -> Decimal:
+    anvil = deploy(api_client.stack.url("anvil"))
+    units = anvil.usdc(anvil.web3()).functions.balanceOf(Web3.to_checksum_address(address)).call()
+    return Decimal(units) / Decimal(10**6)
+
+
+def hyperliquid_withdrawals(api_client: ApiClient, address: str) -> list[Any]:
+    state = api_client.stack.hyperliquid.state
+    with state.lock:
+        return [w for w in state.withdrawals if w.user.lower() == address.lower()]
+
+
+def assert_paid_out_once(
+    api_client: ApiClient, user_id: str, address: str, operation_id: str, before: Decimal, amount: str
+) -> dict[str, Any]:
+    operation = finished(api_client, user_id, operation_id)
+    assert (operation["stage"], operation["needs_reconciliation"]) == ("completed", False), operation
+    (applied,) = hyperliquid_withdrawals(api_client, address)  # exactly one withdrawal on Hyperliquid
+    assert (applied.amount, applied.destination.lower()) == (Decimal(amount), address.lower())
+    assert usdc_balance(api_client, address) - before == Decimal(amount) - 1  # the bridge keeps 1 USDC
+    assert len(operation["tx_hashes"]) == 2  # the Hyperliquid action, then the Arbitrum payout
+    return operation
+
+
+def test_a_withdrawal_through_the_api_pays_out_to_the_server_wallet_less_the_fee(
+    api_client: ApiClient, withdrawer: tuple[str, str]
+) -> None:
+    user_id, address = withdrawer
+    before = usdc_balance(api_client, address)
+    answer = withdraw(api_client, user_id, "20.5")
+    assert answer.status_code == 200, answer.text
+    started = answer.json()
+    assert (started["kind"], started["amount_usdc"]) == ("withdrawal", "20.5")
+    assert_paid_out_once(api_client, user_id, address, started["id"], before, "20.5")
+    listed = api_client.get("/funding/operations", user=user_id).json()["operations"]
+    assert [o["kind"] for o in listed] == ["withdrawal", "deposit"]
+
+
+def test_a_withdrawal_above_withdrawable_is_refused_naming_the_available_amount(
+    api_client: ApiClient, withdrawer: tuple[str, str]
+) -> None:
+    user_id, address = withdrawer
+    answer = withdraw(api_client, user_id, "60.000001")
+    assert answer.status_code == 400, answer.text
+    assert "only 60 USDC is withdrawable" in answer.json()["error"]["message"]
+    assert withdraw(api_client, user_id, "1").status_code == 400  # not above the bridge's fee
+    assert withdraw(api_client, user_id, "2.0000001").status_code == 400  # finer than 6 decimals
+    kinds = [o["kind"] for o in api_client.get("/funding/operations", user=user_id).json()["operations"]]
+    assert kinds == ["deposit"]
+    assert hyperliquid_withdrawals(api_client, address) == []
+
+
+def test_one_idempotency_key_gives_one_withdrawal(api_client: ApiClient, withdrawer: tuple[str, str]) -> None:
+    user_id, address = withdrawer
+    before = usdc_balance(api_client, address)
+    key = uuid.uuid4().hex
+    first, second = withdraw(api_client, user_id, "30", key), withdraw(api_client, user_id, "30", key)
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"]
+    assert_paid_out_once(api_client, user_id, address, first.json()["id"], before, "30")
+    again = withdraw(api_client, user_id, "30", key)  # after the saga ended: the same operation
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"] and again.json()["stage"] == "completed"
+    assert withdraw(api_client, user_id, "31", key).status_code == 409
+
+
+def test_an_open_position_does_not_block_withdrawing_the_free_part(
+    api_client: ApiClient, withdrawer: tuple[str, str]
+) -> None:
+    user_id, address = withdrawer
+    simulator, url = api_client.stack.hyperliquid, api_client.stack.url("hyperliquid")
+    trader = HyperliquidTrader(url, PrivyHyperliquidExchange(evm_signer(user_id), url), address)
+    saved_mark = simulator.state.markets["SOL"].mark
+    simulator.set_mark("SOL", Decimal(150))
+    try:
+        trader.open_short("SOL", size=Decimal(1), leverage=5)  # about 30 USDC of margin held
+        available = trader.get_withdrawable_balance()
+        assert Decimal(20) < available < Decimal(31)
+        over = withdraw(api_client, user_id, wire(available + Decimal("0.01")))
+        assert over.status_code == 400, over.text
+        assert f"only {wire(available)} USDC is withdrawable" in over.json()["error"]["message"]
+        before = usdc_balance(api_client, address)
+        amount = wire(available.quantize(Decimal("0.01"), rounding="ROUND_DOWN"))
+        answer = withdraw(api_client, user_id, amount)
+        assert answer.status_code == 200, answer.text
+        assert_paid_out_once(api_client, user_id, address, answer.json()["id"], before, amount)
+        assert trader.position("SOL") is not None  # the short stays open
+    finally:
+        simulator.set_mark("SOL", saved_mark)
+
+
+def test_a_withdrawal_over_withdrawable_by_the_time_it_runs_fails_and_moves_nothing(
+    api_client: ApiClient, withdrawer: tuple[str, str]
+) -> None:
+    """The API checked ``withdrawable``; by the time the saga signs, it is lower: refused before
+    signing, the stored nonce is not on Hyperliquid's ledger, so the withdrawal is ``failed``."""
+    user_id, address = withdrawer
+    transfer_id = f"wd-{uuid.uuid4().hex[:12]}"
+    store.create(user_id, transfer_id, "withdrawal", "75")
+    sfn = api_client.stack.client("stepfunctions")
+    sfn.start_execution(
+        stateMachineArn=api_client.stack.resources.state_machines["withdrawal-saga"],
+        name=transfer_id,
+        input=json.dumps({"user_id": user_id, "transfer_id": transfer_id}),
+    )
+    operation = finished(api_client, user_id, transfer_id)
+    assert (operation["stage"], operation["needs_reconciliation"]) == ("failed", False), operation
+    assert "only 60 USDC is withdrawable" in operation["error"]
+    assert hyperliquid_withdrawals(api_client, address) == []
+
+
+@pytest.mark.parametrize("step", task_steps())
+def test_a_step_crashing_after_its_side_effect_is_rerun_without_a_second_withdrawal(
+    api_client: ApiClient, withdrawer: tuple[str, str], monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    user_id, address = withdrawer
+    before = usdc_balance(api_client, address)
+    key = uuid.uuid4().hex
+    transfer_id = withdrawal_id(user_id, key)
+    crashed: list[bool] = []
+    monkeypatch.setitem(
+        withdrawal_saga.STEPS, step, crash_once_after(withdrawal_saga.STEPS[step], transfer_id, crashed)
+    )
+    answer = withdraw(api_client, user_id, "15", key)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["id"] == transfer_id
+    assert_paid_out_once(api_client, user_id, address, transfer_id, before, "15")
+    assert crashed == [True]
+
+
+def test_a_withdraw_that_crashed_before_recording_is_found_on_the_ledger_not_resent(
+    api_client: ApiClient, withdrawer: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worst moment: Hyperliquid applied the withdraw3, the step died before recording it."""
+    user_id, address = withdrawer
+    before = usdc_balance(api_client, address)
+    record_sent = store.record_sent
+    crashed: list[bool] = []
+
+    def crash_once(*args: Any, **kwargs: Any) -> Any:
+        if not crashed:
+            crashed.append(True)
+            raise TransientError("crashed after Hyperliquid applied the withdrawal, before recording it")
+        return record_sent(*args, **kwargs)
+
+    monkeypatch.setattr(store, "record_sent", crash_once)
+    answer = withdraw(api_client, user_id, "12")
+    assert answer.status_code == 200, answer.text
+    assert_paid_out_once(api_client, user_id, address, answer.json()["id"], before, "12")
+    assert crashed
