@@ -36,17 +36,19 @@ def _operation(transfer: TransferRecord) -> OperationResponse:
     )
 
 
+# What starting a deposit or a withdrawal can answer.
+STARTED = route_responses(OperationResponse, "the operation, as started", 400, 401, 404, 405, 409, 413, 415)
+
+
 @router.post(
     "/funding/deposits",
     summary="Deposit USDC from the caller's server wallet into Hyperliquid (a deposit saga); "
     "Idempotency-Key: the same key answers the same operation and starts nothing new",
-    responses=route_responses(
-        OperationResponse, "the deposit, as started", 400, 401, 404, 405, 409, 413, 415
-    ),
+    responses=STARTED,
 )
 def deposit(body: DepositRequest, idempotency_key: IdempotencyKey = None) -> OperationResponse:
-    user_id = current_principal(router.current_event).user_id
-    return _operation(funding.start_deposit(user_id, body.amount_usdc, idempotency_key))
+    caller = current_principal(router.current_event).user_id
+    return _operation(funding.start_deposit(caller, body.amount_usdc, idempotency_key))
 
 
 @router.post(
@@ -54,13 +56,14 @@ def deposit(body: DepositRequest, idempotency_key: IdempotencyKey = None) -> Ope
     summary="Withdraw USDC from Hyperliquid to the caller's server wallet (a withdrawal saga; the "
     "bridge keeps 1 USDC); over Hyperliquid's withdrawable: a 400 naming the amount available. "
     "Idempotency-Key: the same key answers the same operation and starts nothing new",
-    responses=route_responses(
-        OperationResponse, "the withdrawal, as started", 400, 401, 404, 405, 409, 413, 415
-    ),
+    responses=STARTED,
 )
 def withdrawal(body: WithdrawalRequest, idempotency_key: IdempotencyKey = None) -> OperationResponse:
-    user_id = current_principal(router.current_event).user_id
-    return _operation(funding.start_withdrawal(user_id, body.amount_usdc, idempotency_key))
+    return _operation(
+        funding.start_withdrawal(
+            current_principal(router.current_event).user_id, body.amount_usdc, idempotency_key
+        )
+    )
 
 
 @router.get(
