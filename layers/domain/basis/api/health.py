@@ -1,7 +1,8 @@
 """Health: ``GET /api/v1/health`` (public, cached up/down); for admins (an internal service JWT with
 ``role: admin``, anyone else 403) ``/health/dependencies`` (each probe's detail) and
 ``/health/wallets`` (wallets, signing totals of the last 1 h / 24 h from the ledger, and the shared
-circuit breaker's state, seed 4.2)."""
+circuit breaker's state, seed 4.2) and ``/health/funding`` (deposits stuck after the bridge, unknown
+send outcomes, failed deposit sagas: the reconciler's report, seed 5.3a)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from basis.platform.dependencies import HealthReport
 from basis.platform.dependency_status import DependencyStatus
 from basis.signing.breaker import SharedCircuitBreaker
 from basis.signing.health import WalletHealth, wallet_health
+from basis.transfers.reconciler import FundingHealth, funding_health
 
 router = APIGatewayRouter()
 
@@ -64,3 +66,13 @@ def dependency_details() -> Response[HealthReport]:
 def wallets_health() -> WalletHealth:
     require_admin(router.current_event)
     return wallet_health(SharedCircuitBreaker())
+
+
+@router.get(
+    "/health/funding",
+    summary="Stuck deposits, unknown send outcomes, failed deposit sagas; admin only",
+    responses=route_responses(FundingHealth, "the report", 400, 401, 403, 405),
+)
+def funding() -> FundingHealth:
+    require_admin(router.current_event)
+    return funding_health()

@@ -18,6 +18,9 @@ class FundingSettings(BasisSettings):
     deposit_receipt_timeout_seconds: float = Field(default=40.0, gt=0, le=50)
     deposit_credit_poll_seconds: int = Field(default=15, ge=1, le=300)
     deposit_credit_timeout_seconds: int = Field(default=1800, ge=60)
+    # The daily-cap reservation validate makes under the transfer id, held until the send settles it
+    # (a lapsed one keeps counting as unresolved: never less than what may have been sent).
+    deposit_cap_lease_seconds: int = Field(default=900, ge=60)
 
 
 get_funding_settings = cached(FundingSettings)
