@@ -7,10 +7,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from basis.platform.observability import logger, tracer
 from basis.platform.runtime import bootstrap
+from basis.signing.settings import SigningSettings
 from basis.venues.arbitrum import gas_worker
 from basis.venues.arbitrum.settings import GasSettings
 
-bootstrap(GasSettings)
+bootstrap(GasSettings, SigningSettings)  # the funder's nonce turn lasts a signing request
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -45,6 +45,8 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     assert "hedge: Asgard long         50 USDC x3 = 1 SOL at 150" in journey
     assert "hedge closed" in journey and "long paid back" in journey
     assert "scan schedule fired" in journey and '"queued": 1' in journey
+    assert "transfer out 25 USDC" in journey and "signed by the user's own key: tx 0x" in journey
+    assert "same answer, sent once: True" in journey and "a service token          HTTP 403" in journey
     assert "deposit saga 20 USDC       execution SUCCEEDED, stage=hl_credited" in journey
     assert "deposit saga 3 USDC        execution FAILED, stage=rejected" in journey
     assert lines[-1].endswith("local stack stopped")
