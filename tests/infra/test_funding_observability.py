@@ -20,7 +20,7 @@ def _of_type(synth: Synth, stack: str, kind: str) -> list[dict[str, Any]]:
 
 
 def _metric_names(alarm: dict[str, Any]) -> set[str]:
-    return {alarm.get("MetricName")} | {
+    return {str(alarm.get("MetricName"))} | {
         m["MetricStat"]["Metric"]["MetricName"] for m in alarm.get("Metrics", []) if "MetricStat" in m
     }
 

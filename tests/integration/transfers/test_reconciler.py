@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pynamodb.expressions.update import Action
 
 from basis.models import Transfer
 from basis.models.base import utcnow
@@ -56,7 +57,7 @@ def left_at_bridge_confirmed(
 
 def age(user_id: str, transfer_id: str, minutes: int, *, flagged: bool) -> None:
     """The row as if it last moved ``minutes`` ago (``flagged``: still marked for the reconciler)."""
-    actions = [Transfer.updated_at.set(utcnow() - timedelta(minutes=minutes))]
+    actions: list[Action] = [Transfer.updated_at.set(utcnow() - timedelta(minutes=minutes))]
     if not flagged:
         actions.append(Transfer.needs_reconciliation.remove())
     Transfer.get(user_id, transfer_id).update(actions=actions)
