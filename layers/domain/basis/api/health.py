@@ -6,6 +6,7 @@ send outcomes, failed deposit sagas: the reconciler's report, seed 5.3a)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -58,21 +59,33 @@ def dependency_details() -> Response[HealthReport]:
     return _answer(dependencies.check(get_settings()))
 
 
-@router.get(
+def _admin_report(path: str, name: str, summary: str, model: type[Any], build: Callable[[], Any]) -> None:
+    """``GET path`` for admins only: the report ``build`` makes (a ``model``)."""
+
+    def report() -> Any:
+        require_admin(router.current_event)
+        return build()
+
+    report.__name__ = report.__qualname__ = name
+    report.__annotations__ = {"return": model}
+    router.get(
+        path,
+        summary=f"{summary}; admin only",
+        responses=route_responses(model, "the report", 400, 401, 403, 405),
+    )(report)
+
+
+_admin_report(
     "/health/wallets",
-    summary="Wallets, signing totals (1 h / 24 h), breaker state; admin only",
-    responses=route_responses(WalletHealth, "the report", 400, 401, 403, 405),
+    "wallets_health",
+    "Wallets, signing totals (1 h / 24 h), breaker state",
+    WalletHealth,
+    lambda: wallet_health(SharedCircuitBreaker()),
 )
-def wallets_health() -> WalletHealth:
-    require_admin(router.current_event)
-    return wallet_health(SharedCircuitBreaker())
-
-
-@router.get(
+_admin_report(
     "/health/funding",
-    summary="Stuck deposits, unknown send outcomes, failed deposit sagas; admin only",
-    responses=route_responses(FundingHealth, "the report", 400, 401, 403, 405),
+    "funding_health",
+    "Stuck deposits, unknown send outcomes, failed deposit sagas",
+    FundingHealth,
+    funding_health,
 )
-def funding() -> FundingHealth:
-    require_admin(router.current_event)
-    return funding_health()
