@@ -14,11 +14,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from basis.models.base import utcnow
 from basis.platform.aws import client
 from basis.platform.errors import ConfigurationError
 from basis.platform.observability import METRICS_NAMESPACE, logger
@@ -117,7 +116,7 @@ def failed_executions(now: datetime) -> list[FailedExecution]:
 
 
 def funding_health(now: datetime | None = None) -> FundingHealth:
-    now = now or utcnow()
+    now = now or datetime.now(UTC)
     stuck = stuck_deposits(now)
     return FundingHealth(
         stuck_deposits=[PendingDeposit.of(t) for t in stuck],
@@ -130,7 +129,7 @@ def funding_health(now: datetime | None = None) -> FundingHealth:
 
 def reconcile(now: datetime | None = None) -> dict[str, int]:
     """Mark the stuck deposits Hyperliquid credited meanwhile, then count and report what is left."""
-    now = now or utcnow()
+    now = now or datetime.now(UTC)
     credited = errors = 0
     for transfer in stuck_deposits(now):
         try:
