@@ -17,6 +17,7 @@ class Access:
     send_to: tuple[str, ...] = ()  # queues (catalog names)
     put_events: bool = False  # on the product's event bus
     start_executions: tuple[str, ...] = ()  # state machines (catalog names)
+    list_executions: tuple[str, ...] = ()  # state machines whose executions it lists (catalog names)
     secret: bool = False  # read the deployment's Secrets Manager secret
     # SSM parameters read (ssm:GetParameter), by name under /basis/<stage>/ (e.g. "privy").
     parameters: tuple[str, ...] = ()
@@ -28,6 +29,7 @@ FUNCTION_ACCESS: dict[str, Access] = {
         read_write=("users", "claims", "strategy_configs", "transfers", "spend_windows"),
         put_events=True,
         start_executions=("deposit-saga", "withdrawal-saga"),
+        list_executions=("deposit-saga",),  # the admin health route: failed sagas
         secret=True,
     ),
     "authorizer": Access(read=("users",), secret=True),
@@ -47,6 +49,8 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "gas_dispatcher": Access(read=("users",), read_write=("control",), send_to=("gas",)),
     # Claims: the per-user top-up window and the funder's nonce turn; the secret: the funder key.
     "gas_funder": Access(read_write=("claims",), secret=True),
+    # Re-polls Hyperliquid for stuck deposits (the user's address) and marks them credited.
+    "reconciler": Access(read=("users",), read_write=("transfers",), list_executions=("deposit-saga",)),
     "provision_wallets": Access(
         read_write=("users", "claims"),
         secret=True,

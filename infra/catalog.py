@@ -166,6 +166,13 @@ FUNCTIONS: tuple[Function, ...] = (
         consumes="gas",
         batch_size=5,
     ),
+    # Re-polls Hyperliquid for stuck deposits (the chain layer's venue clients).
+    Function(
+        "reconciler",
+        "Scheduled: deposits stuck after the bridge, unknown send outcomes, failed deposit sagas",
+        layers=("base", "chain"),
+        timeout_seconds=120,
+    ),
 )
 
 QUEUES: tuple[Queue, ...] = (
@@ -186,6 +193,9 @@ EVENT_RULES: tuple[EventRule, ...] = (
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("scan", 1, "scan_dispatcher", "Per-user funding-rate scan fan-out"),
     Schedule("gas", 10, "gas_dispatcher", "Gas top-ups of EVM server wallets; incomplete-wallets check"),
+    Schedule(
+        "reconcile", 5, "reconciler", "Stuck deposits re-polled; unknown outcomes and failed sagas counted"
+    ),
 )
 
 STATE_MACHINES: tuple[StateMachine, ...] = (

@@ -14,6 +14,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from basis.platform.observability import METRICS_NAMESPACE
+from basis.transfers.reconciler import IN_FLIGHT
 from infra.deployment import Deployment
 from infra.stacks.service import ServiceStack
 
@@ -134,6 +135,27 @@ class ObservabilityStack(cdk.Stack):
         )
         alarm("incomplete-wallets", incomplete, "Users have lacked a server wallet for 30 minutes.")
 
+        # The reconciler (every 5 min) counts deposits stuck after the bridge for 30 min and sends
+        # whose outcome is unknown; any above 0 needs a person.
+        stuck = _count("StuckDeposits", "deposits stuck > 30 min")
+        alarm("stuck-deposits", stuck, "Deposits have waited over 30 minutes for their Hyperliquid credit.")
+        unknown = _count("UnknownSendOutcomes", "unknown send outcomes")
+        alarm(
+            "unknown-send-outcomes", unknown, "Deposit transactions were sent (or may have been) unanswered."
+        )
+        failed_sagas = _count("FailedDepositSagas", "failed deposit sagas (24 h)")
+        by_stage = [
+            cw.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name="DepositsInStage",
+                period=PERIOD,
+                statistic="Maximum",
+                dimensions_map={"stage": stage},
+                label=stage,
+            )
+            for stage in IN_FLIGHT
+        ]
+
         self.dashboard = cw.Dashboard(
             self,
             "Dashboard",
@@ -153,9 +175,20 @@ class ObservabilityStack(cdk.Stack):
                     cw.GraphWidget(title="Policy denials and breaker openings", left=[denials, trips]),
                 ],
                 [cw.GraphWidget(title="Gas funder low, incomplete wallets", left=[funder_low, incomplete])],
+                [
+                    cw.GraphWidget(title="Deposits by stage (in flight)", left=by_stage, stacked=True),
+                    cw.GraphWidget(title="Deposits needing attention", left=[stuck, unknown, failed_sagas]),
+                ],
                 [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
             ],
         )
+
+
+def _count(name: str, label: str) -> cw.Metric:
+    """A count the reconciler emits every run: its latest value in the period."""
+    return cw.Metric(
+        namespace=METRICS_NAMESPACE, metric_name=name, period=PERIOD, statistic="Maximum", label=label
+    )
 
 
 def _visible(queue: sqs.IQueue, name: str) -> cw.Metric:

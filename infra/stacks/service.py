@@ -76,7 +76,7 @@ class ServiceStack(cdk.Stack):
             env = deployment.environment()
             for queue in access.send_to:
                 env[f"BASIS_{queue.upper()}_QUEUE_URL"] = self.queues[queue].queue.queue_url
-            for machine in access.start_executions:
+            for machine in {*access.start_executions, *access.list_executions}:
                 env[f"BASIS_{machine.replace('-', '_').upper()}_ARN"] = machine_arns[machine]
             function = catalog_function(self, fn, prefix=prefix, layers=layers, environment=env)
             self._grant(function, fn.name, tables)
@@ -168,4 +168,8 @@ class ServiceStack(cdk.Stack):
             # By ARN, not by construct: the saga's own functions would otherwise form a cycle.
             function.add_to_role_policy(
                 iam.PolicyStatement(actions=["states:StartExecution"], resources=[self.machine_arns[machine]])
+            )
+        for machine in access.list_executions:
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=["states:ListExecutions"], resources=[self.machine_arns[machine]])
             )

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from basis.models import Transfer
+from basis.signing import caps
 from basis.transfers import store
 from local.runtime.stack import LocalStack
 
@@ -43,6 +44,7 @@ def test_a_failure_before_any_funds_moved_marks_the_deposit_failed(stack: LocalS
     transfer = Transfer.get(user_id, transfer_id)
     assert (transfer.stage, transfer.needs_reconciliation) == ("failed", None)
     assert "sign in first" in transfer.error
+    assert caps.usage(user_id, "USDC").total == 0  # Validate's cap reservation was released
 
 
 @pytest.mark.parametrize(

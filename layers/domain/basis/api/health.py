@@ -1,10 +1,12 @@
 """Health: ``GET /api/v1/health`` (public, cached up/down); for admins (an internal service JWT with
 ``role: admin``, anyone else 403) ``/health/dependencies`` (each probe's detail) and
 ``/health/wallets`` (wallets, signing totals of the last 1 h / 24 h from the ledger, and the shared
-circuit breaker's state, seed 4.2)."""
+circuit breaker's state, seed 4.2) and ``/health/funding`` (deposits stuck after the bridge, unknown
+send outcomes, failed deposit sagas: the reconciler's report, seed 5.3a)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -19,6 +21,7 @@ from basis.platform.dependencies import HealthReport
 from basis.platform.dependency_status import DependencyStatus
 from basis.signing.breaker import SharedCircuitBreaker
 from basis.signing.health import WalletHealth, wallet_health
+from basis.transfers.reconciler import FundingHealth, funding_health
 
 router = APIGatewayRouter()
 
@@ -56,11 +59,33 @@ def dependency_details() -> Response[HealthReport]:
     return _answer(dependencies.check(get_settings()))
 
 
-@router.get(
+def _admin_report(path: str, name: str, summary: str, model: type[Any], build: Callable[[], Any]) -> None:
+    """``GET path`` for admins only: the report ``build`` makes (a ``model``)."""
+
+    def report() -> Any:
+        require_admin(router.current_event)
+        return build()
+
+    report.__name__ = report.__qualname__ = name
+    report.__annotations__ = {"return": model}
+    router.get(
+        path,
+        summary=f"{summary}; admin only",
+        responses=route_responses(model, "the report", 400, 401, 403, 405),
+    )(report)
+
+
+_admin_report(
     "/health/wallets",
-    summary="Wallets, signing totals (1 h / 24 h), breaker state; admin only",
-    responses=route_responses(WalletHealth, "the report", 400, 401, 403, 405),
+    "wallets_health",
+    "Wallets, signing totals (1 h / 24 h), breaker state",
+    WalletHealth,
+    lambda: wallet_health(SharedCircuitBreaker()),
 )
-def wallets_health() -> WalletHealth:
-    require_admin(router.current_event)
-    return wallet_health(SharedCircuitBreaker())
+_admin_report(
+    "/health/funding",
+    "funding_health",
+    "Stuck deposits, unknown send outcomes, failed deposit sagas",
+    FundingHealth,
+    funding_health,
+)

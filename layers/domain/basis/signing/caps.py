@@ -119,6 +119,11 @@ def _mutate(user_id: str, asset: str, change: Callable[[Window, float], None]) -
     raise ContentionError(f"spend window {user_id}/{asset} kept changing")
 
 
+def key_reservation(key: str) -> str:
+    """The id of the reservation made under the idempotency ``key`` (the signer's and a saga's)."""
+    return f"key#{key}"
+
+
 def reserve(
     user_id: str, asset: str, amount: int, cap: int, lease_seconds: int = 120, *, key: str | None = None
 ) -> str:
@@ -135,7 +140,7 @@ def _reserve(
     is refused by it; a live hold of it is extended to this caller's lease."""
     if amount <= 0:
         raise ValueError("amount must be positive")
-    reservation = f"key#{key}" if key else uuid.uuid4().hex
+    reservation = key_reservation(key) if key else uuid.uuid4().hex
     made = False
 
     def change(window: Window, now: float) -> None:

@@ -23,6 +23,9 @@ class FundingSettings(BasisSettings):
     deposit_credit_timeout_seconds: int = Field(default=1800, ge=60)
     withdrawal_payout_poll_seconds: int = Field(default=15, ge=1, le=300)
     withdrawal_payout_timeout_seconds: int = Field(default=3600, ge=60)
+    # The daily-cap reservation validate makes under the transfer id, held until the send settles it
+    # (a lapsed one keeps counting as unresolved: never less than what may have been sent).
+    deposit_cap_lease_seconds: int = Field(default=900, ge=60)
 
 
 get_funding_settings = cached(FundingSettings)

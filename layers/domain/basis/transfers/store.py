@@ -115,6 +115,24 @@ def list_for_user(user_id: str) -> list[TransferRecord]:
     return sorted(rows, key=lambda r: r.created_at or r.updated_at or utcnow(), reverse=True)
 
 
+def in_stage(stage: str, *, kind: str = "deposit", before: datetime | None = None) -> list[TransferRecord]:
+    """The transfers of ``kind`` at ``stage`` (last moved before ``before``): a query of the
+    ``by_stage`` index (stage + updated_at), never a scan."""
+    condition = Transfer.updated_at < before if before is not None else None
+    with _transient_when_retriable():
+        return [
+            _record(i)
+            for i in Transfer.by_stage.query(
+                stage, range_key_condition=condition, filter_condition=Transfer.kind == kind
+            )
+        ]
+
+
+def count_in_stage(stage: str, *, kind: str = "deposit") -> int:
+    with _transient_when_retriable():
+        return int(Transfer.by_stage.count(stage, filter_condition=Transfer.kind == kind))
+
+
 def _update(transfer: TransferRecord, actions: list[Action]) -> TransferRecord:
     item = Transfer(transfer.user_id, transfer.transfer_id)
     if transfer.version is not None:  # the update is conditional on the version read
@@ -157,3 +175,10 @@ def record_paid_out(transfer: TransferRecord, payout_tx_hash: str) -> TransferRe
 def mark_for_reconciliation(transfer: TransferRecord, error: str) -> TransferRecord:
     """Funds may have left the wallet: the stage stays as it is, the reconciler resolves it."""
     return _update(transfer, [Transfer.needs_reconciliation.set(True), Transfer.error.set(error)])
+
+
+def reconciled(transfer: TransferRecord, stage: str) -> TransferRecord:
+    """The reconciler resolved ``transfer``: it is at ``stage`` and no longer waits for it."""
+    return _update(
+        transfer, [Transfer.stage.set(stage), Transfer.error.remove(), Transfer.needs_reconciliation.remove()]
+    )

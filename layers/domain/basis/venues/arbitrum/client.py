@@ -16,6 +16,7 @@ broadcasts (``eth_sendTransaction``). web3 is imported lazily.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -235,6 +236,24 @@ class ArbitrumClient:
         """Privy signs and broadcasts ``tx`` in the wallet's turn; the same transaction with the same
         key is sent once (a nonce gone stale meanwhile: ``StaleNonceError``, nothing broadcast)."""
         with self._turn():
+            return self._send(tx, action=action, idempotency_key=idempotency_key)
+
+    def prepare_and_send(
+        self,
+        asset: str,
+        units: int,
+        to: str,
+        *,
+        record: Callable[[dict[str, Any]], None],
+        action: str,
+        idempotency_key: str,
+    ) -> str:
+        """Prepare the transfer, hand it to ``record`` (to store it: later attempts resend exactly it
+        with ``send_prepared``), then send it, all in the wallet's turn: the nonce read while
+        preparing is still the next one when it is sent, whatever else this wallet sends."""
+        with self._turn():
+            tx = self.prepare_transfer(asset, units, to)
+            record(tx)
             return self._send(tx, action=action, idempotency_key=idempotency_key)
 
     def _turn(self) -> AbstractContextManager[None]:

@@ -1,0 +1,72 @@
+"""The deposit saga and the reconciler in CDK: the state machine logged and traced, the reconciler
+on its schedule allowed to list the saga's executions, alarms on failed sagas, stuck deposits and
+unknown send outcomes, and the dashboard's deposits by stage (issue 11, items 7 and 9)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from basis.transfers.reconciler import IN_FLIGHT
+from tests.infra.conftest import Synth
+
+pytestmark = pytest.mark.infra
+
+
+def _of_type(synth: Synth, stack: str, kind: str) -> list[dict[str, Any]]:
+    return [r["Properties"] for r in synth.templates[stack]["Resources"].values() if r["Type"] == kind]
+
+
+def _metric_names(alarm: dict[str, Any]) -> set[str]:
+    return {str(alarm.get("MetricName"))} | {
+        m["MetricStat"]["Metric"]["MetricName"] for m in alarm.get("Metrics", []) if "MetricStat" in m
+    }
+
+
+def test_the_deposit_saga_logs_errors_and_is_traced(synth: Synth) -> None:
+    [machine] = [
+        m
+        for m in _of_type(synth, "service", "AWS::StepFunctions::StateMachine")
+        if m["StateMachineName"] == "basis-dev-deposit-saga"
+    ]
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+    assert machine["LoggingConfiguration"]["Level"] in {"ERROR", "ALL"}
+    assert machine["LoggingConfiguration"]["Destinations"]
+
+
+def test_alarms_on_failed_sagas_stuck_deposits_and_unknown_outcomes(synth: Synth) -> None:
+    alarms = {a["AlarmName"]: a for a in _of_type(synth, "observability", "AWS::CloudWatch::Alarm")}
+    failed = alarms["basis-dev-deposit-saga-failed"]
+    assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} <= _metric_names(failed)
+    assert "StuckDeposits" in _metric_names(alarms["basis-dev-stuck-deposits"])
+    assert "UnknownSendOutcomes" in _metric_names(alarms["basis-dev-unknown-send-outcomes"])
+
+
+def test_the_dashboard_shows_deposits_by_stage(synth: Synth) -> None:
+    [dashboard] = _of_type(synth, "observability", "AWS::CloudWatch::Dashboard")
+    body = json.dumps(dashboard["DashboardBody"])
+    assert "Deposits by stage" in body and "DepositsInStage" in body
+    assert all(f'\\"stage\\",\\"{stage}\\"' in body for stage in IN_FLIGHT), body[:300]
+
+
+def test_the_reconciler_runs_on_a_schedule_and_may_only_list_the_saga_executions(synth: Synth) -> None:
+    rules = _of_type(synth, "service", "AWS::Events::Rule")
+    assert any(r.get("ScheduleExpression") == "rate(5 minutes)" for r in rules)
+    resources = synth.templates["service"]["Resources"]
+    [function] = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["FunctionName"] == "basis-dev-reconciler"
+    ]
+    assert "BASIS_DEPOSIT_SAGA_ARN" in function["Environment"]["Variables"]
+    role = function["Role"]["Fn::GetAtt"][0]
+    actions = {
+        action
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert "states:ListExecutions" in actions and "states:StartExecution" not in actions
