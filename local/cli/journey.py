@@ -37,26 +37,12 @@ class DemoTarget:
         get_settings.cache_clear()
         bootstrap()
 
-    def aws(self, service: str) -> Any:
-        import boto3
-
-        return boto3.client(service, region_name="us-east-1", endpoint_url=self.urls["aws"])  # type: ignore[call-overload]
-
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         headers.update(kwargs.pop("headers", {}))
         return requests.request(
             method, f"{self.urls['api']}/api/v1{path}", headers=headers, timeout=30, **kwargs
         )
-
-
-def _wait_execution(sfn: Any, arn: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        described = dict(sfn.describe_execution(executionArn=arn))
-        if described["status"] != "RUNNING" or time.monotonic() > deadline:
-            return described
-        time.sleep(0.2)
 
 
 def show_health(target: DemoTarget, say: Timeline) -> None:
@@ -263,26 +249,35 @@ def _heartbeat_count() -> int:
         return 0
 
 
-def show_deposit_saga(target: DemoTarget, say: Timeline, user_id: str) -> None:
-    from basis.models import Transfer
-    from basis.transfers import store
+def show_funding(target: DemoTarget, say: Timeline, user_id: str) -> None:
+    """Through the API: the user funds the server wallet with 1,000 USDC, deposits 600 into
+    Hyperliquid (each stage as it happens), withdraws 100 back to the server wallet, and a deposit
+    under the bridge minimum is refused before any saga starts."""
+    from decimal import Decimal
 
-    sfn = target.aws("stepfunctions")
-    machine = os.environ["BASIS_DEPOSIT_SAGA_ARN"]
-    for amount in ("20", "3"):  # the wallet keeps 25 USDC after the transfer out
-        transfer_id = f"dep-{uuid.uuid4().hex[:12]}"
-        store.create(user_id, transfer_id, "deposit", amount)
-        started = sfn.start_execution(
-            stateMachineArn=machine,
-            name=transfer_id,
-            input=json.dumps({"user_id": user_id, "transfer_id": transfer_id}),
-        )
-        result = _wait_execution(sfn, started["executionArn"])
-        transfer = Transfer.get(user_id, transfer_id)
+    from local.cli.funding import Funding, fund_user
+
+    for line in fund_user(target.urls, user_id, Funding(usdc=Decimal(1000))):
+        say.say("basis-local fund", line)
+    for kind, amount, final in (("deposits", "600", "hl_credited"), ("withdrawals", "100", "completed")):
+        headers = {"Idempotency-Key": f"demo-{kind}-{uuid.uuid4().hex[:8]}"}
+        started = target.api("POST", f"/funding/{kind}", json={"amount_usdc": amount}, headers=headers)
+        operation = started.json()
         say.say(
-            f"deposit saga {amount} USDC",
-            f"execution {result['status']}, stage={transfer.stage} {transfer.error or ''}".rstrip(),
+            f"POST /funding/{kind}", f"HTTP {started.status_code} {amount} USDC, id {operation.get('id')}"
         )
+        seen = operation.get("stage")
+        say.say("", f"  stage {seen}")
+        deadline = time.monotonic() + 120
+        while started.ok and seen not in (final, "failed", "rejected") and time.monotonic() < deadline:
+            time.sleep(0.3)
+            operation = target.api("GET", f"/funding/operations/{operation['id']}").json()
+            if operation["stage"] != seen:
+                seen = operation["stage"]
+                say.say("", f"  stage {seen}")
+        say.say("", f"  tx hashes {', '.join(h[:14] + '...' for h in operation.get('tx_hashes', []))}")
+    refused = target.api("POST", "/funding/deposits", json={"amount_usdc": "3"})
+    say.say("deposit of 3 USDC", f"HTTP {refused.status_code} {refused.json()['error']['message']}")
 
 
 def run_journey(target: DemoTarget, say: Timeline) -> int:
@@ -293,6 +288,6 @@ def run_journey(target: DemoTarget, say: Timeline) -> int:
     show_transfer_out(target, say, user_id)
     show_signing(target, say, user_id, wallets)
     show_scan_schedule(target, say, user_id)
-    show_deposit_saga(target, say, user_id)
+    show_funding(target, say, user_id)
     say.say("demo finished")
     return 0

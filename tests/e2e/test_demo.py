@@ -47,8 +47,9 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     assert "scan schedule fired" in journey and '"queued": 1' in journey
     assert "transfer out 25 USDC" in journey and "signed by the user's own key: tx 0x" in journey
     assert "same answer, sent once: True" in journey and "a service token          HTTP 403" in journey
-    assert "deposit saga 20 USDC       execution SUCCEEDED, stage=hl_credited" in journey
-    assert "deposit saga 3 USDC        execution FAILED, stage=rejected" in journey
+    assert "POST /funding/deposits     HTTP 200 600 USDC" in journey and "stage hl_credited" in journey
+    assert "POST /funding/withdrawals  HTTP 200 100 USDC" in journey and "stage completed" in journey
+    assert "deposit of 3 USDC          HTTP 400 deposit of 3 USDC is below the bridge minimum" in journey
     assert lines[-1].endswith("local stack stopped")
     for variable, _ in PORTS.values():  # nothing is left listening: every service was stopped
         with socket.socket() as sock:
