@@ -54,3 +54,11 @@ def privy_wallets(api_client: ApiClient, signed_in_user: str) -> dict[str, Any]:
     """``signed_in_user``'s server wallets as the API reports them (ids and addresses per chain)."""
     wallets: dict[str, Any] = api_client.get("/wallets/server", user=signed_in_user).json()
     return wallets
+
+
+@pytest.fixture(scope="session")
+def privy_client(stack: LocalStack) -> Any:
+    """privy-client against the local stack's Privy emulator, with the deployment's app secret."""
+    from basis.privy.client import privy_client as deployment_client
+
+    return deployment_client()

@@ -4,7 +4,6 @@ CDK turns into EventBridge schedules), divided by a speed-up factor for demos.""
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from typing import Any
 
 from infra.catalog import SCHEDULES, Schedule
 from local.aws.lambdas import LocalLambdas
+from local.runtime.loops import BackgroundLoops
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +40,15 @@ class Firing:
     detail: str
 
 
-class LocalScheduler:
+class LocalScheduler(BackgroundLoops):
     def __init__(self, lambdas: LocalLambdas, speed: float = 1.0) -> None:
+        super().__init__()
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.lambdas = lambdas
         self.speed = speed
         self.schedules: tuple[Schedule, ...] = SCHEDULES
         self.firings: list[Firing] = []
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
 
     def interval(self, schedule: Schedule) -> float:
         return schedule.rate_minutes * 60 / self.speed
@@ -70,13 +69,4 @@ class LocalScheduler:
 
     def start(self) -> None:
         for schedule in self.schedules:
-            thread = threading.Thread(
-                target=self._loop, args=(schedule,), name=f"schedule-{schedule.name}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
+            self.spawn(self._loop, schedule, name=f"schedule-{schedule.name}")

@@ -4,11 +4,11 @@ with a batch, deletes what succeeded and leaves ``batchItemFailures`` for redeli
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from infra.catalog import FUNCTIONS, function
 from local.aws.lambdas import LocalLambdas
+from local.runtime.loops import BackgroundLoops
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +32,13 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     }
 
 
-class SqsPoller:
+class SqsPoller(BackgroundLoops):
     def __init__(self, lambdas: LocalLambdas, sqs: Any, queues: dict[str, dict[str, str]]) -> None:
+        super().__init__()
         """``queues``: catalog queue name -> {"url": ..., "arn": ...}."""
         self.lambdas = lambdas
         self.sqs = sqs
         self.queues = queues
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
 
     def poll_once(self, function_name: str, queue: str, wait_seconds: int = 0) -> int:
         """One receive + invoke + delete round; returns how many messages were handled."""
@@ -79,13 +78,4 @@ class SqsPoller:
     def start(self) -> None:
         for fn in FUNCTIONS:
             if fn.consumes:
-                thread = threading.Thread(
-                    target=self._loop, args=(fn.name, fn.consumes), name=f"sqs-{fn.consumes}", daemon=True
-                )
-                thread.start()
-                self._threads.append(thread)
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
+                self.spawn(self._loop, fn.name, fn.consumes, name=f"sqs-{fn.consumes}")

@@ -28,21 +28,6 @@ SOL, USDC = 10**9, 10**6
 
 
 @pytest.fixture(scope="module")
-def privy_client(stack: LocalStack) -> Any:
-    from privy import PrivyAPI
-
-    from basis.platform.secrets import get_secrets
-
-    return PrivyAPI(
-        app_id=stack.privy_app_id,
-        app_secret=get_secrets().privy_app_secret,
-        base_url=stack.url("privy"),
-        max_retries=0,
-        timeout=10,
-    )
-
-
-@pytest.fixture(scope="module")
 def wallet(privy_client: Any) -> Any:
     policy_id = privy_client.policies.create(**POLICY).id
     return privy_client.wallets.create(chain_type="solana", policy_ids=[policy_id])

@@ -35,21 +35,6 @@ SOL, USDC, FEE = 10**9, 10**6, 5000
 
 
 @pytest.fixture(scope="module")
-def privy_client(stack: LocalStack) -> Any:
-    from privy import PrivyAPI
-
-    from basis.platform.secrets import get_secrets
-
-    return PrivyAPI(
-        app_id=stack.privy_app_id,
-        app_secret=get_secrets().privy_app_secret,
-        base_url=stack.url("privy"),
-        max_retries=0,
-        timeout=10,
-    )
-
-
-@pytest.fixture(scope="module")
 def policy_id(privy_client: Any) -> str:
     return str(privy_client.policies.create(**POLICY).id)
 
