@@ -9,20 +9,19 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from web3 import Web3
 
-from basis.platform.errors import TransientError
-from basis.transfers import deposit_saga, store
+from basis.transfers import deposit_saga
 from basis.transfers.funding import deposit_id
 from infra.catalog import STATE_MACHINES
 from local.chains.evm_deploy import EvmDeployment, deploy
 from local.hyperliquid.bridge_watcher import TRANSFER_TOPIC
 from tests.api_client import ApiClient
 from tests.helpers import sign_in
+from tests.integration.transfers.faults import crash_once_after, crash_record_sent_once
 
 FINAL = {"hl_credited", "failed", "rejected"}
 
@@ -134,25 +133,6 @@ def test_another_users_operation_is_not_found(api_client: ApiClient, depositor: 
     assert api_client.get("/funding/operations", user=stranger).json()["operations"] == []
 
 
-def crash_once_after(
-    step: Callable[..., dict[str, Any]], transfer_id: str, crashed: list[bool]
-) -> Callable[..., dict[str, Any]]:
-    """``step``, except that the first run that moves ``transfer_id``'s stage crashes right after
-    (and appends to ``crashed``)."""
-
-    def crashing(event: deposit_saga.StepInput) -> dict[str, Any]:
-        before = store.get(event.user_id, event.transfer_id)
-        result = step(event)
-        after = store.get(event.user_id, event.transfer_id)
-        moved = before is not None and after is not None and before.stage != after.stage
-        if event.transfer_id == transfer_id and moved and not crashed:
-            crashed.append(True)
-            raise TransientError(f"{event.step} crashed after its side effect")
-        return result
-
-    return crashing
-
-
 @pytest.mark.parametrize("step", task_steps())
 def test_a_step_crashing_after_its_side_effect_is_rerun_without_a_second_transfer(
     api_client: ApiClient, depositor: tuple[str, str], monkeypatch: pytest.MonkeyPatch, step: str
@@ -176,16 +156,7 @@ def test_a_send_that_crashed_before_recording_its_hash_resends_the_same_transact
 ) -> None:
     """The worst moment: Privy broadcast the transfer, the step died before storing the hash."""
     user_id, address = depositor
-    record_sent = store.record_sent
-    crashed: list[bool] = []
-
-    def crash_once(*args: Any, **kwargs: Any) -> Any:
-        if not crashed:
-            crashed.append(True)
-            raise TransientError("crashed after the broadcast, before the hash was stored")
-        return record_sent(*args, **kwargs)
-
-    monkeypatch.setattr(store, "record_sent", crash_once)
+    crashed = crash_record_sent_once(monkeypatch, "crashed after the broadcast, before the hash was stored")
     answer = deposit(api_client, user_id, "12")
     assert answer.status_code == 200, answer.text
     assert_credited_once(api_client, user_id, address, answer.json()["id"])

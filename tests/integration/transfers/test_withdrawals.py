@@ -17,7 +17,6 @@ import pytest
 from web3 import Web3
 
 from basis.chains.amounts import wire
-from basis.platform.errors import TransientError
 from basis.signing.hyperliquid import PrivyHyperliquidExchange
 from basis.transfers import store, withdrawal_saga
 from basis.transfers.funding import withdrawal_id
@@ -26,7 +25,8 @@ from basis.venues.hyperliquid.trader import HyperliquidTrader
 from infra.catalog import STATE_MACHINES
 from local.chains.evm_deploy import deploy
 from tests.api_client import ApiClient
-from tests.integration.transfers.test_deposits import crash_once_after, deposit, settled
+from tests.integration.transfers.faults import crash_once_after, crash_record_sent_once
+from tests.integration.transfers.test_deposits import deposit, settled
 
 FINAL = {"completed", "failed"}
 DEPOSITED = "60"
@@ -203,16 +203,9 @@ def test_a_withdraw_that_crashed_before_recording_is_found_on_the_ledger_not_res
     """The worst moment: Hyperliquid applied the withdraw3, the step died before recording it."""
     user_id, address = withdrawer
     before = usdc_balance(api_client, address)
-    record_sent = store.record_sent
-    crashed: list[bool] = []
-
-    def crash_once(*args: Any, **kwargs: Any) -> Any:
-        if not crashed:
-            crashed.append(True)
-            raise TransientError("crashed after Hyperliquid applied the withdrawal, before recording it")
-        return record_sent(*args, **kwargs)
-
-    monkeypatch.setattr(store, "record_sent", crash_once)
+    crashed = crash_record_sent_once(
+        monkeypatch, "crashed after Hyperliquid applied the withdrawal, before recording it"
+    )
     answer = withdraw(api_client, user_id, "12")
     assert answer.status_code == 200, answer.text
     assert_paid_out_once(api_client, user_id, address, answer.json()["id"], before, "12")

@@ -1,0 +1,47 @@
+"""Crashes injected into the sagas' steps: a step that dies right after its side effect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from basis.platform.errors import TransientError
+from basis.transfers import store
+from basis.transfers.saga import SagaStepInput
+
+
+def crash_once_after(
+    step: Callable[..., dict[str, Any]], transfer_id: str, crashed: list[bool]
+) -> Callable[..., dict[str, Any]]:
+    """``step``, except that the first run that moves ``transfer_id``'s stage crashes right after
+    (and appends to ``crashed``)."""
+
+    def crashing(event: SagaStepInput) -> dict[str, Any]:
+        before = store.get(event.user_id, event.transfer_id)
+        result = step(event)
+        after = store.get(event.user_id, event.transfer_id)
+        moved = before is not None and after is not None and before.stage != after.stage
+        if event.transfer_id == transfer_id and moved and not crashed:
+            crashed.append(True)
+            raise TransientError(f"{event.step} crashed after its side effect")
+        return result
+
+    return crashing
+
+
+def crash_record_sent_once(monkeypatch: pytest.MonkeyPatch, why: str) -> list[bool]:
+    """``store.record_sent`` fails once, as a step dying after its side effect and before the row
+    records it, then works; the list says whether the crash happened."""
+    record_sent = store.record_sent
+    crashed: list[bool] = []
+
+    def crash_once(*args: Any, **kwargs: Any) -> Any:
+        if not crashed:
+            crashed.append(True)
+            raise TransientError(why)
+        return record_sent(*args, **kwargs)
+
+    monkeypatch.setattr(store, "record_sent", crash_once)
+    return crashed
