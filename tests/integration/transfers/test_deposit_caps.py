@@ -15,7 +15,8 @@ from basis.policies.settings import get_policy_settings
 from basis.signing import caps
 from local.chains.evm_deploy import deploy
 from tests.api_client import ApiClient
-from tests.integration.transfers.test_deposits import bridge_transfers, deposit, settled
+from tests.integration.transfers.operations import settled
+from tests.integration.transfers.test_deposits import bridge_transfers, deposit
 
 CAP = Decimal(45)
 

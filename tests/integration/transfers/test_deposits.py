@@ -7,7 +7,6 @@ machine re-runs the step and the deposit still ends credited with exactly one tr
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any
 
@@ -22,8 +21,7 @@ from local.hyperliquid.bridge_watcher import TRANSFER_TOPIC
 from tests.api_client import ApiClient
 from tests.helpers import sign_in
 from tests.integration.transfers.faults import crash_once_after, crash_record_sent_once
-
-FINAL = {"hl_credited", "failed", "rejected"}
+from tests.integration.transfers.operations import settled
 
 
 def task_steps() -> list[str]:
@@ -38,17 +36,6 @@ def task_steps() -> list[str]:
 def deposit(api_client: ApiClient, user_id: str, amount: str, key: str | None = None) -> Any:
     headers = {"Idempotency-Key": key} if key else {}
     return api_client.post("/funding/deposits", user=user_id, json={"amount_usdc": amount}, headers=headers)
-
-
-def settled(api_client: ApiClient, user_id: str, operation_id: str, timeout: float = 90) -> dict[str, Any]:
-    """The operation once final (or marked for the reconciler)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        operation: dict[str, Any] = api_client.get(f"/funding/operations/{operation_id}", user=user_id).json()
-        if operation["stage"] in FINAL or operation["needs_reconciliation"]:
-            return operation
-        assert time.monotonic() < deadline, f"deposit stuck at {operation['stage']}"
-        time.sleep(0.2)
 
 
 def bridge_transfers(anvil: EvmDeployment, sender: str) -> list[str]:

@@ -19,7 +19,8 @@ from basis.transfers import deposit_saga, store
 from infra.catalog import SCHEDULES
 from local.aws.scheduler import scheduled_event
 from tests.api_client import ApiClient
-from tests.integration.transfers.test_deposits import deposit, hyperliquid_credits, settled
+from tests.integration.transfers.operations import settled
+from tests.integration.transfers.test_deposits import deposit, hyperliquid_credits
 
 
 def run_reconciler(api_client: ApiClient) -> dict[str, int]:

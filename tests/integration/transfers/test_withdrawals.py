@@ -8,7 +8,6 @@ happens and the operation ends ``completed``."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -26,9 +25,9 @@ from infra.catalog import STATE_MACHINES
 from local.chains.evm_deploy import deploy
 from tests.api_client import ApiClient
 from tests.integration.transfers.faults import crash_once_after, crash_record_sent_once
-from tests.integration.transfers.test_deposits import deposit, settled
+from tests.integration.transfers.operations import settled
+from tests.integration.transfers.test_deposits import deposit
 
-FINAL = {"completed", "failed"}
 DEPOSITED = "60"
 
 
@@ -57,16 +56,6 @@ def withdraw(api_client: ApiClient, user_id: str, amount: str, key: str | None =
     )
 
 
-def finished(api_client: ApiClient, user_id: str, operation_id: str, timeout: float = 90) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        operation: dict[str, Any] = api_client.get(f"/funding/operations/{operation_id}", user=user_id).json()
-        if operation["stage"] in FINAL or operation["needs_reconciliation"]:
-            return operation
-        assert time.monotonic() < deadline, f"withdrawal stuck at {operation['stage']}"
-        time.sleep(0.2)
-
-
 def usdc_balance(api_client: ApiClient, address: str) -> Decimal:
     anvil = deploy(api_client.stack.url("anvil"))
     units = anvil.usdc(anvil.web3()).functions.balanceOf(Web3.to_checksum_address(address)).call()
@@ -82,7 +71,7 @@ def hyperliquid_withdrawals(api_client: ApiClient, address: str) -> list[Any]:
 def assert_paid_out_once(
     api_client: ApiClient, user_id: str, address: str, operation_id: str, before: Decimal, amount: str
 ) -> dict[str, Any]:
-    operation = finished(api_client, user_id, operation_id)
+    operation = settled(api_client, user_id, operation_id)
     assert (operation["stage"], operation["needs_reconciliation"]) == ("completed", False), operation
     (applied,) = hyperliquid_withdrawals(api_client, address)  # exactly one withdrawal on Hyperliquid
     assert (applied.amount, applied.destination.lower()) == (Decimal(amount), address.lower())
@@ -172,7 +161,7 @@ def test_a_withdrawal_over_withdrawable_by_the_time_it_runs_fails_and_moves_noth
         name=transfer_id,
         input=json.dumps({"user_id": user_id, "transfer_id": transfer_id}),
     )
-    operation = finished(api_client, user_id, transfer_id)
+    operation = settled(api_client, user_id, transfer_id)
     assert (operation["stage"], operation["needs_reconciliation"]) == ("failed", False), operation
     assert "only 60 USDC is withdrawable" in operation["error"]
     assert hyperliquid_withdrawals(api_client, address) == []
