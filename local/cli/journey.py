@@ -228,9 +228,13 @@ def _service_token(user_id: str) -> str:
 
 
 def show_scan_schedule(target: DemoTarget, say: Timeline, user_id: str) -> None:
-    from basis.models import ControlFlag, StrategyConfig
+    from dataclasses import replace
 
-    StrategyConfig(user_id, enabled=True, enabled_flag="1").save()
+    from basis.models import ControlFlag
+    from basis.strategy import store
+
+    current = store.get(user_id)
+    store.save(user_id, replace(current.parameters, enabled=True), expected_version=current.version)
     say.say("strategy enabled", user_id)
     before = _heartbeat_count()
     deadline = time.monotonic() + 90

@@ -3,8 +3,11 @@
 import json
 import time
 import uuid
+from dataclasses import replace
 
-from basis.models import ControlFlag, StrategyConfig
+from basis.models import ControlFlag
+from basis.strategy import store
+from basis.strategy.config import StrategyParameters
 from infra.catalog import SCHEDULES
 from local.aws.scheduler import LocalScheduler
 from local.runtime.stack import LocalStack
@@ -28,12 +31,12 @@ def test_scan_fan_out_queues_one_message_per_enabled_unpaused_user(stack: LocalS
     _drain(stack)
     run = uuid.uuid4().hex[:6]
     enabled = [f"did:privy:on-{run}-{i}" for i in range(12)]  # more than one SQS batch of 10
+    on = replace(StrategyParameters(), enabled=True)
     for user in enabled:
-        StrategyConfig(user, enabled=True, enabled_flag="1").save()
-    StrategyConfig(f"did:privy:off-{run}", enabled=False).save()
-    paused = StrategyConfig(f"did:privy:paused-{run}", enabled=True, enabled_flag="1")
-    paused.paused_at = paused.updated_at
-    paused.save()
+        store.save(user, on, expected_version=0)
+    store.save(f"did:privy:off-{run}", StrategyParameters(), expected_version=0)
+    store.save(f"did:privy:paused-{run}", on, expected_version=0)
+    store.pause(f"did:privy:paused-{run}", "user_requested")
 
     firing = stack.scheduler.fire(SCAN)
 

@@ -15,7 +15,7 @@ STORES = {
     "basis.transfers.store",
     "basis.transfers.outbound_store",
     "basis.signing.ledger",
-    "basis.scheduling.strategies",
+    "basis.strategy.store",
     "basis.platform.flags",
     "basis.platform.leases",
     "basis.platform.runtime",  # binds every model to the configured tables at cold start

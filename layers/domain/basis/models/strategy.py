@@ -1,8 +1,9 @@
 """Per-user strategy configuration (seed 7.1), optimistic locking by version (C5) and the
 cooldown value captured at close time (N6).
 
-Access patterns: get by user; scan fan-out lists users whose strategy is enabled (``by_enabled``,
-sparse: only enabled users carry ``enabled_flag``).
+Access patterns: get by user; the scan fan-out lists the users whose strategy is active (enabled
+and not paused) from ``by_active``, sparse: only active users carry ``active_flag``, so neither a
+disabled nor a paused user is ever read by the fan-out.
 """
 
 from pynamodb.attributes import (
@@ -15,15 +16,16 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
+from basis.models.attributes import DecimalAttribute
 from basis.models.base import BaseModel, utcnow
 
 
-class ByEnabled(GlobalSecondaryIndex["StrategyConfig"]):
+class ByActive(GlobalSecondaryIndex["StrategyConfig"]):
     class Meta:
-        index_name = "by_enabled"
+        index_name = "by_active"
         projection = KeysOnlyProjection()
 
-    enabled_flag = UnicodeAttribute(hash_key=True)
+    active_flag = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True)
 
 
@@ -35,19 +37,21 @@ class StrategyConfig(BaseModel):
 
     user_id = UnicodeAttribute(hash_key=True)
     enabled = BooleanAttribute(default=False)
-    enabled_flag = UnicodeAttribute(null=True)  # "1" when enabled: keeps the index sparse
-    assets = ListAttribute(of=UnicodeAttribute, default=lambda: ["SOL"])
-    min_carry_apy = NumberAttribute(default=15)
-    min_funding_rate_8hr = NumberAttribute(default=0.005)
-    max_funding_volatility = NumberAttribute(default=50)
-    max_position_pct = NumberAttribute(default=25)
-    max_concurrent_positions = NumberAttribute(default=2)
-    max_leverage = NumberAttribute(default=3)
-    min_exit_carry_apy = NumberAttribute(default=5)
-    take_profit_pct = NumberAttribute(null=True)
-    stop_loss_pct = NumberAttribute(default=10)
+    active_flag = UnicodeAttribute(null=True)  # "1" when enabled and not paused: keeps the index sparse
+    mode = UnicodeAttribute(default="paper")  # paper | live
+    assets = ListAttribute(of=UnicodeAttribute)
+    protocols = ListAttribute(of=UnicodeAttribute)
+    min_carry_apy = DecimalAttribute()
+    min_funding_rate_8hr = DecimalAttribute()
+    max_funding_volatility = DecimalAttribute()
+    max_position_pct = DecimalAttribute()
+    max_concurrent_positions = NumberAttribute()
+    max_leverage = DecimalAttribute()
+    min_exit_carry_apy = DecimalAttribute()
+    take_profit_pct = DecimalAttribute(null=True)
+    stop_loss_pct = DecimalAttribute()
     auto_reopen = BooleanAttribute(default=True)
-    cooldown_minutes = NumberAttribute(default=30)
+    cooldown_minutes = NumberAttribute()
     last_close_time = UTCDateTimeAttribute(null=True)
     cooldown_at_close = NumberAttribute(null=True)
     paused_at = UTCDateTimeAttribute(null=True)
@@ -55,4 +59,4 @@ class StrategyConfig(BaseModel):
     updated_at = UTCDateTimeAttribute(default=utcnow)
     version = VersionAttribute()
 
-    by_enabled = ByEnabled()
+    by_active = ByActive()

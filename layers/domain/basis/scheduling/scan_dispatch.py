@@ -10,8 +10,8 @@ from datetime import datetime
 
 from basis.platform import heartbeat
 from basis.platform.observability import logger
-from basis.scheduling import strategies
 from basis.scheduling.fanout import enqueue
+from basis.strategy import store as strategies
 
 
 def dispatch(fired_at: datetime, queue_url: str) -> dict[str, int]:
