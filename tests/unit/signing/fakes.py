@@ -13,8 +13,8 @@ import httpx
 import privy
 
 from basis.platform.flags import Flag
-from basis.signing.errors import CircuitOpenError
 from basis.signing import ledger
+from basis.signing.errors import CircuitOpenError
 from basis.signing.ledger import Window
 
 URL = "http://privy.test/v1/wallets/w1/rpc"
