@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hexbytes import HexBytes
 
 from basis.chains.amounts import usdc_base_units
 from basis.policies.settings import get_policy_settings
@@ -101,7 +102,7 @@ def test_a_send_that_never_reached_the_chain_is_released_and_redriven_with_its_n
     assert counted_at_redrive == [caps.Usage(0, 0, 0)]  # released before the re-drive
     assert_credited_once(api_client, user_id, address, operation["id"])
     [sent] = bridge_transfers(anvil, address)  # exactly one, with the stored nonce
-    assert anvil.web3().eth.get_transaction(sent)["nonce"] == nonce
+    assert anvil.web3().eth.get_transaction(HexBytes(sent))["nonce"] == nonce
     redriven = store.get(user_id, operation["id"])
     assert redriven is not None and redriven.redrives == 1
     arn = executions.machine_arn("deposit").replace(":stateMachine:", ":execution:") + ":"
