@@ -1,7 +1,9 @@
 """Withdrawals the saga left to the reconciler, on the local stack: one whose payout poll failed
 (marked at ``hl_withdraw_sent``) and one whose saga failed after Hyperliquid applied the withdraw3
 (marked, still ``initiated``) both end ``completed`` with exactly one withdrawal; one stuck past 30
-minutes is counted in ``StuckWithdrawals`` and listed on ``GET /api/v1/health/funding``."""
+minutes is counted in ``StuckWithdrawals`` and listed on ``GET /api/v1/health/funding``. The
+withdraw3 signature's cap reservation is keyed by the transfer id (the reconciler settles it from
+the transfer): signing the same action again counts once."""
 
 from __future__ import annotations
 
@@ -11,6 +13,10 @@ from typing import Any
 
 import pytest
 
+from basis.chains.amounts import usdc_base_units
+from basis.platform.errors import TransientError
+from basis.signing import caps
+from basis.signing.hyperliquid import PrivyHyperliquidExchange
 from basis.transfers import store, withdrawal_saga
 from basis.transfers.saga import arbitrum
 from tests.api_client import ApiClient
@@ -72,6 +78,28 @@ def test_a_withdrawal_whose_saga_failed_after_hyperliquid_applied_it_ends_comple
 
     reconciled(api_client, user_id, transfer_id)
     withdrawals.assert_paid_out_once(api_client, user_id, address, transfer_id, before, "11")
+
+
+def test_a_withdraw3_signed_again_after_a_lost_post_counts_once_against_the_cap(
+    api_client: ApiClient, withdrawer: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_id, address = withdrawer
+    before = withdrawals.usdc_balance(api_client, address)
+    counted = caps.usage(user_id, "USDC").total  # the 60 USDC deposit
+    post = PrivyHyperliquidExchange._post_action
+    lost: list[bool] = []
+
+    def lose_first(self: PrivyHyperliquidExchange, *args: Any) -> Any:
+        if not lost:  # signed, then the post never reached Hyperliquid: the step signs again
+            lost.append(True)
+            raise TransientError("Hyperliquid did not answer")
+        return post(self, *args)
+
+    monkeypatch.setattr(PrivyHyperliquidExchange, "_post_action", lose_first)
+    transfer_id = withdrawals.withdraw(api_client, user_id, "10").json()["id"]
+    withdrawals.assert_paid_out_once(api_client, user_id, address, transfer_id, before, "10")
+    assert lost == [True]
+    assert caps.usage(user_id, "USDC").total - counted == usdc_base_units("10")
 
 
 def test_a_withdrawal_stuck_past_thirty_minutes_is_counted_and_listed(

@@ -80,7 +80,10 @@ PREPARED = json.dumps({"nonce": NONCE, "to": "0xusdc", "from_block": 100})
         (deposit("gas_funded", prepared=PREPARED, needs_reconciliation=True), None),
         (deposit("validated"), "release"),  # its saga died before preparing anything
         (deposit("validated", updated=timedelta(minutes=1)), None),  # its saga may be about to send
-        (replace(deposit("hl_credited", tx_hash="0xabc"), kind="withdrawal"), None),
+        (replace(deposit("completed", tx_hash="0xhl"), kind="withdrawal"), "commit"),  # withdraw3 applied
+        (replace(deposit("initiated", prepared=PREPARED), kind="withdrawal"), None),  # the ledger decides
+        (replace(deposit("failed"), kind="withdrawal"), "release"),  # nothing left Hyperliquid
+        (replace(deposit("sent", tx_hash="0xabc"), kind="outbound"), None),  # signed by the user's key
         (None, None),  # made for no transfer we know: it keeps counting
     ],
 )

@@ -86,7 +86,7 @@ _admin_report(
 _admin_report(
     "/health/funding",
     "funding_health",
-    "Stuck deposits and withdrawals, unknown send outcomes, failed sagas, unresolved cap reservations",
+    "Stuck deposits and withdrawals, unknown send outcomes, failed deposit sagas, unresolved caps",
     FundingHealth,
     funding_health,
 )

@@ -126,12 +126,19 @@ class PrivyWalletSigner:
         return self.settings.reservation_seconds(TIMEOUT_SECONDS)
 
     # -- the public methods --------------------------------------------------------------------
-    def sign_typed_data_v4(self, typed_data: dict[str, Any], *, action: str | None = None) -> str:
-        """The 0x hex signature of EIP-712 ``typed_data`` (``primaryType`` or ``primary_type``)."""
+    def sign_typed_data_v4(
+        self, typed_data: dict[str, Any], *, action: str | None = None, idempotency_key: str | None = None
+    ) -> str:
+        """The 0x hex signature of EIP-712 ``typed_data`` (``primaryType`` or ``primary_type``).
+        ``idempotency_key`` (e.g. a withdrawal's transfer id): the same data signed again under it
+        is counted against the caps once."""
         data = jsonable(dict(typed_data))
         if "primaryType" in data:
             data["primary_type"] = data.pop("primaryType")
-        result = self._call_rpc("eth_signTypedData_v4", {"typed_data": data}, action=action)
+        params = {"typed_data": data}
+        result = self._call_rpc(
+            "eth_signTypedData_v4", params, action=action, idempotency_key=idempotency_key
+        )
         return str(result.signature)
 
     def sign_eth_transaction(self, transaction: dict[str, Any], *, action: str | None = None) -> str:

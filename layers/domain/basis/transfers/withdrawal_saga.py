@@ -88,7 +88,10 @@ def withdraw(step: StepInput) -> dict[str, Any]:
         from basis.signing.hyperliquid import PrivyHyperliquidExchange
 
         exchange = PrivyHyperliquidExchange(
-            evm_signer(step.user_id), _hyperliquid_url(), nonces=lambda: nonce
+            evm_signer(step.user_id),
+            _hyperliquid_url(),
+            nonces=lambda: nonce,
+            idempotency_key=transfer.transfer_id,
         )
         try:  # refused before signing when over withdrawable (nothing leaves Hyperliquid)
             HyperliquidTrader(_hyperliquid_url(), exchange, address).withdraw(transfer.amount_usdc, address)

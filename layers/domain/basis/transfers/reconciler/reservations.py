@@ -3,10 +3,11 @@ as spent until resolved, and are resolved from the transfer they were made for.
 
 The reservations are found across users through the spend windows' sparse ``by_unsettled`` index
 (``caps.unsettled``, never a scan). One made under an idempotency key (``caps.key_of``) belongs to
-the transfer of that id: a deposit's, made by its ``validate`` step and committed by its send.
-Once ``STUCK_AFTER`` old (its signer may still settle it before), ``settlement`` decides from the
-transfer: on chain → commit (once); nothing moved → release; a stored transaction with no hash →
-nothing here (the send-outcome pass judges it from the chain, and settles it). A reservation of no
+the transfer of that id: a deposit's (made by its ``validate`` step, committed by its send) or a
+withdrawal's (its withdraw3 signature, signed under the transfer id). Once ``STUCK_AFTER`` old
+(its signer may still settle it before), ``settlement`` decides from the transfer: on chain →
+commit (once); nothing moved → release; a stored transaction (or withdraw3) with no hash → nothing
+here (the send-outcome and withdrawal passes judge it from the chain first). A reservation of no
 known transfer keeps counting and stays listed on the health route (``UnresolvedReservations``).
 """
 
@@ -20,19 +21,20 @@ from basis.transfers import store
 from basis.transfers.reconciler.runs import STUCK_AFTER, stale
 from basis.transfers.store import TransferRecord
 
-NOTHING_MOVED = ("failed", "rejected")  # a deposit fails only while no USDC left the wallet
+# A deposit fails only while no USDC left the wallet, a withdrawal only while nothing left Hyperliquid.
+NOTHING_MOVED = ("failed", "rejected")
 
 
 def settlement(transfer: TransferRecord | None, now: datetime) -> Literal["commit", "release"] | None:
-    """What a deposit's lapsed or unresolved reservation becomes; None: not decided here."""
-    if transfer is None or transfer.kind != "deposit":
+    """What a transfer's lapsed or unresolved reservation becomes; None: not decided here."""
+    if transfer is None or transfer.kind not in store.SAGA_KINDS:
         return None
     if transfer.stage in NOTHING_MOVED:
         return "release"
     if transfer.tx_hash:
         return "commit"
     if transfer.prepared:
-        return None  # the chain decides (the send-outcome pass)
+        return None  # the chain decides (the send-outcome and withdrawal passes record or fail it)
     return "release" if stale(transfer, now) else None  # a send always stores its transaction first
 
 
