@@ -17,7 +17,8 @@ class Access:
     send_to: tuple[str, ...] = ()  # queues (catalog names)
     put_events: bool = False  # on the product's event bus
     start_executions: tuple[str, ...] = ()  # state machines (catalog names)
-    list_executions: tuple[str, ...] = ()  # state machines whose executions it lists (catalog names)
+    # state machines whose executions it lists and describes (catalog names)
+    list_executions: tuple[str, ...] = ()
     secret: bool = False  # read the deployment's Secrets Manager secret
     # SSM parameters read (ssm:GetParameter), by name under /basis/<stage>/ (e.g. "privy").
     parameters: tuple[str, ...] = ()
@@ -49,8 +50,14 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "gas_dispatcher": Access(read=("users",), read_write=("control",), send_to=("gas",)),
     # Claims: the per-user top-up window and the funder's nonce turn; the secret: the funder key.
     "gas_funder": Access(read_write=("claims",), secret=True),
-    # Re-polls Hyperliquid for stuck deposits (the user's address) and marks them credited.
-    "reconciler": Access(read=("users",), read_write=("transfers",), list_executions=("deposit-saga",)),
+    # Resolves unknown sends and stuck deposits/withdrawals from the chain (the user's address),
+    # settles stale cap reservations, reads the sagas' executions and re-drives a deposit's.
+    "reconciler": Access(
+        read=("users",),
+        read_write=("transfers", "spend_windows"),
+        start_executions=("deposit-saga",),
+        list_executions=("deposit-saga", "withdrawal-saga"),
+    ),
     "provision_wallets": Access(
         read_write=("users", "claims"),
         secret=True,

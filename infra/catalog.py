@@ -166,10 +166,10 @@ FUNCTIONS: tuple[Function, ...] = (
         consumes="gas",
         batch_size=5,
     ),
-    # Re-polls Hyperliquid for stuck deposits (the chain layer's venue clients).
+    # Resolves from the chain what the sagas could not (the chain layer's venue clients).
     Function(
         "reconciler",
-        "Scheduled: deposits stuck after the bridge, unknown send outcomes, failed deposit sagas",
+        "Scheduled: unknown send outcomes, stuck deposits and withdrawals, stale cap reservations",
         layers=("base", "chain"),
         timeout_seconds=120,
     ),
@@ -194,7 +194,10 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("scan", 1, "scan_dispatcher", "Per-user funding-rate scan fan-out"),
     Schedule("gas", 10, "gas_dispatcher", "Gas top-ups of EVM server wallets; incomplete-wallets check"),
     Schedule(
-        "reconcile", 5, "reconciler", "Stuck deposits re-polled; unknown outcomes and failed sagas counted"
+        "reconcile",
+        5,
+        "reconciler",
+        "Unknown sends resolved from the chain; stuck deposits/withdrawals re-polled; stale caps settled",
     ),
 )
 

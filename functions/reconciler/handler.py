@@ -1,5 +1,5 @@
-"""EventBridge schedule entry point: the deposit reconciler (stuck deposits, unknown outcomes,
-failed saga executions)."""
+"""EventBridge schedule entry point: the reconciler (unknown send outcomes resolved from the chain,
+stuck deposits and withdrawals, stale cap reservations, failed saga executions)."""
 
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel

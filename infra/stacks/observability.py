@@ -135,8 +135,9 @@ class ObservabilityStack(cdk.Stack):
         )
         alarm("incomplete-wallets", incomplete, "Users have lacked a server wallet for 30 minutes.")
 
-        # The reconciler (every 5 min) counts deposits stuck after the bridge for 30 min and sends
-        # whose outcome is unknown; any above 0 needs a person.
+        # The reconciler (every 5 min) counts deposits stuck after the bridge for 30 min, sends whose
+        # outcome is unknown, withdrawals stuck for 30 min and cap reservations unresolved for 30
+        # min (after resolving what the chain could tell); any above 0 needs a person.
         stuck = _count("StuckDeposits", "deposits stuck > 30 min")
         alarm("stuck-deposits", stuck, "Deposits have waited over 30 minutes for their Hyperliquid credit.")
         unknown = _count("UnknownSendOutcomes", "unknown send outcomes")
@@ -144,6 +145,18 @@ class ObservabilityStack(cdk.Stack):
             "unknown-send-outcomes", unknown, "Deposit transactions were sent (or may have been) unanswered."
         )
         failed_sagas = _count("FailedDepositSagas", "failed deposit sagas (24 h)")
+        stuck_out = _count("StuckWithdrawals", "withdrawals stuck > 30 min")
+        alarm(
+            "stuck-withdrawals",
+            stuck_out,
+            "Withdrawals have waited over 30 minutes for their payout on Arbitrum (or to be recorded).",
+        )
+        unresolved = _count("UnresolvedReservations", "cap reservations unresolved > 30 min")
+        alarm(
+            "unresolved-reservations",
+            unresolved,
+            "Cap reservations stayed unresolved for 30 minutes: they count as spent until resolved.",
+        )
         by_stage = [
             cw.Metric(
                 namespace=METRICS_NAMESPACE,
@@ -178,6 +191,11 @@ class ObservabilityStack(cdk.Stack):
                 [
                     cw.GraphWidget(title="Deposits by stage (in flight)", left=by_stage, stacked=True),
                     cw.GraphWidget(title="Deposits needing attention", left=[stuck, unknown, failed_sagas]),
+                ],
+                [
+                    cw.GraphWidget(
+                        title="Withdrawals and reservations needing attention", left=[stuck_out, unresolved]
+                    )
                 ],
                 [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
             ],

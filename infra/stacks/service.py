@@ -173,3 +173,19 @@ class ServiceStack(cdk.Stack):
             function.add_to_role_policy(
                 iam.PolicyStatement(actions=["states:ListExecutions"], resources=[self.machine_arns[machine]])
             )
+            executions = self.format_arn(
+                service="states",
+                resource="execution",
+                resource_name=f"{self.prefix}{machine}:*",
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            )
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions])
+            )
+            acknowledge(
+                function.role or function,
+                f"Reads the executions of {self.prefix}{machine}: execution ARNs are "
+                "<machine>:<execution name>, one per transfer, granted as <machine>:*.",
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:"
+                f"<AWS::AccountId>:execution:{self.prefix}{machine}:*]",
+            )

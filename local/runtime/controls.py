@@ -5,8 +5,9 @@ received, and faults to inject into the next matching requests.
 * ``GET /_local/requests`` -> the last ``MAX_RECORDED`` requests, newest last (``?path=`` filters by
   prefix), bodies over ``MAX_BODY_BYTES`` cut there; ``DELETE /_local/requests`` clears the log
 * ``POST /_local/faults`` with ``{"path": "/v1/wallets", "status": 503, "count": 3}`` or
-  ``{"path": "...", "delay_ms": 2000, "count": 1}`` (optional ``"method"``, ``"body"``);
-  ``DELETE /_local/faults`` clears them; ``GET /_local/faults`` lists the pending ones.
+  ``{"path": "...", "delay_ms": 2000, "count": 1}`` (optional ``"method"``, ``"body"``; with
+  ``"after": true`` the request is served first and only its answer is replaced: applied, answer
+  lost); ``DELETE /_local/faults`` clears them; ``GET /_local/faults`` lists the pending ones.
 
 A service serves them on its own port, or (the API gateway) only on a separate control port: then
 ``Controls`` is the WSGI application to serve there.
@@ -39,6 +40,7 @@ class Fault:
     delay_ms: int = 0
     method: str | None = None
     body: Any = None
+    after: bool = False  # served first, then its answer replaced (the request took effect)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method.upper():
@@ -127,6 +129,7 @@ class Controls:
                 delay_ms=int(spec.get("delay_ms", 0)),
                 method=spec.get("method"),
                 body=spec.get("body"),
+                after=bool(spec.get("after", False)),
             )
         except (TypeError, ValueError) as exc:
             return json_response({"error": f"invalid fault: {exc}"}, 400)

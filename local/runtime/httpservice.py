@@ -94,6 +94,7 @@ class LocalService:
             _drain(request.environ)
             return self.too_large(request)
         fault = self.controls.take_fault(request.method, request.path)
+        served = self.routes.dispatch(request) if fault is not None and fault.after else None
         if fault is not None:
             if fault.delay_ms:
                 time.sleep(fault.delay_ms / 1000)
@@ -101,7 +102,7 @@ class LocalService:
                 body = fault.body if fault.body is not None else {"error": "injected fault"}
                 record.status = fault.status
                 return json_response(body, fault.status)
-        response = self.routes.dispatch(request)
+        response = served if served is not None else self.routes.dispatch(request)
         record.status = response.status_code
         return response
 

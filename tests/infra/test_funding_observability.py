@@ -1,6 +1,7 @@
 """The deposit saga and the reconciler in CDK: the state machine logged and traced, the reconciler
-on its schedule allowed to list the saga's executions, alarms on failed sagas, stuck deposits and
-unknown send outcomes, and the dashboard's deposits by stage (issue 11, items 7 and 9)."""
+on its schedule allowed to read the sagas' executions and re-drive a deposit's, alarms on failed
+sagas, stuck deposits and withdrawals, unknown send outcomes and unresolved cap reservations, and
+the dashboard's deposits by stage (issue 11, items 2, 3, 7 and 9)."""
 
 from __future__ import annotations
 
@@ -36,12 +37,14 @@ def test_the_deposit_saga_logs_errors_and_is_traced(synth: Synth) -> None:
     assert machine["LoggingConfiguration"]["Destinations"]
 
 
-def test_alarms_on_failed_sagas_stuck_deposits_and_unknown_outcomes(synth: Synth) -> None:
+def test_alarms_on_failed_sagas_stuck_transfers_unknown_outcomes_and_unresolved_caps(synth: Synth) -> None:
     alarms = {a["AlarmName"]: a for a in _of_type(synth, "observability", "AWS::CloudWatch::Alarm")}
     failed = alarms["basis-dev-deposit-saga-failed"]
     assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} <= _metric_names(failed)
     assert "StuckDeposits" in _metric_names(alarms["basis-dev-stuck-deposits"])
     assert "UnknownSendOutcomes" in _metric_names(alarms["basis-dev-unknown-send-outcomes"])
+    assert "StuckWithdrawals" in _metric_names(alarms["basis-dev-stuck-withdrawals"])
+    assert "UnresolvedReservations" in _metric_names(alarms["basis-dev-unresolved-reservations"])
 
 
 def test_the_dashboard_shows_deposits_by_stage(synth: Synth) -> None:
@@ -51,7 +54,9 @@ def test_the_dashboard_shows_deposits_by_stage(synth: Synth) -> None:
     assert all(f'\\"stage\\",\\"{stage}\\"' in body for stage in IN_FLIGHT), body[:300]
 
 
-def test_the_reconciler_runs_on_a_schedule_and_may_only_list_the_saga_executions(synth: Synth) -> None:
+def test_the_reconciler_runs_on_a_schedule_reads_the_sagas_and_may_redrive_only_deposits(
+    synth: Synth,
+) -> None:
     rules = _of_type(synth, "service", "AWS::Events::Rule")
     assert any(r.get("ScheduleExpression") == "rate(5 minutes)" for r in rules)
     resources = synth.templates["service"]["Resources"]
@@ -61,12 +66,19 @@ def test_the_reconciler_runs_on_a_schedule_and_may_only_list_the_saga_executions
         if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["FunctionName"] == "basis-dev-reconciler"
     ]
     assert "BASIS_DEPOSIT_SAGA_ARN" in function["Environment"]["Variables"]
+    assert "BASIS_WITHDRAWAL_SAGA_ARN" in function["Environment"]["Variables"]
     role = function["Role"]["Fn::GetAtt"][0]
-    actions = {
-        action
+    granted = {
+        (action, json.dumps(statement["Resource"]))
         for r in resources.values()
         if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
         for statement in r["Properties"]["PolicyDocument"]["Statement"]
         for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
     }
-    assert "states:ListExecutions" in actions and "states:StartExecution" not in actions
+    by_action: dict[str, list[str]] = {}
+    for action, resource in granted:
+        by_action.setdefault(action, []).append(resource)
+    assert {"states:ListExecutions", "states:DescribeExecution"} <= set(by_action)
+    [started] = by_action["states:StartExecution"]  # a re-drive: the deposit saga only
+    assert "deposit-saga" in started and "withdrawal-saga" not in started
+    assert any("dynamodb:PutItem" in a for a, _ in granted)  # settles the spend windows

@@ -464,6 +464,16 @@ def test_an_injected_503_reaches_the_sdk_and_wrong_credentials_are_401(
     assert health["ok"] and health["wallets"] == before + 1
 
 
+def test_a_fault_after_the_request_applies_it_and_loses_the_answer(served: Privy, client: PrivyAPI) -> None:
+    fault = {"path": "/v1/wallets", "method": "POST", "status": 504, "count": 1, "after": True}
+    served.local("faults", "POST", json=fault)
+    before = served.emulator.health_details()["wallets"]
+    with pytest.raises(privy.APIStatusError) as lost:
+        client.wallets.create(chain_type="ethereum")
+    assert lost.value.status_code == 504
+    assert served.emulator.health_details()["wallets"] == before + 1  # made, though nobody heard
+
+
 def test_access_tokens_verify_with_pyjwt_es256(served: Privy) -> None:
     token = served.local("tokens", "POST", json={"user_id": "did:privy:alice", "ttl_seconds": 600})["token"]
     key = served.local("verification_key")["verification_key"]

@@ -276,5 +276,5 @@ def test_a_send_with_no_definitive_answer_is_counted_and_not_offered_for_a_blind
         signer.send_eth_transaction(usdc_deposit(7_000_000), idempotency_key=f"transfer-{user}")
     assert not caught.value.retriable and caught.value.idempotency_key == f"transfer-{user}"
     assert privy.rpc_calls(signer.wallet_id) == 3
-    # It may have been broadcast: the 24 h cap counts it until someone reconciles.
-    assert spend_caps.usage(user, "USDC").committed == 7_000_000
+    # It may have been broadcast: the 24 h cap counts it (unresolved) until the reconciler decides.
+    assert spend_caps.usage(user, "USDC").unresolved == 7_000_000

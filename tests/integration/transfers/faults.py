@@ -1,4 +1,5 @@
-"""Crashes injected into the sagas' steps: a step that dies right after its side effect."""
+"""Faults injected into the sagas: a step that dies right after its side effect, Privy failing (or
+losing its answers) for one wallet."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 
+from basis.platform import flags
 from basis.platform.errors import TransientError
+from basis.signing.breaker import CLOSED, SharedCircuitBreaker
 from basis.transfers import store
-from basis.transfers.saga import SagaStepInput
+from basis.transfers.saga import SagaStepInput, evm_wallet
+from local.runtime.stack import LocalStack
 
 
 def crash_once_after(
@@ -45,3 +50,18 @@ def crash_record_sent_once(monkeypatch: pytest.MonkeyPatch, why: str) -> list[bo
 
     monkeypatch.setattr(store, "record_sent", crash_once)
     return crashed
+
+
+def privy_rpc_fault(stack: LocalStack, user_id: str, status: int, *, count: int, after: bool = False) -> None:
+    """The next ``count`` rpc requests of the user's EVM server wallet fail with ``status`` at the
+    Privy emulator; ``after``: each is carried out first (a send is broadcast), its answer lost."""
+    wallet_id, _ = evm_wallet(user_id)
+    fault = {"path": f"/v1/wallets/{wallet_id}/rpc", "status": status, "count": count, "after": after}
+    requests.post(f"{stack.url('privy')}/_local/faults", json=fault, timeout=5).raise_for_status()
+
+
+def privy_recovered(stack: LocalStack) -> None:
+    """Privy answers again: its pending faults cleared and the shared signing breaker (which the
+    faults may have tripped) closed, so later tests sign normally."""
+    requests.delete(f"{stack.url('privy')}/_local/faults", timeout=5).raise_for_status()
+    flags.reset(SharedCircuitBreaker().name, state=CLOSED)

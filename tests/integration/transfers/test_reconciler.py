@@ -75,7 +75,7 @@ def test_a_deposit_credited_after_six_minutes_is_marked_credited_by_the_reconcil
     assert transfer is not None and transfer.stage == "bridge_confirmed"
 
     api_client.stack.hyperliquid.state.ledger_updates[address.lower()].extend(credits)  # it arrives
-    assert run_reconciler(api_client)["credited"] >= 1
+    assert run_reconciler(api_client)["deposits_credited"] >= 1
     operation = api_client.get(f"/funding/operations/{transfer_id}", user=user_id).json()
     assert (operation["stage"], operation["needs_reconciliation"], operation["error"]) == (
         "hl_credited",

@@ -23,4 +23,5 @@ def windows(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> MemoryWindows:
     store = MemoryWindows()
     monkeypatch.setattr(caps.ledger, "read_window", store.read_window)
     monkeypatch.setattr(caps.ledger, "write_window", store.write_window)
+    monkeypatch.setattr(caps.ledger, "unsettled_windows", store.unsettled_windows)
     return store

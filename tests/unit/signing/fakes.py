@@ -13,6 +13,7 @@ import httpx
 import privy
 
 from basis.platform.flags import Flag
+from basis.signing import ledger
 from basis.signing.errors import CircuitOpenError
 from basis.signing.ledger import Window
 
@@ -110,6 +111,10 @@ class MemoryWindows:
         self.items[key] = saved
         self.writes += 1
         return True
+
+    def unsettled_windows(self, asset: str, *, due_by: int) -> list[str]:
+        due = {(u, a): ledger.settle_by(w) for (u, a), w in self.items.items() if a == asset}
+        return [user for (user, _), at in due.items() if at is not None and at <= due_by]
 
 
 class MemoryFlags:

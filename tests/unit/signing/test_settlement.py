@@ -120,7 +120,7 @@ def test_redriving_an_unknown_outcome_with_its_key_counts_the_spend_once(
     signer, wallets = make_signer(clock, *[status_error(503, {})] * 3, "0xhash")
     with pytest.raises(OutcomeUnknownError):
         signer.send_eth_transaction(deposit(1_000 * USDC), idempotency_key="transfer-7")
-    assert used().committed == 1_000 * USDC  # it may be on chain: counted
+    assert used().unresolved == 1_000 * USDC  # it may be on chain: counted until reconciled
     # The saga re-drives with the same key: Privy answers it once, and the ledger counts it once.
     assert signer.send_eth_transaction(deposit(1_000 * USDC), idempotency_key="transfer-7") == "0xhash"
     assert used().total == 1_000 * USDC
@@ -155,7 +155,7 @@ def test_a_definitive_refusal_after_a_try_that_may_have_broadcast_is_still_an_un
     with pytest.raises(OutcomeUnknownError) as caught:
         signer.send_eth_transaction(deposit(100 * USDC), idempotency_key="transfer-3")
     assert caught.value.idempotency_key == "transfer-3" and len(wallets.bodies) == 2
-    assert used().committed == 100 * USDC  # the first try may be on chain: it stays counted
+    assert used().unresolved == 100 * USDC  # the first try may be on chain: it stays counted
 
 
 def test_a_definitive_refusal_of_a_send_that_was_never_processed_frees_its_reservation(
@@ -176,7 +176,7 @@ def test_an_unexpected_error_around_a_send_is_an_unknown_outcome(
     signer, wallets = make_signer(clock, ValueError("unreadable answer"))
     with pytest.raises(OutcomeUnknownError):
         signer.send_eth_transaction(deposit(100 * USDC))
-    assert len(wallets.bodies) == 1 and used().committed == 100 * USDC
+    assert len(wallets.bodies) == 1 and used().unresolved == 100 * USDC
 
 
 # -- defect 4: the breaker's and telemetry's own failures never lose a broadcast -------------------
@@ -235,7 +235,7 @@ def test_an_unreadable_breaker_after_a_try_that_may_have_broadcast_is_an_unknown
     signer, wallets = make_signer(clock, lose_dynamodb, "0xhash", breaker=breaker)
     with pytest.raises(OutcomeUnknownError):
         signer.send_eth_transaction(deposit(100 * USDC), idempotency_key="transfer-4")
-    assert len(wallets.bodies) == 1 and used().committed == 100 * USDC
+    assert len(wallets.bodies) == 1 and used().unresolved == 100 * USDC
 
 
 def test_an_unreadable_breaker_before_any_try_is_a_retriable_error_that_frees_the_cap(

@@ -45,3 +45,36 @@ def test_a_lapsed_reservation_counts_like_a_spend_unless_its_worker_releases_it(
     clock.now += 61
     caps.release(USER, "USDC", late)  # its worker learned nothing was sent: it stops counting
     assert caps.usage(USER, "USDC").total == 0 and lapsed != late
+
+
+def test_an_unknown_outcome_stays_unresolved_until_it_is_resolved_either_way(
+    windows: MemoryWindows, clock: Clock
+) -> None:
+    sent = caps.reserve(USER, "USDC", 10 * USDC, CAP, key="dep-sent")
+    never = caps.reserve(USER, "USDC", 20 * USDC, CAP, key="dep-never")
+    for reservation in (sent, never):
+        caps.leave_unresolved(USER, "USDC", reservation)  # the send got no definitive answer
+    clock.now += 48 * 60  # long past any lease: still counted, and listed for the reconciler
+    assert caps.usage(USER, "USDC") == caps.Usage(committed=0, reserved=0, unresolved=30 * USDC)
+    assert [(u.reservation, u.amount, caps.key_of(u.reservation)) for u in caps.unsettled()] == [
+        (sent, 10 * USDC, "dep-sent"),
+        (never, 20 * USDC, "dep-never"),
+    ]
+    caps.commit(USER, "USDC", sent, 10 * USDC)  # the chain has it
+    caps.commit(USER, "USDC", sent, 10 * USDC)  # a second reconciler run: counted once
+    caps.release(USER, "USDC", never)  # the chain shows it was never sent
+    assert caps.usage(USER, "USDC") == caps.Usage(committed=10 * USDC, reserved=0, unresolved=0)
+    assert caps.unsettled() == []
+
+
+def test_the_unsettled_list_holds_leases_that_ran_out_not_live_ones(
+    windows: MemoryWindows, clock: Clock
+) -> None:
+    live = caps.reserve("did:privy:live", "SOL", 5, 100, lease_seconds=600)
+    stalled = caps.reserve("did:privy:stalled", "SOL", 7, 100, lease_seconds=60)
+    clock.now += 61  # nothing was written since: the lapse shows when listed
+    assert [(u.user_id, u.reservation, u.since) for u in caps.unsettled()] == [
+        ("did:privy:stalled", stalled, int(clock.now) - 1)
+    ]
+    clock.now += 600
+    assert {u.reservation for u in caps.unsettled()} == {live, stalled}

@@ -1,8 +1,9 @@
 """Health: ``GET /api/v1/health`` (public, cached up/down); for admins (an internal service JWT with
 ``role: admin``, anyone else 403) ``/health/dependencies`` (each probe's detail) and
 ``/health/wallets`` (wallets, signing totals of the last 1 h / 24 h from the ledger, and the shared
-circuit breaker's state, seed 4.2) and ``/health/funding`` (deposits stuck after the bridge, unknown
-send outcomes, failed deposit sagas: the reconciler's report, seed 5.3a)."""
+circuit breaker's state, seed 4.2) and ``/health/funding`` (what the reconciler left: deposits stuck
+after the bridge, unknown send outcomes, failed deposit sagas, stuck withdrawals, unresolved cap
+reservations; seed 5.3a)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ _admin_report(
 _admin_report(
     "/health/funding",
     "funding_health",
-    "Stuck deposits, unknown send outcomes, failed deposit sagas",
+    "Stuck deposits and withdrawals, unknown send outcomes, failed deposit sagas, unresolved caps",
     FundingHealth,
     funding_health,
 )

@@ -4,11 +4,13 @@
 ``YYYYMMDDHH``; the health endpoint reads the last 24) and a user's requests (``by_user``).
 
 ``SpendWindow``: one item per (user, asset) holding hourly spend buckets and pending reservations;
-updated with a version check so concurrent requests cannot overshoot a cap (G2, G3).
+updated with a version check so concurrent requests cannot overshoot a cap (G2, G3). The sparse
+``by_unsettled`` index lists, per asset, the windows holding a reservation or an unresolved one, by
+the earliest time one needs settling (the reconciler's stale reservations).
 """
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from basis.models.base import BaseModel
 
@@ -45,6 +47,15 @@ class SigningRecord(BaseModel):
     by_user = ByUser()
 
 
+class ByUnsettled(GlobalSecondaryIndex["SpendWindow"]):
+    class Meta:
+        index_name = "by_unsettled"
+        projection = KeysOnlyProjection()
+
+    unsettled = UnicodeAttribute(hash_key=True)
+    settle_by = NumberAttribute(range_key=True)
+
+
 class SpendWindow(BaseModel):
     table_suffix = "spend_windows"
 
@@ -62,4 +73,11 @@ class SpendWindow(BaseModel):
     # reservation id -> {"amount": base units, "since": epoch seconds}: its lease ran out before it was
     # committed or released, so it counts as spent (24 h from "since") until it is settled
     unresolved = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    # Sparse (``by_unsettled``): present only while the window holds reservations or unresolved
+    # ones. ``unsettled`` is the asset; ``settle_by`` (epoch seconds) the first lease to run out, or
+    # when the oldest unresolved one lapsed.
+    unsettled = UnicodeAttribute(null=True)
+    settle_by = NumberAttribute(null=True)
     version = VersionAttribute()
+
+    by_unsettled = ByUnsettled()

@@ -55,6 +55,8 @@ class Transfer(BaseModel):
     # the unsigned transaction (JSON), resent as it is; a withdrawal's withdraw3 action (its nonce)
     prepared = UnicodeAttribute(null=True)
     needs_reconciliation = BooleanAttribute(null=True)  # funds may have moved: the reconciler decides
+    # how often the reconciler re-drove the saga (its executions: <transfer id>-redrive-<n>)
+    redrives = NumberAttribute(null=True)
     lease_until = NumberAttribute(null=True)  # epoch seconds: a request is working on it until then
 
     by_stage = ByStage()

@@ -11,10 +11,14 @@ can take the total past the cap.
 * ``commit`` after a successful signature: moves the reservation into the hour's total. Idempotent
   per reservation: committing it again (a retry, a late worker) never counts it twice.
 * ``release`` after a definitive failure (nothing was sent): frees the reservation.
+* ``leave_unresolved`` after an unknown outcome (a send that may have been broadcast): the
+  reservation becomes *unresolved* and keeps counting like a committed spend until the reconciler
+  resolves it from the chain (``commit``: it was sent; ``release``: it was not).
 * A reservation is never forgotten into "not spent": when its lease (the signer's whole retry
   budget) runs out before it is settled, its worker stalled or died, maybe after sending, so it
-  becomes *unresolved* and keeps counting like a committed spend (24 h) until a commit or a release
-  settles it.
+  becomes unresolved the same way and keeps counting (24 h) until a commit or a release settles it.
+* ``unsettled`` lists, across users, every reservation past its lease or unresolved (the spend
+  windows' sparse ``by_unsettled`` index, never a scan): what the reconciler resolves.
 
 ``hold`` and ``settle`` do the same for every asset one signing request moves, as the signer needs.
 """
@@ -27,18 +31,23 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from basis.platform.observability import logger
 from basis.signing import ledger
 from basis.signing.errors import SpendCapExceededError
 from basis.signing.ledger import Window
 
+ASSETS = ("USDC", "SOL", "SPL")  # the capped assets (``PolicySettings.daily_caps``)
 WINDOW_HOURS = 24
 MAX_ATTEMPTS = 200
 SETTLE_TRIES = (
     3  # writes of one settlement (a DynamoDB error, not a version conflict), 0.2 s then 0.4 s apart
 )
 SETTLE_WAIT_SECONDS = 0.2
+KEY_PREFIX = "key#"
+# What became of a signing request's spend: sent (commit), not sent (release), unknown (unresolved).
+Outcome = Literal["sent", "not_sent", "unknown"]
 
 
 class CapExceededError(Exception):
@@ -121,7 +130,12 @@ def _mutate(user_id: str, asset: str, change: Callable[[Window, float], None]) -
 
 def key_reservation(key: str) -> str:
     """The id of the reservation made under the idempotency ``key`` (the signer's and a saga's)."""
-    return f"key#{key}"
+    return f"{KEY_PREFIX}{key}"
+
+
+def key_of(reservation: str) -> str | None:
+    """The idempotency key ``reservation`` was made under (a deposit's: its transfer id), if any."""
+    return reservation.removeprefix(KEY_PREFIX) if reservation.startswith(KEY_PREFIX) else None
 
 
 def reserve(
@@ -186,6 +200,44 @@ def release(user_id: str, asset: str, reservation: str) -> None:
     _mutate(user_id, asset, change)
 
 
+def leave_unresolved(user_id: str, asset: str, reservation: str) -> None:
+    """The outcome is unknown (the money may have moved): a held reservation becomes unresolved now
+    and keeps counting until the reconciler commits or releases it."""
+
+    def change(window: Window, now: float) -> None:
+        held = window.reservations.pop(reservation, None)
+        if held is not None:
+            window.unresolved[reservation] = {"amount": held["amount"], "since": int(now)}
+
+    _mutate(user_id, asset, change)
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """A reservation past its lease or unresolved: it counts as spent until it is resolved."""
+
+    user_id: str
+    asset: str
+    reservation: str
+    amount: int  # base units
+    since: int  # epoch seconds: when its lease ran out, or its send's outcome became unknown
+
+
+def unsettled(now: float | None = None) -> list[Unsettled]:
+    """Every reservation, across users, whose lease ran out or that was left unresolved: windows
+    found through the sparse ``by_unsettled`` index (never a scan), oldest first."""
+    now = now or time.time()
+    found: list[Unsettled] = []
+    for asset in ASSETS:
+        for user_id in ledger.unsettled_windows(asset, due_by=int(now)):
+            window = ledger.read_window(user_id, asset)
+            _prune(window, now)  # a lapsed reservation shows as the unresolved one it now is
+            found += [
+                Unsettled(user_id, asset, r, v["amount"], v["since"]) for r, v in window.unresolved.items()
+            ]
+    return sorted(found, key=lambda u: u.since)
+
+
 @dataclass(frozen=True)
 class Hold:
     asset: str
@@ -214,26 +266,29 @@ def hold(
                 raise SpendCapExceededError(asset, used=exc.used, amount=exc.amount, cap=exc.cap) from exc
             held.append(Hold(asset, reservation, amount, owned=made))
     except BaseException:
-        settle(user_id, held, spent=False)
+        settle(user_id, held, "not_sent")
         raise
     return held
 
 
-def settle(user_id: str, held: list[Hold], *, spent: bool) -> None:
-    """Commit the reservations when the money moved (or may have), release them otherwise (only
-    those this request made: one an earlier request with its key made may be on chain).
+def settle(user_id: str, held: list[Hold], outcome: Outcome) -> None:
+    """Commit the reservations when the money moved, leave them unresolved when it may have (the
+    reconciler decides), release them when it did not (only those this request made: one an earlier
+    request with its key made may be on chain).
 
     Never raises: the signature already happened (or did not), and a ledger hiccup must not turn it
     into an error. Each write is tried ``SETTLE_TRIES`` times; a reservation that still could not be
-    committed keeps counting (held, then unresolved once its lease runs out) until it is settled,
-    one that could not be released counts the same way (too much, never too little)."""
+    settled keeps counting (held, then unresolved once its lease runs out) until it is settled (too
+    much, never too little)."""
     for h in held:
-        if not spent and not h.owned:
+        if outcome == "not_sent" and not h.owned:
             continue
         for attempt in range(SETTLE_TRIES):
             try:
-                if spent:
+                if outcome == "sent":
                     commit(user_id, h.asset, h.reservation, h.amount)
+                elif outcome == "unknown":
+                    leave_unresolved(user_id, h.asset, h.reservation)
                 else:
                     release(user_id, h.asset, h.reservation)
                 break
@@ -249,6 +304,6 @@ def settle(user_id: str, held: list[Hold], *, spent: bool) -> None:
                         "asset": h.asset,
                         "reservation": h.reservation,
                         "amount": h.amount,
-                        "commit": spent,
+                        "outcome": outcome,
                     },
                 )

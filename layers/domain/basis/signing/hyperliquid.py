@@ -89,8 +89,12 @@ class PrivyHyperliquidExchange(API):
         timeout: float = 10.0,
         info: Info | None = None,
         nonces: Callable[[], int] | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
-        """``nonces``: where each action's nonce comes from (``next_nonce`` of the wallet by default)."""
+        """``nonces``: where each action's nonce comes from (``next_nonce`` of the wallet by default).
+        ``idempotency_key``: what user-signed actions (withdraw3, usdClassTransfer) are signed under,
+        e.g. a withdrawal's transfer id, so that signing its action again counts once against the
+        caps; an exchange built with one serves that one operation."""
         super().__init__(base_url, timeout)
         if signer.chain != "ethereum" or not signer.wallet_address:
             raise ValueError("Hyperliquid signs with the user's EVM wallet (its address is required)")
@@ -100,6 +104,7 @@ class PrivyHyperliquidExchange(API):
         self.expires_after: int | None = None
         self._info = info
         self._nonce = nonces or partial(next_nonce, signer.wallet_address)
+        self._idempotency_key = idempotency_key
 
     @property
     def info(self) -> Info:
@@ -118,7 +123,10 @@ class PrivyHyperliquidExchange(API):
         self, action: dict[str, Any], payload_types: list[dict[str, str]], primary_type: str
     ) -> dict[str, Any]:
         data = user_signed_typed_data(action, payload_types, primary_type, is_mainnet=self.is_mainnet)
-        return split_signature(self.signer.sign_typed_data_v4(data, action=f"hyperliquid:{action['type']}"))
+        signature = self.signer.sign_typed_data_v4(
+            data, action=f"hyperliquid:{action['type']}", idempotency_key=self._idempotency_key
+        )
+        return split_signature(signature)
 
     def _post_action(self, action: dict[str, Any], signature: dict[str, Any], nonce: int) -> Any:
         user_signed = action["type"] in ("usdClassTransfer", "withdraw3")

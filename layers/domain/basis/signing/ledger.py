@@ -5,7 +5,8 @@
   the reservations already committed and the unresolved ones (their lease ran out unsettled).
   ``read_window`` / ``write_window`` are the two halves of a read-modify-write guarded by the
   window's version: ``write_window`` answers False when another request changed the window in
-  between (read it again and redo the change).
+  between (read it again and redo the change). ``unsettled_windows`` finds the windows whose
+  reservations need settling through the sparse ``by_unsettled`` index, never a scan.
 """
 
 from __future__ import annotations
@@ -128,8 +129,18 @@ def read_window(user_id: str, asset: str) -> Window:
     )
 
 
+def settle_by(window: Window) -> int | None:
+    """When ``window`` next needs settling: its first lease to run out, or the oldest unresolved
+    reservation's lapse; None while it holds neither."""
+    due = [r["expires"] for r in window.reservations.values()] + [
+        r["since"] for r in window.unresolved.values()
+    ]
+    return min(due, default=None)
+
+
 def write_window(window: Window) -> bool:
     """Store ``window`` if nobody changed it since it was read; False when someone did."""
+    due = settle_by(window)
     item = SpendWindow(
         window.user_id,
         window.asset,
@@ -137,6 +148,8 @@ def write_window(window: Window) -> bool:
         reservations=window.reservations,
         committed=window.committed,
         unresolved=window.unresolved,
+        unsettled=window.asset if due is not None else None,  # in the sparse index while something is open
+        settle_by=due,
     )
     if window.version is not None:  # a stored window: the save is conditional on this version
         item.version = window.version
@@ -147,3 +160,9 @@ def write_window(window: Window) -> bool:
             raise
         return False
     return True
+
+
+def unsettled_windows(asset: str, *, due_by: int) -> list[str]:
+    """The users whose ``asset`` window holds a reservation whose lease ran out, or an unresolved
+    one, by ``due_by`` (epoch seconds): a query of the sparse ``by_unsettled`` index."""
+    return [item.user_id for item in SpendWindow.by_unsettled.query(asset, SpendWindow.settle_by <= due_by)]

@@ -12,8 +12,9 @@ goes through one path, ``_call_rpc``, whose steps live in their own modules:
    otherwise); Privy ``wallets.rpc`` is called with the platform's authorization signature and one
    idempotency key for every try of this request (a retried send cannot broadcast twice).
    Transient failures are retried with backoff; a policy denial never is.
-4. reservations are committed on success and on an unknown outcome (it may be on chain), released
-   only on a definitive failure (nothing was sent); one telemetry record. What fails after a
+4. reservations are committed on success, left unresolved on an unknown outcome (it may be on
+   chain: it counts until the reconciler resolves it from the chain), released only on a
+   definitive failure (nothing was sent); one telemetry record. What fails after a
    broadcast (the breaker's or telemetry's writes, the ledger) is logged, never raised: the caller
    always gets the hash or ``OutcomeUnknownError``.
 """
@@ -125,12 +126,19 @@ class PrivyWalletSigner:
         return self.settings.reservation_seconds(TIMEOUT_SECONDS)
 
     # -- the public methods --------------------------------------------------------------------
-    def sign_typed_data_v4(self, typed_data: dict[str, Any], *, action: str | None = None) -> str:
-        """The 0x hex signature of EIP-712 ``typed_data`` (``primaryType`` or ``primary_type``)."""
+    def sign_typed_data_v4(
+        self, typed_data: dict[str, Any], *, action: str | None = None, idempotency_key: str | None = None
+    ) -> str:
+        """The 0x hex signature of EIP-712 ``typed_data`` (``primaryType`` or ``primary_type``).
+        ``idempotency_key`` (e.g. a withdrawal's transfer id): the same data signed again under it
+        is counted against the caps once."""
         data = jsonable(dict(typed_data))
         if "primaryType" in data:
             data["primary_type"] = data.pop("primaryType")
-        result = self._call_rpc("eth_signTypedData_v4", {"typed_data": data}, action=action)
+        params = {"typed_data": data}
+        result = self._call_rpc(
+            "eth_signTypedData_v4", params, action=action, idempotency_key=idempotency_key
+        )
         return str(result.signature)
 
     def sign_eth_transaction(self, transaction: dict[str, Any], *, action: str | None = None) -> str:
@@ -243,17 +251,17 @@ class PrivyWalletSigner:
                 method, key, send, done, lambda: preflight.explain(self.policy, method, params), deadline
             )
         except OutcomeUnknownError:
-            caps.settle(self.user_id, held, spent=True)  # it may have been sent: count it until reconciled
+            caps.settle(self.user_id, held, "unknown")  # it may have been sent: counted until reconciled
             raise
         except SigningError:
-            caps.settle(self.user_id, held, spent=False)  # a definitive failure: nothing was sent
+            caps.settle(self.user_id, held, "not_sent")  # a definitive failure: nothing was sent
             raise
         except BaseException:
             # Not an outcome ``Attempts`` decided: the hold is left to lapse into "unresolved", where
             # it keeps counting until someone settles it.
             logger.exception("signing request ended unexpectedly", extra={"user_id": self.user_id})
             raise
-        caps.settle(self.user_id, held, spent=True)
+        caps.settle(self.user_id, held, "sent")
         done("success")
         return data
 

@@ -7,9 +7,10 @@ re-run that finds the stage already reached answers again without repeating its 
 
 * ``ensure_gas`` tops the wallet up only while it is under the funder's threshold (an empty wallet
   whose top-up another deposit is sending is retried until that ETH landed);
-* ``send`` prepares the Bridge2 transfer ONCE and stores it before sending (both in the wallet's
-  send turn, so concurrent deposits of one wallet never share a nonce), then sends it with the
-  transfer id as Privy's idempotency key. A re-run that finds a tx hash answers it; one that finds
+* ``send`` prepares the Bridge2 transfer ONCE and stores it (with the block it was prepared at,
+  where the reconciler looks for it on chain) before sending (both in the wallet's send turn, so
+  concurrent deposits of one wallet never share a nonce), then sends it with the transfer id as
+  Privy's idempotency key. A re-run that finds a tx hash answers it; one that finds
   a stored transaction resends that very transaction (same nonce, same key: it can land at most
   once) and never prepares another;
 * the cap reservation ``validate`` makes is keyed by the transfer id, the idempotency key the send
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 STAGES = ("initiated", "validated", "gas_funded", "bridge_sent", "bridge_confirmed", "hl_credited")
 FINAL = frozenset({"hl_credited", "failed", "rejected"})
 LEDGER_SLACK_MS = 60_000  # the credit is searched from a minute before the deposit was created
+FROM_BLOCK = "from_block"  # stored with the prepared transaction, never sent
 
 
 class StepInput(saga.SagaStepInput):
@@ -141,11 +143,13 @@ def send(step: StepInput) -> dict[str, Any]:
         return {"stage": transfer.stage, "tx_hash": transfer.tx_hash}
     _require(transfer, "gas_funded")
     client = arbitrum(step.user_id)
-    stored: list[dict[str, Any]] = [json.loads(transfer.prepared)] if transfer.prepared else []
+    stored: list[dict[str, Any]] = [prepared_transaction(transfer)[0]] if transfer.prepared else []
 
     def record(prepared: dict[str, Any]) -> None:
         nonlocal transfer
-        transfer = store.record_prepared(transfer, json.dumps(prepared))  # a concurrent run loses here
+        from_block = int(client.w3.eth.block_number)  # where the reconciler looks for it on chain
+        row = json.dumps({**prepared, FROM_BLOCK: from_block})
+        transfer = store.record_prepared(transfer, row)  # a concurrent run loses here
         stored.append(prepared)
 
     try:
@@ -173,14 +177,22 @@ def send(step: StepInput) -> dict[str, Any]:
     return {"stage": store.record_sent(transfer, tx_hash, "bridge_sent").stage, "tx_hash": tx_hash}
 
 
+def prepared_transaction(transfer: TransferRecord) -> tuple[dict[str, Any], int | None]:
+    """The stored Bridge2 transfer exactly as it is sent, and the block it was prepared at (None
+    for a transaction stored without it)."""
+    assert transfer.prepared is not None
+    stored = json.loads(transfer.prepared)
+    from_block = stored.pop(FROM_BLOCK, None)
+    return stored, None if from_block is None else int(from_block)
+
+
 class OutcomeToReconcileError(ConflictError):
     """The stored transaction's nonce was used on chain and its resend failed: whether it was this
     transfer is the reconciler's question; nothing else is ever sent for it."""
 
 
 def _nonce_used(client: ArbitrumClient, prepared: dict[str, Any]) -> bool:
-    address = client.w3.to_checksum_address(client.address)
-    return int(client.w3.eth.get_transaction_count(address, "latest")) > int(prepared["nonce"])
+    return client.mined_nonce() > int(prepared["nonce"])
 
 
 def confirm(step: StepInput) -> dict[str, Any]:

@@ -14,21 +14,17 @@ same way, delivering to the user's own server wallet.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import uuid
 from decimal import Decimal
 
 from basis.chains.amounts import AmountError, parse_decimal, usdc_base_units
 from basis.identity import users
-from basis.platform.aws import client
-from basis.platform.errors import ConfigurationError, ConflictError, NotFoundError
+from basis.platform.errors import ConflictError, NotFoundError
 from basis.platform.observability import logger
 from basis.policies.amounts import require_bridge_deposit
 from basis.policies.settings import get_policy_settings
-from basis.transfers import store
-from basis.transfers.settings import get_funding_settings
+from basis.transfers import executions, store
 from basis.transfers.store import TransferRecord
 
 
@@ -117,25 +113,9 @@ def _start(user_id: str, transfer_id: str, kind: str, amount: Decimal) -> Transf
     transfer, created = store.create(user_id, transfer_id, kind, str(amount))
     if transfer.amount_usdc != amount or transfer.kind != kind:
         raise ConflictError(f"this Idempotency-Key was used for another {transfer.kind}: use a new key")
-    _start_saga(transfer)  # also when the row existed: a request that died before starting it
+    executions.start(transfer)  # also when the row existed: a request that died before starting it
     logger.info(f"{kind} requested", extra={"transfer_id": transfer.transfer_id, "new_transfer": created})
     return operation(user_id, transfer.transfer_id)
-
-
-def _start_saga(transfer: TransferRecord) -> None:
-    settings = get_funding_settings()
-    machine = settings.deposit_saga_arn if transfer.kind == "deposit" else settings.withdrawal_saga_arn
-    if machine is None:
-        raise ConfigurationError(
-            f"BASIS_{transfer.kind.upper()}_SAGA_ARN is not set: this function cannot start {transfer.kind}s"
-        )
-    sfn = client("stepfunctions")
-    with contextlib.suppress(sfn.exceptions.ExecutionAlreadyExists):  # it runs (or ran): one saga
-        sfn.start_execution(
-            stateMachineArn=machine,
-            name=transfer.transfer_id,
-            input=json.dumps({"user_id": transfer.user_id, "transfer_id": transfer.transfer_id}),
-        )
 
 
 def operation(user_id: str, transfer_id: str) -> TransferRecord:

@@ -48,6 +48,7 @@ class TransferRecord:
     payout_tx_hash: str | None = None  # a withdrawal's payout on Arbitrum
     prepared: str | None = None  # the unsigned transaction, stored before it is sent
     needs_reconciliation: bool = False
+    redrives: int = 0  # how often the reconciler re-drove the saga
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -75,6 +76,7 @@ def _record(item: Transfer) -> TransferRecord:
         payout_tx_hash=item.payout_tx_hash,
         prepared=item.prepared,
         needs_reconciliation=bool(item.needs_reconciliation),
+        redrives=int(item.redrives or 0),
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -168,6 +170,7 @@ def record_paid_out(transfer: TransferRecord, payout_tx_hash: str) -> TransferRe
             Transfer.payout_tx_hash.set(payout_tx_hash),
             Transfer.stage.set("completed"),
             Transfer.error.remove(),
+            Transfer.needs_reconciliation.remove(),  # the reconciler may be the one that saw it
         ],
     )
 
@@ -177,8 +180,37 @@ def mark_for_reconciliation(transfer: TransferRecord, error: str) -> TransferRec
     return _update(transfer, [Transfer.needs_reconciliation.set(True), Transfer.error.set(error)])
 
 
-def reconciled(transfer: TransferRecord, stage: str) -> TransferRecord:
-    """The reconciler resolved ``transfer``: it is at ``stage`` and no longer waits for it."""
+def reconciled(transfer: TransferRecord, stage: str, error: str | None = None) -> TransferRecord:
+    """The reconciler resolved ``transfer``: it is at ``stage`` (with ``error``, or clearing it) and
+    no longer waits for it."""
     return _update(
-        transfer, [Transfer.stage.set(stage), Transfer.error.remove(), Transfer.needs_reconciliation.remove()]
+        transfer,
+        [
+            Transfer.stage.set(stage),
+            Transfer.error.set(error) if error else Transfer.error.remove(),
+            Transfer.needs_reconciliation.remove(),
+        ],
+    )
+
+
+def found_on_chain(transfer: TransferRecord, tx_hash: str, stage: str) -> TransferRecord:
+    """The reconciler found the transfer's transaction (or action) on chain: ``tx_hash`` recorded
+    at ``stage``, still marked so that what follows (the credit, the payout) is re-polled."""
+    return _update(
+        transfer,
+        [
+            Transfer.tx_hash.set(tx_hash),
+            Transfer.stage.set(stage),
+            Transfer.error.remove(),
+            Transfer.needs_reconciliation.set(True),
+        ],
+    )
+
+
+def redriven(transfer: TransferRecord) -> TransferRecord:
+    """The reconciler found the transaction never sent and re-drives the saga to send it: one more
+    re-drive counted (it names the execution), the mark and the error cleared."""
+    return _update(
+        transfer,
+        [Transfer.redrives.add(1), Transfer.error.remove(), Transfer.needs_reconciliation.remove()],
     )

@@ -88,7 +88,10 @@ def withdraw(step: StepInput) -> dict[str, Any]:
         from basis.signing.hyperliquid import PrivyHyperliquidExchange
 
         exchange = PrivyHyperliquidExchange(
-            evm_signer(step.user_id), _hyperliquid_url(), nonces=lambda: nonce
+            evm_signer(step.user_id),
+            _hyperliquid_url(),
+            nonces=lambda: nonce,
+            idempotency_key=transfer.transfer_id,
         )
         try:  # refused before signing when over withdrawable (nothing leaves Hyperliquid)
             HyperliquidTrader(_hyperliquid_url(), exchange, address).withdraw(transfer.amount_usdc, address)
@@ -113,12 +116,26 @@ def check_payout(step: StepInput) -> dict[str, Any]:
         return answer
     if transfer.stage != "hl_withdraw_sent":
         raise ConflictError(f"transfer {transfer.transfer_id} is {transfer.stage}, expected hl_withdraw_sent")
+    assert transfer.updated_at is not None  # written with the row
+    payout = paid_out(transfer)
+    if payout is not None:
+        store.record_paid_out(transfer, payout)
+        logger.info("withdrawal paid out", extra={"transfer_id": step.transfer_id, "tx_hash": payout})
+        return answer
+    waited = time.time() - transfer.updated_at.timestamp()
+    return {**answer, "paid": False, "give_up": waited > settings.withdrawal_payout_timeout_seconds}
+
+
+def paid_out(transfer: TransferRecord) -> str | None:
+    """The Arbitrum transfer from Bridge2 that paid the withdrawal out (``amount - 1 USDC`` to the
+    server wallet since the stored block, claimed by no other withdrawal of the user), or None yet.
+    The saga's poll and the reconciler ask this."""
     prepared = _prepared(transfer)
-    assert prepared is not None and transfer.updated_at is not None  # stored before the action was sent
-    client = arbitrum(step.user_id)
+    assert prepared is not None  # stored before the action was sent
+    client = arbitrum(transfer.user_id)
     units = usdc_base_units(transfer.amount_usdc - WITHDRAW_FEE_USDC)
-    claimed = {t.payout_tx_hash for t in store.list_for_user(step.user_id) if t.payout_tx_hash}
-    payout = next(
+    claimed = {t.payout_tx_hash for t in store.list_for_user(transfer.user_id) if t.payout_tx_hash}
+    return next(
         (
             tx_hash
             for tx_hash, received in client.usdc_received_from(
@@ -128,12 +145,15 @@ def check_payout(step: StepInput) -> dict[str, Any]:
         ),
         None,
     )
-    if payout is not None:
-        store.record_paid_out(transfer, payout)
-        logger.info("withdrawal paid out", extra={"transfer_id": step.transfer_id, "tx_hash": payout})
-        return answer
-    waited = time.time() - transfer.updated_at.timestamp()
-    return {**answer, "paid": False, "give_up": waited > settings.withdrawal_payout_timeout_seconds}
+
+
+def on_ledger(transfer: TransferRecord) -> LedgerWithdrawal | None:
+    """Hyperliquid's ledger entry of the transfer's stored withdraw3 action (None: not applied, or
+    no action stored). The reconciler asks this."""
+    prepared = _prepared(transfer)
+    if prepared is None:
+        return None
+    return _applied(evm_wallet(transfer.user_id)[1], int(prepared["nonce"]))
 
 
 def fail(step: StepInput) -> dict[str, Any]:

@@ -133,7 +133,14 @@ class ArbitrumClient:
     def usdc_received_from(self, sender: str, *, from_block: int) -> list[tuple[str, int]]:
         """``(tx hash, base units)`` of each USDC transfer from ``sender`` to this wallet since
         ``from_block``, oldest first (Bridge2's withdrawal payouts, 5.2)."""
+        return self._usdc_transfers(sender, self.address, from_block)
 
+    def usdc_sent_to(self, recipient: str, *, from_block: int) -> list[tuple[str, int]]:
+        """``(tx hash, base units)`` of each USDC transfer from this wallet to ``recipient`` since
+        ``from_block``, oldest first (its bridge deposits, looked for by the reconciler)."""
+        return self._usdc_transfers(self.address, recipient, from_block)
+
+    def _usdc_transfers(self, sender: str, recipient: str, from_block: int) -> list[tuple[str, int]]:
         def topic(address: str) -> str:
             return "0x" + address.lower().removeprefix("0x").rjust(64, "0")
 
@@ -142,7 +149,7 @@ class ArbitrumClient:
                 "fromBlock": from_block,
                 "toBlock": "latest",
                 "address": self._checksum(self.usdc_address),
-                "topics": [TRANSFER_TOPIC, topic(sender), topic(self.address)],
+                "topics": [TRANSFER_TOPIC, topic(sender), topic(recipient)],
             }
         )
         return [
@@ -163,6 +170,16 @@ class ArbitrumClient:
     def pending_nonce(self) -> int:
         """The wallet's next nonce as the chain sees it (its pending transactions included)."""
         return int(self.w3.eth.get_transaction_count(self._checksum(self.address), "pending"))
+
+    def nonce_of(self, tx_hash: str) -> int:
+        """The nonce ``tx_hash`` was sent with."""
+        from hexbytes import HexBytes
+
+        return int(self.w3.eth.get_transaction(HexBytes(tx_hash))["nonce"])
+
+    def mined_nonce(self) -> int:
+        """The wallet's next nonce counting mined transactions only: every lower nonce is used."""
+        return int(self.w3.eth.get_transaction_count(self._checksum(self.address), "latest"))
 
     def deposit_to_bridge(
         self, amount_usdc: Decimal | int | str, *, idempotency_key: str | None = None
@@ -271,10 +288,24 @@ class ArbitrumClient:
         from hexbytes import HexBytes
 
         raw = self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=timeout, poll_latency=poll)
-        return Receipt(
-            tx_hash,
-            int(raw["status"]) == 1,
-            int(raw["blockNumber"]),
-            int(raw["gasUsed"]),
-            int(raw.get("effectiveGasPrice", 0)),
-        )
+        return _receipt(tx_hash, raw)
+
+    def receipt(self, tx_hash: str) -> Receipt | None:
+        """The receipt of ``tx_hash`` now; None while it is not mined (or unknown to the chain)."""
+        from hexbytes import HexBytes
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            return _receipt(tx_hash, self.w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
+        except TransactionNotFound:
+            return None
+
+
+def _receipt(tx_hash: str, raw: Any) -> Receipt:
+    return Receipt(
+        tx_hash,
+        int(raw["status"]) == 1,
+        int(raw["blockNumber"]),
+        int(raw["gasUsed"]),
+        int(raw.get("effectiveGasPrice", 0)),
+    )
