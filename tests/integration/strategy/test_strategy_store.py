@@ -43,7 +43,8 @@ def test_a_stale_version_is_refused_with_the_current_strategy(user: str) -> None
     with pytest.raises(StaleStrategyError) as stale:
         store.save(user, replace(ON, cooldown_minutes=60), expected_version=0)
     assert stale.value.current.version == 1
-    assert stale.value.details == {"current_version": 1}
+    assert stale.value.details["current_version"] == stale.value.details["current"]["version"] == 1
+    assert stale.value.details["current"]["cooldown_minutes"] == 30
     assert store.get(user).parameters.cooldown_minutes == 30
 
 

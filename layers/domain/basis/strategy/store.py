@@ -27,13 +27,15 @@ ATTEMPTS = 5  # optimistic retries of a platform change (pause, resume, close) r
 
 
 class StaleStrategyError(ConflictError, code="stale_version"):
-    """The strategy changed since the version the caller read; ``details.current`` is it now."""
+    """The strategy changed since the version the caller read; ``details.current`` is it now (as
+    the API shows it), ``current`` too."""
 
     def __init__(self, current: Strategy, expected: int) -> None:
         super().__init__(
             f"the strategy is at version {current.version}, not {expected}: re-read it and apply the "
             "change again",
             current_version=current.version,
+            current=current.as_json(),
         )
         self.current = current
 
