@@ -99,6 +99,14 @@ def test_the_cooldown_at_close_is_the_one_set_at_that_time(user: str) -> None:
     )
 
 
+def test_a_close_without_auto_reopen_pauses_until_the_user_resumes(user: str) -> None:
+    store.save(user, replace(ON, auto_reopen=False), expected_version=0)
+    closed = store.record_close(user, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    assert (closed.paused, closed.paused_reason, closed.active) == (True, store.NO_REOPEN, False)
+    assert user not in set(store.active_users())
+    assert store.resume(user).active
+
+
 def test_active_users_are_the_enabled_unpaused_ones(user: str) -> None:
     users = {name: f"{user}-{name}" for name in ("on", "off", "paused", "resumed")}
     store.save(users["on"], ON, expected_version=0)

@@ -48,7 +48,7 @@ class MeResponse(ServerAddresses):
     last_sign_in_at: datetime | None
     paused: bool = Field(description="the strategy is paused (GET /strategy/risk-status says more)")
     paused_reason: str | None = Field(
-        description="user_requested, drawdown, consecutive_failures, kill_switch"
+        description="user_requested, drawdown, consecutive_failures, kill_switch, closed_no_reopen"
     )
 
 

@@ -56,7 +56,7 @@ class StrategyResponse(StrategyParametersBody):
     version: int = Field(description="0: never saved, the defaults")
     paused: bool
     paused_reason: str | None = Field(
-        description="user_requested, drawdown, consecutive_failures, kill_switch"
+        description="user_requested, drawdown, consecutive_failures, kill_switch, closed_no_reopen"
     )
     paused_at: datetime | None
     last_close_time: datetime | None
