@@ -23,7 +23,11 @@ from local.runtime.stack import LocalStack
 ON = replace(StrategyParameters(), enabled=True)
 NOON = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 D = Decimal
-LATER = datetime.now(UTC) + timedelta(minutes=5)  # balances read after the test's transfers settled
+
+
+def later() -> datetime:
+    """When a balance read now counts: past the clock skew allowed after the last transfer settled."""
+    return datetime.now(UTC) + manager.CLOCK_SKEW + timedelta(seconds=1)
 
 
 @pytest.fixture
@@ -66,10 +70,10 @@ def test_three_failures_in_a_row_pause_the_strategy_and_a_success_ends_the_strea
 
 def test_drawdown_past_the_cap_pauses_the_strategy(user: str) -> None:
     manager.deposit_credited(settled(user, "deposit", "1000"))
-    manager.observe_balance(user, D("1200"), LATER)  # a gain: the peak follows
-    assert manager.observe_balance(user, D("960"), LATER).drawdown_pct == D("20.00")
+    manager.observe_balance(user, D("1200"), later())  # a gain: the peak follows
+    assert manager.observe_balance(user, D("960"), later()).drawdown_pct == D("20.00")
     assert not strategies.get(user).paused  # at the cap, not past it
-    state = manager.observe_balance(user, D("959.99"), LATER)
+    state = manager.observe_balance(user, D("959.99"), later())
     assert (state.peak_balance_usd, state.drawdown_pct) == (D("1200"), D("20.00"))
     assert strategies.get(user).paused_reason == manager.DRAWDOWN  # 20.0008 %: shown 20.00, past 20
 
@@ -81,7 +85,7 @@ def test_a_withdrawal_is_not_a_drawdown_and_a_rerun_moves_the_peak_once(user: st
     withdrawal = settled(user, "withdrawal", "600")
     manager.withdrawal_completed(withdrawal)
     manager.withdrawal_completed(withdrawal)
-    state = manager.observe_balance(user, D("400"), LATER)
+    state = manager.observe_balance(user, D("400"), later())
     assert (state.peak_balance_usd, state.current_balance_usd, state.drawdown_pct) == (D(400), D(400), 0)
     assert not strategies.get(user).paused
 
@@ -91,7 +95,7 @@ def test_while_a_transfer_is_in_flight_the_balance_is_not_judged(user: str) -> N
     in_flight, _ = transfers.create(user, uuid.uuid4().hex, "withdrawal", "500")
     transfers.advance(in_flight, "hl_withdraw_sent")
     # Hyperliquid already paid the 500 out; the withdrawal is not completed: not a 50 % loss.
-    assert manager.observe_balance(user, D("500"), LATER).current_balance_usd == D(1000)
+    assert manager.observe_balance(user, D("500"), later()).current_balance_usd == D(1000)
     assert not strategies.get(user).paused
 
 
@@ -105,7 +109,7 @@ def test_a_balance_read_before_a_transfer_settled_is_not_judged(user: str) -> No
 
 def test_a_float_balance_is_refused(user: str) -> None:
     with pytest.raises(TypeError):
-        manager.observe_balance(user, 1000.0, LATER)  # type: ignore[arg-type]
+        manager.observe_balance(user, 1000.0, later())  # type: ignore[arg-type]
 
 
 def test_entry_block_says_why_in_order(user: str) -> None:
@@ -141,7 +145,7 @@ def test_another_user_is_untouched(user: str) -> None:
 
 def test_risk_status_reports_every_number(user: str) -> None:
     manager.deposit_credited(settled(user, "deposit", "1000"))
-    manager.observe_balance(user, D("850"), LATER)
+    manager.observe_balance(user, D("850"), later())
     manager.record_trade(user, NOON)
     manager.record_failure(user)
     strategies.record_close(user, NOON)
@@ -156,11 +160,11 @@ def test_risk_status_reports_every_number(user: str) -> None:
 
 def test_resuming_after_a_risk_pause_accepts_what_caused_it(user: str) -> None:
     manager.deposit_credited(settled(user, "deposit", "1000"))
-    manager.observe_balance(user, D("700"), LATER)
+    manager.observe_balance(user, D("700"), later())
     assert strategies.get(user).paused_reason == manager.DRAWDOWN
     assert controls.resume(user).active
     assert (risks.get(user).peak_balance_usd, risks.get(user).drawdown_pct) == (D(700), 0)
-    manager.observe_balance(user, D("690"), LATER)  # measured from 700 now: 1.43 %
+    manager.observe_balance(user, D("690"), later())  # measured from 700 now: 1.43 %
     assert not strategies.get(user).paused
 
     for _ in range(3):
