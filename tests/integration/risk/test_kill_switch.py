@@ -5,7 +5,6 @@ asks Privy for no signature."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -22,15 +21,6 @@ from tests.helpers import privy_rpc_calls
 from tests.unit.policies.requests_factory import hl_order_typed_data
 
 ON = replace(StrategyParameters(), enabled=True)
-
-
-@pytest.fixture
-def lifted_after(stack: LocalStack) -> Iterator[None]:
-    """Whatever the test does, the switch is lifted after it (the session's other tests sign)."""
-    try:
-        yield
-    finally:
-        kill_switch.lift("tests")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ user's actions never touching another's strategy."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,15 +17,6 @@ from tests.api_client import ApiClient, new_user_id
 @pytest.fixture
 def user(api_client: ApiClient) -> str:
     return new_user_id("strategy")
-
-
-@pytest.fixture
-def lifted_after(api_client: ApiClient) -> Iterator[None]:
-    """Whatever the test does, the switch is lifted after it (the session's other tests sign)."""
-    try:
-        yield
-    finally:
-        kill_switch.lift("tests")
 
 
 def strategy(api_client: ApiClient, user: str) -> dict[str, Any]:
