@@ -25,9 +25,18 @@ class Access:
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
+    # The kill switch (control) is engaged and lifted here; resuming re-bases the risk state.
     "api": Access(
-        read=("positions", "risk_tracking", "signing_ledger", "control"),
-        read_write=("users", "claims", "strategy_configs", "transfers", "spend_windows"),
+        read=("positions", "signing_ledger"),
+        read_write=(
+            "users",
+            "claims",
+            "strategy_configs",
+            "risk_tracking",
+            "transfers",
+            "spend_windows",
+            "control",
+        ),
         put_events=True,
         start_executions=("deposit-saga", "withdrawal-saga"),
         list_executions=("deposit-saga",),  # the admin health route: failed sagas
@@ -35,26 +44,29 @@ FUNCTION_ACCESS: dict[str, Access] = {
     ),
     "authorizer": Access(read=("users",), secret=True),
     "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),
-    # Signs the Bridge2 transfer (ledger, caps, breaker), tops gas up (funder key, leases).
+    # Signs the Bridge2 transfer (ledger, caps, breaker, kill switch), tops gas up (funder key,
+    # leases), raises the risk peak once credited.
     "deposit_saga": Access(
         read=("users",),
-        read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control"),
+        read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control", "risk_tracking"),
         secret=True,
     ),
-    # Signs withdraw3 (ledger, caps, breaker) and allocates its Hyperliquid nonce (control).
+    # Signs withdraw3 (ledger, caps, breaker, kill switch), allocates its Hyperliquid nonce
+    # (control), scales the risk peak once paid out.
     "withdrawal_saga": Access(
         read=("users",),
-        read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control"),
+        read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control", "risk_tracking"),
         secret=True,
     ),
     "gas_dispatcher": Access(read=("users",), read_write=("control",), send_to=("gas",)),
     # Claims: the per-user top-up window and the funder's nonce turn; the secret: the funder key.
     "gas_funder": Access(read_write=("claims",), secret=True),
     # Resolves unknown sends and stuck deposits/withdrawals from the chain (the user's address),
-    # settles stale cap reservations, reads the sagas' executions and re-drives a deposit's.
+    # settles stale cap reservations, moves the risk peak of a settled transfer, reads the sagas'
+    # executions and re-drives a deposit's.
     "reconciler": Access(
         read=("users",),
-        read_write=("transfers", "spend_windows"),
+        read_write=("transfers", "spend_windows", "risk_tracking"),
         start_executions=("deposit-saga",),
         list_executions=("deposit-saga", "withdrawal-saga"),
     ),

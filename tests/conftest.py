@@ -62,3 +62,15 @@ def privy_client(stack: LocalStack) -> Any:
     from basis.privy.client import privy_client as deployment_client
 
     return deployment_client()
+
+
+@pytest.fixture
+def lifted_after(stack: LocalStack) -> Iterator[None]:
+    """Whatever the test does to the kill switch, it is lifted after it (the session's other tests
+    sign through the platform)."""
+    from basis.risk import kill_switch
+
+    try:
+        yield
+    finally:
+        kill_switch.lift("tests")

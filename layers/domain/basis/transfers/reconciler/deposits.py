@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from basis.platform.observability import logger
+from basis.risk import manager as risk
 from basis.transfers import deposit_saga, store
 from basis.transfers.reconciler.runs import due
 from basis.transfers.store import TransferRecord
@@ -20,6 +21,7 @@ def stuck(now: datetime) -> list[TransferRecord]:
 def recredit(transfer: TransferRecord) -> str:
     if not deposit_saga.credited(transfer):
         return "waiting"
+    risk.deposit_credited(transfer)  # the risk peak rises by the amount (N7), before the stage
     store.reconciled(transfer, "hl_credited")
     logger.info("reconciler: deposit credited", extra={"transfer_id": transfer.transfer_id})
     return "credited"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from basis.platform.observability import logger
+from basis.risk import manager as risk
 from basis.transfers import executions, store, withdrawal_saga
 from basis.transfers.reconciler.runs import due, stale
 from basis.transfers.store import TransferRecord
@@ -53,6 +54,7 @@ def repoll(transfer: TransferRecord) -> str:
     payout = withdrawal_saga.paid_out(transfer)
     if payout is None:
         return "waiting"
+    risk.withdrawal_completed(transfer)  # the risk peak scales by what is left (N7), before the stage
     store.record_paid_out(transfer, payout)
     logger.info(
         "reconciler: withdrawal paid out", extra={"transfer_id": transfer.transfer_id, "tx_hash": payout}
