@@ -46,6 +46,8 @@ class TransferRecord:
     version: int | None
     tx_hash: str | None = None
     payout_tx_hash: str | None = None  # a withdrawal's payout on Arbitrum
+    destination: str | None = None  # a withdrawal's registered withdrawal address to deliver to
+    delivery_tx_hash: str | None = None  # the delivery there
     prepared: str | None = None  # the unsigned transaction, stored before it is sent
     needs_reconciliation: bool = False
     created_at: datetime | None = None
@@ -73,6 +75,8 @@ def _record(item: Transfer) -> TransferRecord:
         version=item.version,
         tx_hash=item.tx_hash,
         payout_tx_hash=item.payout_tx_hash,
+        destination=item.destination,
+        delivery_tx_hash=item.delivery_tx_hash,
         prepared=item.prepared,
         needs_reconciliation=bool(item.needs_reconciliation),
         created_at=item.created_at,
@@ -89,11 +93,20 @@ def get(user_id: str, transfer_id: str) -> TransferRecord | None:
     return _record(item)
 
 
-def create(user_id: str, transfer_id: str, kind: str, amount_usdc: str) -> tuple[TransferRecord, bool]:
+def create(
+    user_id: str, transfer_id: str, kind: str, amount_usdc: str, destination: str | None = None
+) -> tuple[TransferRecord, bool]:
     """The transfer ``transfer_id`` and whether this call created it (``False``: it existed)."""
     now = utcnow()
     item = Transfer(
-        user_id, transfer_id, kind=kind, amount=amount_usdc, stage="initiated", created_at=now, updated_at=now
+        user_id,
+        transfer_id,
+        kind=kind,
+        amount=amount_usdc,
+        destination=destination,
+        stage="initiated",
+        created_at=now,
+        updated_at=now,
     )
     try:
         with _transient_when_retriable():
@@ -160,15 +173,24 @@ def record_sent(transfer: TransferRecord, tx_hash: str, stage: str) -> TransferR
     )
 
 
-def record_paid_out(transfer: TransferRecord, payout_tx_hash: str) -> TransferRecord:
-    """A withdrawal's USDC arrived on Arbitrum in ``payout_tx_hash``: ``completed``."""
+def record_paid_out(transfer: TransferRecord, payout_tx_hash: str, stage: str) -> TransferRecord:
+    """A withdrawal's USDC arrived on Arbitrum in ``payout_tx_hash``: ``completed``, or
+    ``paid_out`` when it is still to be delivered."""
     return _update(
         transfer,
         [
             Transfer.payout_tx_hash.set(payout_tx_hash),
-            Transfer.stage.set("completed"),
+            Transfer.stage.set(stage),
             Transfer.error.remove(),
         ],
+    )
+
+
+def record_delivery(transfer: TransferRecord, tx_hash: str) -> TransferRecord:
+    """A withdrawal's payout was sent on to its destination in ``tx_hash``: ``delivering``."""
+    return _update(
+        transfer,
+        [Transfer.delivery_tx_hash.set(tx_hash), Transfer.stage.set("delivering"), Transfer.error.remove()],
     )
 
 
