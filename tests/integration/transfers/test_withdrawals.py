@@ -358,3 +358,22 @@ def test_a_withdraw_that_crashed_before_recording_is_found_on_the_ledger_not_res
     assert answer.status_code == 200, answer.text
     assert_paid_out_once(api_client, user_id, address, answer.json()["id"], before, "12")
     assert crashed
+
+
+def test_a_delivery_that_crashed_before_recording_is_resent_as_the_same_transaction(
+    api_client: ApiClient,
+    withdrawer: tuple[str, str],
+    destination: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Privy broadcast the delivery, the step died before recording its hash: the re-run resends the
+    stored transaction under the same Privy key (answered once), never a second delivery."""
+    user_id, address = withdrawer
+    before = usdc_balance(api_client, address)
+    crashed = crash_record_sent_once(
+        monkeypatch, "crashed after the delivery was sent, before recording it", "record_delivery"
+    )
+    answer = withdraw(api_client, user_id, "12", destination=destination)
+    assert answer.status_code == 200, answer.text
+    assert_delivered_once(api_client, withdrawer, destination, answer.json()["id"], before, "12")
+    assert crashed
