@@ -38,8 +38,8 @@ def test_verification_matrix_passes_against_the_emulator(stack: LocalStack) -> N
     outcomes = verify(privy_client(), stack.privy_ids, get_secrets().privy_authorization_key or "", "local")
     text = report(outcomes)
     assert all(o.passed for o in outcomes), text
-    assert len(outcomes) == 20 and text.endswith("20 passed, 0 failed")
-    assert [o.case.allowed for o in outcomes if o.case.name.startswith("per-user")] == [True, False]
+    assert len(outcomes) == 22 and text.endswith("22 passed, 0 failed")
+    assert [o.case.allowed for o in outcomes if o.case.name.startswith("per-user")] == [True, False] * 2
 
 
 def _bridge_deposit(wallet_id: str, usdc: int) -> Any:
