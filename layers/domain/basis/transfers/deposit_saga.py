@@ -115,12 +115,7 @@ def _reserve_daily_cap(transfer: TransferRecord) -> str:
 
 def ensure_gas(step: StepInput) -> dict[str, Any]:
     """Top the wallet's ETH up from the gas funder when under its threshold (G14)."""
-    transfer = load(step.user_id, step.transfer_id)
-    if _reached(transfer, "gas_funded"):
-        return {"stage": transfer.stage}
-    _require(transfer, "validated")
-    saga.ensure_gas(step.user_id, step.transfer_id)
-    return {"stage": store.advance(transfer, "gas_funded").stage}
+    return saga.ensure_gas(step, STAGES)
 
 
 def send(step: StepInput) -> dict[str, Any]:

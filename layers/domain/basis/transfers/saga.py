@@ -78,16 +78,27 @@ def arbitrum(user_id: str) -> ArbitrumClient:
     )
 
 
-def ensure_gas(user_id: str, transfer_id: str) -> None:
-    """Top the wallet's ETH up from the gas funder when under its threshold (G14); an empty wallet
-    whose top-up another operation is sending is retried (``TransientError``) until that ETH landed."""
+def ensure_gas(step: SagaStepInput, stages: tuple[str, ...]) -> dict[str, Any]:
+    """The gas step of a saga whose stages, in order, are ``stages`` (``gas_funded`` among them):
+    tops the wallet's ETH up from the gas funder when under its threshold (G14), then
+    ``gas_funded``. An empty wallet whose top-up another operation is sending is retried
+    (``TransientError``) until that ETH landed; a re-run past the stage answers it again."""
     from basis.venues.arbitrum.gas import GasFunder
 
-    _, address = evm_wallet(user_id)
-    top_up = GasFunder.from_config().fund_if_needed(user_id, address)
-    logger.info("saga gas", extra={"transfer_id": transfer_id, "gas": top_up.status})
+    transfer = load(step.user_id, step.transfer_id)
+    funded = stages.index("gas_funded")
+    if transfer.stage in stages and stages.index(transfer.stage) >= funded:
+        return {"stage": transfer.stage}
+    if transfer.stage != stages[funded - 1]:
+        raise ConflictError(
+            f"transfer {transfer.transfer_id} is {transfer.stage}, expected {stages[funded - 1]}"
+        )
+    _, address = evm_wallet(step.user_id)
+    top_up = GasFunder.from_config().fund_if_needed(step.user_id, address)
+    logger.info("saga gas", extra={"transfer_id": step.transfer_id, "gas": top_up.status})
     if top_up.status == "already_funded" and top_up.balance_wei == 0:
         raise TransientError("a gas top-up of this wallet is in flight: retry once it landed")
+    return {"stage": store.advance(transfer, "gas_funded").stage}
 
 
 class OutcomeToReconcileError(ConflictError):

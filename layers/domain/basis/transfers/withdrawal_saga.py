@@ -169,20 +169,9 @@ def _delivering(transfer: TransferRecord, stage: str) -> None:
         raise ConflictError(f"transfer {transfer.transfer_id} is {transfer.stage}, expected {stage}")
 
 
-def _reached(transfer: TransferRecord, stage: str) -> bool:
-    return transfer.stage in DELIVERY_STAGES and DELIVERY_STAGES.index(transfer.stage) >= (
-        DELIVERY_STAGES.index(stage)
-    )
-
-
 def ensure_gas(step: StepInput) -> dict[str, Any]:
     """The ETH for the delivery's gas, as for a deposit (``saga.ensure_gas``)."""
-    transfer = load(step.user_id, step.transfer_id)
-    if _reached(transfer, "gas_funded"):
-        return {"stage": transfer.stage}
-    _delivering(transfer, "paid_out")
-    saga.ensure_gas(step.user_id, step.transfer_id)
-    return {"stage": store.advance(transfer, "gas_funded").stage}
+    return saga.ensure_gas(step, DELIVERY_STAGES)
 
 
 def deliver(step: StepInput) -> dict[str, Any]:
