@@ -13,13 +13,13 @@ import pytest
 from eth_account import Account
 
 from basis.platform.errors import TransientError
-from basis.policies.settings import get_policy_settings
 from basis.privy.client import privy_client
 from basis.signing.breaker import SharedCircuitBreaker
 from basis.signing.errors import PolicyDeniedError
 from basis.signing.signer import PrivyWalletSigner
+from basis.venues.context import UserTradingContext
 from basis.wallets import withdrawal_address_store
-from basis.wallets.withdrawal_addresses import MAX_ADDRESSES, platform_evm_policy
+from basis.wallets.withdrawal_addresses import MAX_ADDRESSES
 from local.runtime.controls import Fault
 from tests.api_client import ApiClient
 from tests.helpers import sign_in
@@ -60,13 +60,11 @@ def in_privy_policy(wallets: dict[str, Any]) -> list[str]:
     )
 
 
-def platform_signer(user_id: str, wallets: dict[str, Any], *, preflight: bool) -> PrivyWalletSigner:
-    """The platform's signer of the user's EVM wallet; without the preflight Privy alone decides."""
-    address = wallets["evm_address"]
-    policy = platform_evm_policy(user_id, address, get_policy_settings()) if preflight else None
+def platform_signer(wallets: dict[str, Any], user_id: str) -> PrivyWalletSigner:
+    """The platform's signer of the user's EVM wallet without a local copy: Privy alone decides."""
     breaker = SharedCircuitBreaker(f"addresses-{uuid.uuid4().hex[:8]}")
     return PrivyWalletSigner(
-        user_id, wallets["evm_wallet_id"], address, "ethereum", policy=policy, breaker=breaker
+        user_id, wallets["evm_wallet_id"], wallets["evm_address"], "ethereum", breaker=breaker
     )
 
 
@@ -84,7 +82,7 @@ def test_an_address_is_registered_by_the_users_key_and_privy_then_lets_the_platf
     api_client: ApiClient, signed_in_user: str, privy_wallets: dict[str, Any]
 ) -> None:
     user_id, address, other = signed_in_user, new_address(), new_address()
-    bare = platform_signer(user_id, privy_wallets, preflight=False)
+    bare = platform_signer(privy_wallets, user_id)
     assert not privy_refuses(bare, address).preflight  # Privy's own refusal: nothing registered yet
 
     answer = register(api_client, user_id, address.lower(), label="cold wallet")
@@ -95,8 +93,9 @@ def test_an_address_is_registered_by_the_users_key_and_privy_then_lets_the_platf
     assert in_privy_policy(privy_wallets) == [address]
     assert bare.sign_eth_transaction(usdc_to(address)).startswith("0x02")  # Privy allows it now
     assert not privy_refuses(bare, other).preflight  # and nowhere else
-    checked = platform_signer(user_id, privy_wallets, preflight=True)  # the local copy agrees
-    assert checked.sign_eth_transaction(usdc_to(address)).startswith("0x02")
+    breaker = SharedCircuitBreaker(f"addresses-{uuid.uuid4().hex[:8]}")
+    checked = UserTradingContext.from_user_id(user_id, breaker=breaker).evm_signer()
+    assert checked.sign_eth_transaction(usdc_to(address)).startswith("0x02")  # the local copy agrees
     assert privy_refuses(checked, other).preflight
 
     again = register(api_client, user_id, address)
@@ -111,7 +110,7 @@ def test_a_removed_address_is_refused_by_privy_and_only_its_owner_removes_it(
     user_id, address, kept = signed_in_user, new_address(), new_address()
     for each in (address, kept):
         assert register(api_client, user_id, each).status_code == 200
-    bare = platform_signer(user_id, privy_wallets, preflight=False)
+    bare = platform_signer(privy_wallets, user_id)
     assert bare.sign_eth_transaction(usdc_to(address))
 
     stranger = api_client.delete(f"{ADDRESSES}/{address}", user=sign_in(api_client.stack, "other"))
