@@ -41,6 +41,7 @@ FUNCTION_ACCESS: dict[str, Access] = {
         start_executions=("deposit-saga", "withdrawal-saga"),
         list_executions=("deposit-saga",),  # the admin health route: failed sagas
         secret=True,
+        parameters=("privy",),  # withdrawal addresses: the platform's key quorum and shared policy
     ),
     "authorizer": Access(read=("users",), secret=True),
     "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),

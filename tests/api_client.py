@@ -57,5 +57,8 @@ class ApiClient:
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("POST", path, **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
     def as_admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self.request(method, path, token=self.service_token("did:privy:ops", role="admin"), **kwargs)

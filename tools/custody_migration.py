@@ -13,9 +13,16 @@ chain's platform policy as the wallet's policy. For every wallet recorded on a u
   [<the chain's platform policy>]}]``: the platform keeps signing, only what that policy allows;
 * ``policy_ids = []``: the user's own requests are not bound by the platform's policy.
 
-A wallet the user already owns with the platform's quorum as its one signer under a policy the
-quorum owns for that chain (the shared one, or one provisioning made for that wallet) and no
-wallet policy counts as migrated.
+An EVM wallet's platform policy is per user (``basis.wallets.creator.hand_over``) and, like a new
+wallet's, OWNED BY THE USER: only the user's key can widen what the platform may sign (their
+withdrawal addresses). A wallet the user already owns whose per-user policy (named ``user
+<address>``) the quorum still owns gets that policy handed over instead: one ``PATCH
+/v1/policies/{id}`` of its owner, authorized by the quorum (outcome reason ``policy``; a wallet
+handover's is ``wallet``).
+
+A wallet the user already owns with the platform's quorum as its one signer under a policy of that
+chain (the shared one, the user's own per-user policy, or another the quorum owns that was not made
+for this wallet alone) and no wallet policy counts as migrated.
 
 Idempotent: a wallet already migrated is ``unchanged``. Resumable: every wallet is read before
 it is changed and is changed by one request, so a re-run after a crash carries on where it stopped.
@@ -36,11 +43,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from basis.platform.errors import ConfigurationError
+from basis.policies.user_policy import user_policy_name
 from basis.privy.ids import PrivyIds
 from basis.wallets.store import ServerWallets, WalletHolder
 from tools.deployment import WrongStageError, add_stage_argument, bootstrap_for
 
 MIGRATED, WOULD_MIGRATE, UNCHANGED, FAILED = "migrated", "would migrate", "unchanged", "failed"
+WALLET, POLICY = "wallet", "policy"  # what a migration hands to the user
 
 
 @dataclass(frozen=True)
@@ -91,34 +100,44 @@ def _signers(wallet: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _owned_by_user(client: Any, wallet: Any, user_id: str) -> bool:
-    if not wallet.owner_id:
+def _owned_by_user(client: Any, owner_id: str | None, user_id: str) -> bool:
+    """Whether the key quorum ``owner_id`` is the user alone (what ``owner: {"user_id"}`` makes)."""
+    if not owner_id:
         return False
-    quorum = client.key_quorums.get(wallet.owner_id)
+    quorum = client.key_quorums.get(owner_id)
     return (
         (quorum.user_ids or []) == [user_id] and not quorum.authorization_keys and not quorum.key_quorum_ids
     )
 
 
-def _platform_signs(client: Any, platform: Platform, chain: str, wallet: Any) -> bool:
-    """The platform's quorum is the wallet's one signer, bound by a policy of the platform's for this
-    chain (the shared one, or one made for this wallet as provisioning may do), and the wallet has
-    no policy of its own."""
+def _platform_policy(client: Any, platform: Platform, chain: str, wallet: Any) -> Any | None:
+    """The policy binding the platform on a user-owned ``wallet`` as Privy answers it, None for the
+    chain's shared one; ``NotMigratableError`` unless the platform's quorum is the wallet's one signer
+    under one policy of that chain and the wallet has no policy of its own."""
+    refused = NotMigratableError(
+        f"owned by the user but signers {_signers(wallet)} / wallet policies {list(wallet.policy_ids)} "
+        "are not the platform's alone under its policy: only the user can change them now"
+    )
     match _signers(wallet):
         case [{"signer_id": platform.quorum_id, "override_policy_ids": [policy_id]}]:
             pass
         case _:
-            return False
+            raise refused
     if list(wallet.policy_ids):
-        return False
+        raise refused
     if policy_id == platform.policy_ids[chain]:
-        return True
+        return None
     policy = client.policies.get(policy_id)
-    return bool(policy.owner_id == platform.quorum_id and policy.chain_type == chain)
+    if policy.chain_type != chain:
+        raise refused
+    return policy
 
 
-def _check(client: Any, platform: Platform, user_id: str, chain: str, address: str, wallet: Any) -> bool:
-    """True when ``wallet`` must change, False when it is migrated already; ``NotMigratableError`` else."""
+def _check(
+    client: Any, platform: Platform, user_id: str, chain: str, address: str, wallet: Any
+) -> str | None:
+    """What ``wallet`` still needs: ``WALLET`` (hand it over), ``POLICY`` (hand its per-user policy
+    over), None (migrated already); ``NotMigratableError`` when it cannot be migrated."""
     if wallet.chain_type != chain or wallet.address.lower() != address.lower():
         raise NotMigratableError(
             f"Privy holds a {wallet.chain_type} wallet at {wallet.address}, not the user's {address}"
@@ -128,28 +147,43 @@ def _check(client: Any, platform: Platform, user_id: str, chain: str, address: s
             f"no platform {chain} policy: create it first (python -m tools.privy_setup create)"
         )
     if wallet.owner_id in (None, platform.quorum_id):
-        return True
-    if not _owned_by_user(client, wallet, user_id):
+        return WALLET
+    if not _owned_by_user(client, wallet.owner_id, user_id):
         raise NotMigratableError(
             f"owned by key quorum {wallet.owner_id}, neither the platform's nor the user's"
         )
-    if not _platform_signs(client, platform, chain, wallet):
+    policy = _platform_policy(client, platform, chain, wallet)
+    if policy is None or _owned_by_user(client, policy.owner_id, user_id):
+        return None
+    if policy.owner_id != platform.quorum_id:
         raise NotMigratableError(
-            f"owned by the user but signers {_signers(wallet)} / wallet policies {list(wallet.policy_ids)} "
-            "are not the platform's alone under its policy: only the user can change them now"
+            f"the platform's policy {policy.id} is owned by key quorum {policy.owner_id}"
         )
-    return False
+    if chain == "ethereum" and policy.name == user_policy_name(wallet.address):
+        return POLICY  # this wallet's own: the user's to own, as for a new wallet
+    return None  # a policy of the platform's not made for this user alone: it stays the platform's
 
 
-def hand_over(client: Any, platform: Platform, user_id: str, chain: str, wallet_id: str, address: str) -> Any:
-    """The one change, authorized by the platform's quorum (the owner until then): the wallet as
-    Privy answers it. EVM wallets get what new ones get (``basis.wallets.creator.hand_over``): the
-    platform signs under a policy of the user's own that pays Hyperliquid withdrawals only to them."""
+def hand_over(client: Any, platform: Platform, user_id: str, chain: str, wallet: Any, what: str) -> Any:
+    """The one change ``what`` calls for, authorized by the platform's quorum (the owner until
+    then): the wallet as Privy answers it afterwards. EVM wallets get what new ones get
+    (``basis.wallets.creator.hand_over``): the platform signs under a policy the user owns that
+    pays Hyperliquid withdrawals only to them; a per-user policy the quorum still owns is given to
+    the user (``basis.wallets.creator.hand_policy_over``)."""
+    from basis.wallets import creator
+
+    if what == POLICY:
+        policy_id = creator.platform_policy_of(wallet, platform.quorum_id)
+        assert policy_id is not None  # _check found it
+        creator.hand_policy_over(
+            policy_id, user_id, client=client, authorization_key=platform.authorization_key
+        )
+        return client.wallets.get(wallet.id)
     if chain == "ethereum":
-        from basis.wallets.creator import hand_over as hand_evm_over
-
-        hand_evm_over(wallet_id, address, user_id=user_id, quorum_id=platform.quorum_id, client=client)
-        return client.wallets.get(wallet_id)
+        creator.hand_over(
+            wallet.id, wallet.address, user_id=user_id, quorum_id=platform.quorum_id, client=client
+        )
+        return client.wallets.get(wallet.id)
     from privy.lib.authorization import AuthorizationContext
     from privy.lib.request_options import PrivyRequestOptions
     from privy.lib.wallets import PrivyWalletsService
@@ -161,7 +195,7 @@ def hand_over(client: Any, platform: Platform, user_id: str, chain: str, wallet_
     }
     context = AuthorizationContext(authorization_private_keys=[platform.authorization_key])
     return PrivyWalletsService(client).update(
-        wallet_id,
+        wallet.id,
         wallet_update_params=change,
         request_options=PrivyRequestOptions(authorization_context=context),
     )
@@ -176,11 +210,13 @@ def migrate_wallet(
         return Outcome(user_id, chain, wallet_id, name, reason)
 
     try:
-        if not _check(client, platform, user_id, chain, address, client.wallets.get(wallet_id)):
+        wallet = client.wallets.get(wallet_id)
+        what = _check(client, platform, user_id, chain, address, wallet)
+        if what is None:
             return outcome(UNCHANGED)
         if dry_run:
-            return outcome(WOULD_MIGRATE)
-        handed = hand_over(client, platform, user_id, chain, wallet_id, address)
+            return outcome(WOULD_MIGRATE, what)
+        handed = hand_over(client, platform, user_id, chain, wallet, what)
         if _check(client, platform, user_id, chain, address, handed):
             return outcome(FAILED, "Privy accepted the change but answered the wallet unchanged")
     except NotMigratableError as exc:
@@ -189,7 +225,7 @@ def migrate_wallet(
         return outcome(FAILED, f"Privy answered {exc.status_code}: {exc.body}"[:200])
     except privy.APIConnectionError as exc:
         return outcome(FAILED, f"Privy unreachable: {exc}")
-    return outcome(MIGRATED)
+    return outcome(MIGRATED, what)
 
 
 def _wallets(wallets: ServerWallets) -> Iterator[tuple[str, str, str]]:

@@ -9,12 +9,15 @@ Idempotent: when the SSM parameter already names policies that exist at Privy, n
 unless ``--force``. The key quorum holds the public half of the platform's authorization key (the
 ``privy_authorization_key`` secret) and owns the policies, so only the platform can change them
 (G21). It is the platform's SIGNER on every server wallet, each owned by its user (README,
-"Custody"): the shared Solana policy and each user's own EVM policy (made at provisioning) bind it.
+"Custody"): the shared Solana policy and each user's own EVM policy (made at provisioning, owned by
+the user) bind it.
 
 Only the user can change their wallet's signers, so a wallet keeps the policy ids it was created
 with: new policy rules reach existing wallets only by rewriting those policies IN PLACE (``update``:
-the shared policies and every user's EVM policy, from the current settings). ``create --force``
-makes new policies that bind only wallets created afterwards.
+the shared policies, and the per-user EVM policies the platform's quorum still owns, from the
+current settings; a per-user policy owned by its user is rewritten from the current settings
+whenever the user changes their withdrawal addresses, never by the platform alone). ``create
+--force`` makes new policies that bind only wallets created afterwards.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from basis.policies.settings import PolicySettings
 from basis.policies.user_policy import build_user_evm_policy
 from basis.privy.authorization import as_platform
 from basis.privy.ids import PrivyIds, load_privy_ids, store_privy_ids
+from basis.wallets.creator import platform_policy_of
 from basis.wallets.store import users_with_wallets
 
 
@@ -86,19 +90,13 @@ def create(
     return ids, True
 
 
-def _platform_policy_of(wallet: Any, ids: PrivyIds) -> str | None:
-    """The override policy binding the platform's signer on ``wallet``, if it has one."""
-    for signer in wallet.additional_signers or []:
-        if signer.signer_id == ids.key_quorum_id and signer.override_policy_ids:
-            return str(signer.override_policy_ids[0])
-    return None
-
-
 def update(
     client: Any, authorization_key: str, ids: PrivyIds, *, settings: PolicySettings | None = None
 ) -> dict[str, int]:
     """Rewrite the platform's policies in place from ``settings``: the shared EVM and Solana policies
-    and the EVM policy of every user whose wallet Privy shows under one. Counts what was done."""
+    and every per-user EVM policy the platform's quorum still owns. A per-user policy its user owns
+    is only the user's to change (``user_owned``): it follows the settings at the user's next
+    change of their withdrawal addresses. Counts what was done."""
     import privy
     from privy.lib.policies import PrivyPoliciesService
 
@@ -110,7 +108,7 @@ def update(
         policies.update(policy_id, policy_update_params=change, request_options=options)
 
     rewrite(ids.evm_policy_id, build_evm_policy(settings))
-    counts = {"shared": 1, "per_user": 0, "skipped_wallets": 0}
+    counts = {"shared": 1, "per_user": 0, "user_owned": 0, "skipped_wallets": 0}
     if ids.solana_policy_id:
         rewrite(ids.solana_policy_id, build_solana_policy(settings))
         counts["shared"] += 1
@@ -122,9 +120,12 @@ def update(
             wallet = client.wallets.get(wallet_id)
         except privy.NotFoundError:
             wallet = None
-        policy_id = _platform_policy_of(wallet, ids) if wallet is not None else None
+        policy_id = platform_policy_of(wallet, str(ids.key_quorum_id)) if wallet is not None else None
         if wallet is None or policy_id in (None, ids.evm_policy_id):  # unknown, or not per user
             counts["skipped_wallets"] += 1
+            continue
+        if client.policies.get(policy_id).owner_id != ids.key_quorum_id:
+            counts["user_owned"] += 1
             continue
         rewrite(str(policy_id), build_user_evm_policy(settings, wallet.address))
         counts["per_user"] += 1

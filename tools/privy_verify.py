@@ -6,7 +6,8 @@ wallets (README, "Custody"): an owner that is not the platform -- here a P-256 k
 platform's, standing in for the user -- and the platform's key quorum as additional signer under
 its override policy. Every case is signed with the platform's key, so Privy decides by the
 signer's override policy alone: the shared policies (the matrix, one wallet per chain), and a
-per-user EVM policy pinning withdraw3 to its wallet's own address (two more cases).
+per-user EVM policy, owned by the wallet's owner as users own theirs, pinning withdraw3 to its
+wallet's own address and allowing USDC to one registered withdrawal address (four more cases).
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from basis.policies.user_policy import build_user_evm_policy
 from basis.privy.authorization import as_platform
 from basis.privy.ids import PrivyIds
 from tools import policy_requests as build
-from tools.policy_matrix import Case, matrix
+from tools.policy_matrix import SIGNABLE, Case, matrix
 
+# The verification per-user policy's one registered withdrawal address.
+REGISTERED = "0x2222222222222222222222222222222222222222"
 # The order of P-256's group: a derived private key is a scalar in [1, order - 1].
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
@@ -74,8 +77,9 @@ def _wallet(client: Any, chain: str, quorum_id: str, policy_id: str, owner: str,
 def _user_wallet(
     client: Any, quorum_id: str, owner: tuple[str, str], stage: str, settings: PolicySettings
 ) -> tuple[Any, dict[str, Any]]:
-    """An EVM wallet whose platform signer is bound by a per-user policy for its own address: made
-    as provisioning makes it, the address first, then the policy, then the owner adds the signer."""
+    """An EVM wallet whose platform signer is bound by a per-user policy for its own address (with
+    ``REGISTERED`` as its one withdrawal address), owned by the wallet's owner: made as
+    provisioning makes it, the address first, then the policy, then the owner adds the signer."""
     from privy.lib.authorization import AuthorizationContext
     from privy.lib.request_options import PrivyRequestOptions
     from privy.lib.wallets import PrivyWalletsService
@@ -86,9 +90,9 @@ def _user_wallet(
         privy_idempotency_key=f"basis-{stage}-verify-user-wallet-v1",
     )
     policy = client.policies.create(
-        **build_user_evm_policy(settings, wallet.address),
-        owner_id=quorum_id,
-        privy_idempotency_key=f"basis-{stage}-verify-user-policy-{wallet.id}",
+        **build_user_evm_policy(settings, wallet.address, [REGISTERED]),
+        owner={"public_key": owner[0]},
+        privy_idempotency_key=f"basis-{stage}-verify-user-policy-{wallet.id}-v2",
     )
     change: Any = {"additional_signers": _signer(quorum_id, policy.id)}
     by_owner = PrivyRequestOptions(
@@ -103,9 +107,15 @@ def user_cases(address: str) -> list[Case]:
         params = build.hl_user_action_typed_data("withdraw3", destination=destination)
         return Case(name, "ethereum", "eth_signTypedData_v4", params, allowed)
 
+    def usdc(name: str, recipient: str, allowed: bool) -> Case:
+        params = {"transaction": {**build.deposit(10**6, recipient=recipient)["transaction"], **SIGNABLE}}
+        return Case(name, "ethereum", "eth_signTransaction", params, allowed)
+
     return [
         withdraw("per-user: withdraw3 to the user's own address", address, True),
         withdraw("per-user: withdraw3 elsewhere denied", build.RANDOM_ADDRESS, False),
+        usdc("per-user: USDC to a withdrawal address", REGISTERED, True),
+        usdc("per-user: USDC elsewhere denied", build.RANDOM_ADDRESS, False),
     ]
 
 

@@ -1,5 +1,6 @@
 """The demo's user journey, step by step: health, sign-in and server wallets, funding and a hedge
-on the venues, signing policies and caps, the scan schedule, the deposit saga."""
+on the venues, signing policies and caps, the scan schedule, the deposit and withdrawal sagas and
+a withdrawal delivered to a registered address."""
 
 from __future__ import annotations
 
@@ -255,33 +256,61 @@ def _heartbeat_count() -> int:
 
 def show_funding(target: DemoTarget, say: Timeline, user_id: str) -> None:
     """Through the API: the user funds the server wallet with 1,000 USDC, deposits 600 into
-    Hyperliquid (each stage as it happens), withdraws 100 back to the server wallet, and a deposit
-    under the bridge minimum is refused before any saga starts."""
+    Hyperliquid (each stage as it happens), withdraws 100 back to the server wallet, registers an
+    address of their own (with their own key) and withdraws 50 straight to it; a deposit under the
+    bridge minimum is refused before any saga starts."""
     from decimal import Decimal
 
+    from eth_account import Account
+
+    from basis.chains.amounts import wire
+    from basis.venues.context import UserTradingContext
     from local.cli.funding import Funding, fund_user
 
     for line in fund_user(target.urls, user_id, Funding(usdc=Decimal(1000))):
         say.say("basis-local fund", line)
-    for kind, amount, final in (("deposits", "600", "hl_credited"), ("withdrawals", "100", "completed")):
-        headers = {"Idempotency-Key": f"demo-{kind}-{uuid.uuid4().hex[:8]}"}
-        started = target.api("POST", f"/funding/{kind}", json={"amount_usdc": amount}, headers=headers)
-        operation = started.json()
-        say.say(
-            f"POST /funding/{kind}", f"HTTP {started.status_code} {amount} USDC, id {operation.get('id')}"
-        )
-        seen = operation.get("stage")
-        say.say("", f"  stage {seen}")
-        deadline = time.monotonic() + 120
-        while started.ok and seen not in (final, "failed", "rejected") and time.monotonic() < deadline:
-            time.sleep(0.3)
-            operation = target.api("GET", f"/funding/operations/{operation['id']}").json()
-            if operation["stage"] != seen:
-                seen = operation["stage"]
-                say.say("", f"  stage {seen}")
-        say.say("", f"  tx hashes {', '.join(h[:14] + '...' for h in operation.get('tx_hashes', []))}")
+    follow_operation(target, say, "deposits", {"amount_usdc": "600"}, "hl_credited")
+    follow_operation(target, say, "withdrawals", {"amount_usdc": "100"}, "completed")
+    address = str(Account.create().address)
+    body = {"address": address, "label": "demo"}
+    answer = target.api("POST", "/funding/withdrawal-addresses", json=body)
+    state = answer.json().get("state") if answer.ok else answer.json()
+    say.say("POST /funding/withdrawal-addresses", f"HTTP {answer.status_code} {address} {state}")
+    say.say("", "  added to the platform signer's policy at Privy by the user's own key")
+    follow_operation(target, say, "withdrawals", {"amount_usdc": "50", "destination": address}, "completed")
+    arbitrum = UserTradingContext.from_user_id(user_id, preflight_policy=False).get_arbitrum_client()
+    say.say("delivered", f"{address} holds {wire(arbitrum.usdc_balance(address))} USDC on Arbitrum")
     refused = target.api("POST", "/funding/deposits", json={"amount_usdc": "3"})
     say.say("deposit of 3 USDC", f"HTTP {refused.status_code} {refused.json()['error']['message']}")
+
+
+def follow_operation(
+    target: DemoTarget, say: Timeline, kind: str, body: dict[str, str], final: str
+) -> dict[str, Any]:
+    """Start a deposit or withdrawal and print each stage it reaches, then its tx hashes."""
+    headers = {"Idempotency-Key": f"demo-{kind}-{uuid.uuid4().hex[:8]}"}
+    started = target.api("POST", f"/funding/{kind}", json=body, headers=headers)
+    operation: dict[str, Any] = started.json()
+    to = f" to {body['destination'][:10]}..." if "destination" in body else ""
+    say.say(
+        f"POST /funding/{kind}",
+        f"HTTP {started.status_code} {body['amount_usdc']} USDC{to}, id {operation.get('id')}",
+    )
+    seen = operation.get("stage")
+    say.say("", f"  stage {seen}")
+    deadline = time.monotonic() + 120
+    while (
+        started.ok
+        and seen not in (final, "failed", "rejected", "undelivered")
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.3)
+        operation = target.api("GET", f"/funding/operations/{operation['id']}").json()
+        if operation["stage"] != seen:
+            seen = operation["stage"]
+            say.say("", f"  stage {seen}")
+    say.say("", f"  tx hashes {', '.join(h[:14] + '...' for h in operation.get('tx_hashes', []))}")
+    return operation
 
 
 def run_journey(target: DemoTarget, say: Timeline) -> int:

@@ -49,6 +49,13 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     assert "same answer, sent once: True" in journey and "a service token          HTTP 403" in journey
     assert "POST /funding/deposits     HTTP 200 600 USDC" in journey and "stage hl_credited" in journey
     assert "POST /funding/withdrawals  HTTP 200 100 USDC" in journey and "stage completed" in journey
+    registration = next(line for line in lines if "POST /funding/withdrawal-addresses HTTP 200" in line)
+    address = registration.split("HTTP 200 ")[1].split()[0]
+    assert registration.endswith(f"{address} active"), registration
+    assert f"HTTP 200 50 USDC to {address[:10]}..." in journey
+    delivery = journey[journey.index(f"50 USDC to {address[:10]}") :].split("delivered ")[0]
+    assert "stage completed" in delivery and delivery.count("0x") >= 3  # withdraw3, payout, delivery
+    assert f"delivered                  {address} holds 49 USDC on Arbitrum" in journey
     assert "deposit of 3 USDC          HTTP 400 deposit of 3 USDC is below the bridge minimum" in journey
     assert lines[-1].endswith("local stack stopped")
     for variable, _ in PORTS.values():  # nothing is left listening: every service was stopped

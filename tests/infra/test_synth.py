@@ -209,17 +209,21 @@ def _role_statements(template: dict[str, Any], function_name: str) -> list[dict[
     ]
 
 
-def test_provisioning_reads_only_its_privy_ids_parameter(synth: Synth) -> None:
+# Provisioning (the policy ids and key quorum of new wallets) and the API (withdrawal addresses:
+# which signer of a wallet is the platform's, and its shared policy).
+PRIVY_IDS_READERS = ("provision_wallets", "api")
+
+
+def test_only_provisioning_and_the_api_read_the_privy_ids_parameter(synth: Synth) -> None:
     template = synth.templates["service"]
-    ssm = [
-        s for s in _role_statements(template, "provision_wallets") if "ssm:GetParameter" in str(s["Action"])
-    ]
-    assert len(ssm) == 1 and ssm[0]["Action"] == "ssm:GetParameter" and ssm[0]["Effect"] == "Allow"
-    arn = json.dumps(ssm[0]["Resource"])
-    assert ":ssm:" in arn and ":parameter/basis/dev/privy" in arn and "*" not in arn
+    for name in PRIVY_IDS_READERS:
+        ssm = [s for s in _role_statements(template, name) if "ssm:GetParameter" in str(s["Action"])]
+        assert len(ssm) == 1 and ssm[0]["Action"] == "ssm:GetParameter" and ssm[0]["Effect"] == "Allow"
+        arn = json.dumps(ssm[0]["Resource"])
+        assert ":ssm:" in arn and ":parameter/basis/dev/privy" in arn and "*" not in arn
     # Nobody else reads it.
     for fn in FUNCTIONS:
-        if fn.name != "provision_wallets":
+        if fn.name not in PRIVY_IDS_READERS:
             assert "ssm:" not in json.dumps(_role_statements(template, fn.name))
 
 

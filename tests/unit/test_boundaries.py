@@ -12,6 +12,7 @@ DOMAIN = Path(__file__).resolve().parents[2] / "layers" / "domain"
 STORES = {
     "basis.identity.users",
     "basis.wallets.store",
+    "basis.wallets.withdrawal_address_store",
     "basis.transfers.store",
     "basis.transfers.outbound_store",
     "basis.signing.ledger",

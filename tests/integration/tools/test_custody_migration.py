@@ -1,6 +1,7 @@
 """The custody migration against the local stack: wallets provisioned the old way (owned by the
 platform's key quorum) are handed to their user, with the platform kept as a signer bound by its
-override policy; a second run and a dry run change nothing; afterwards the platform still signs a
+override policy (on EVM a per-user policy the user owns; one the quorum still owns is handed over
+too); a second run and a dry run change nothing; afterwards the platform still signs a
 Bridge2 deposit and the user, with their access token, signs what the platform may not."""
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from basis.identity import users
 from basis.platform.secrets import get_secrets
 from basis.policies.rules import build_evm_policy
 from basis.policies.settings import PolicySettings
+from basis.policies.user_policy import build_user_evm_policy
+from basis.privy.authorization import as_platform, as_user, policy_service, wallet_service
 from basis.privy.client import privy_client
 from basis.signing.breaker import SharedCircuitBreaker
 from basis.signing.errors import PolicyDeniedError
@@ -88,6 +91,25 @@ def user_signs(stack: LocalStack, user: str, wallet_id: str, params: dict[str, A
     return wallets.rpc(wallet_id, wallet_rpc_request_body=body, request_options=options)
 
 
+def user_owned_wallet_under_a_quorum_owned_policy(stack: LocalStack, user: str) -> tuple[Any, Any]:
+    """A signed-in user's EVM wallet as provisioning made it before per-user policies were the
+    user's: owned by the user, the platform signing under a per-user policy the quorum owns."""
+    ids = stack.privy_ids
+    users.sign_in(user)
+    wallet = quorum_owned_wallet(stack, "ethereum")
+    policy = privy_client().policies.create(
+        **build_user_evm_policy(PolicySettings(), wallet.address), owner_id=ids.key_quorum_id
+    )
+    change: Any = {
+        "owner": {"user_id": user},
+        "policy_ids": [],
+        "additional_signers": [{"signer_id": ids.key_quorum_id, "override_policy_ids": [policy.id]}],
+    }
+    wallet_service().update(wallet.id, wallet_update_params=change, request_options=as_platform())
+    record_wallet(user, CreatedWallet(wallet.id, wallet.address, "ethereum"))
+    return wallet, policy
+
+
 def test_the_wallets_are_handed_to_the_user_once_and_a_dry_run_changes_nothing(
     stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -98,8 +120,8 @@ def test_the_wallets_are_handed_to_the_user_once_and_a_dry_run_changes_nothing(
     dry = capsys.readouterr().out
     assert emulator_wallets(stack) == before
     assert [line.split()[1:] for line in dry.splitlines() if line.startswith(user)] == [
-        ["ethereum", wallets["ethereum"].id, "would", "migrate"],
-        ["solana", wallets["solana"].id, "would", "migrate"],
+        ["ethereum", wallets["ethereum"].id, "would", "migrate", "wallet"],
+        ["solana", wallets["solana"].id, "would", "migrate", "wallet"],
     ]
 
     assert main(["--user", user, "--stage", "local"]) == 0
@@ -114,9 +136,10 @@ def test_the_wallets_are_handed_to_the_user_once_and_a_dry_run_changes_nothing(
         assert signer.signer_id == ids.key_quorum_id
         if chain == "solana":
             assert policy_id == ids.solana_policy_id
-        else:  # as for a new wallet: a policy of the user's own, withdraw3 only to their address
+        else:  # as for a new wallet: a policy the user owns, withdraw3 only to their address
             policy = privy_client().policies.get(policy_id)
-            assert policy.owner_id == ids.key_quorum_id and policy.name == f"user {wallet.address}"
+            assert privy_client().key_quorums.get(str(policy.owner_id)).user_ids == [user]
+            assert policy.name == f"user {wallet.address}"
         [seen] = [w for w in emulator_wallets(stack) if w["id"] == wallet.id]
         assert seen["owner_user"] == user and seen["owner_id"] == wallet.owner_id
 
@@ -136,8 +159,30 @@ def test_a_run_stopped_midway_is_carried_on_by_the_next(stack: LocalStack, platf
     lines = run(platform, user).splitlines()
     assert [line.split()[1:] for line in lines[1:3]] == [
         ["ethereum", wallets["ethereum"].id, UNCHANGED],
-        ["solana", wallets["solana"].id, MIGRATED],
+        ["solana", wallets["solana"].id, MIGRATED, "wallet"],
     ]
+
+
+def test_a_per_user_policy_the_quorum_still_owns_is_handed_to_the_user_once(
+    stack: LocalStack, platform: Platform
+) -> None:
+    """A wallet provisioned before per-user policies were the user's: the user owns the wallet, the
+    quorum the policy binding the platform. The run gives the policy to the user (one PATCH signed
+    by the quorum); from then on the platform cannot change it and the user can."""
+    user = new_user_id("custody")
+    wallet, policy = user_owned_wallet_under_a_quorum_owned_policy(stack, user)
+    assert run(platform, user).splitlines()[1].split()[1:] == ["ethereum", wallet.id, MIGRATED, "policy"]
+    owner = privy_client().policies.get(policy.id).owner_id
+    assert privy_client().key_quorums.get(str(owner)).user_ids == [user]
+    assert run(platform, user).splitlines()[1].split()[1:] == ["ethereum", wallet.id, UNCHANGED]
+    rename: Any = {"name": "taken back"}
+    with pytest.raises(privy.AuthenticationError):
+        policy_service().update(policy.id, policy_update_params=rename, request_options=as_platform())
+    token = stack.privy.issue_token(user)
+    assert (
+        policy_service().update(policy.id, policy_update_params=rename, request_options=as_user(token)).name
+        == "taken back"
+    )
 
 
 def test_a_run_configured_for_another_stage_does_nothing(

@@ -1,5 +1,6 @@
 """The operator scripts against the Privy emulator: policies created once (idempotent), rewritten
-in place (the shared ones and each user's), and the verification matrix answered by Privy exactly
+in place (the shared ones and each per-user policy the platform's quorum still owns, never one the
+user owns), and the verification matrix answered by Privy exactly
 as expected and as the local evaluator predicts, on wallets in the custody shape."""
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from basis.policies.settings import PolicySettings
 from basis.privy.authorization import as_platform, wallet_service
 from basis.privy.client import privy_client
 from local.runtime.stack import LocalStack
+from tests.api_client import new_user_id
+from tests.integration.tools.test_custody_migration import user_owned_wallet_under_a_quorum_owned_policy
 from tools import policy_requests as build
 from tools.policy_matrix import SIGNABLE
 from tools.privy_setup import create, update
@@ -35,8 +38,8 @@ def test_verification_matrix_passes_against_the_emulator(stack: LocalStack) -> N
     outcomes = verify(privy_client(), stack.privy_ids, get_secrets().privy_authorization_key or "", "local")
     text = report(outcomes)
     assert all(o.passed for o in outcomes), text
-    assert len(outcomes) == 20 and text.endswith("20 passed, 0 failed")
-    assert [o.case.allowed for o in outcomes if o.case.name.startswith("per-user")] == [True, False]
+    assert len(outcomes) == 22 and text.endswith("22 passed, 0 failed")
+    assert [o.case.allowed for o in outcomes if o.case.name.startswith("per-user")] == [True, False] * 2
 
 
 def _bridge_deposit(wallet_id: str, usdc: int) -> Any:
@@ -45,24 +48,28 @@ def _bridge_deposit(wallet_id: str, usdc: int) -> Any:
     return wallet_service().rpc(wallet_id, wallet_rpc_request_body=body, request_options=as_platform())
 
 
-def test_update_rewrites_the_shared_and_every_users_policy_in_place(
+def test_update_rewrites_the_shared_and_quorum_owned_policies_never_a_users(
     stack: LocalStack, privy_wallets: dict[str, Any]
 ) -> None:
+    """The platform rewrites its shared policies and a per-user policy its quorum still owns; a
+    per-user policy the user owns (every new wallet's) is the user's to change, not the platform's."""
     key, wallet_id = get_secrets().privy_authorization_key or "", privy_wallets["evm_wallet_id"]
-    assert _bridge_deposit(wallet_id, 100).data
+    legacy, _ = user_owned_wallet_under_a_quorum_owned_policy(stack, new_user_id("legacy"))
+    assert _bridge_deposit(wallet_id, 100).data and _bridge_deposit(legacy.id, 100).data
     try:
         counts = update(
             privy_client(), key, stack.privy_ids, settings=PolicySettings(max_usdc_per_tx=Decimal(50))
         )
-        assert counts["shared"] == 2 and counts["per_user"] >= 1
-        with pytest.raises(privy.BadRequestError):  # the user's own policy now caps at 50 USDC
-            _bridge_deposit(wallet_id, 100)
-        assert _bridge_deposit(wallet_id, 50).data
+        assert counts["shared"] == 2 and counts["per_user"] >= 1 and counts["user_owned"] >= 1
+        with pytest.raises(privy.BadRequestError):  # the quorum-owned policy now caps at 50 USDC
+            _bridge_deposit(legacy.id, 100)
+        assert _bridge_deposit(legacy.id, 50).data
+        assert _bridge_deposit(wallet_id, 100).data  # the user's own policy: untouched
         shared = privy_client().policies.get(stack.privy_ids.evm_policy_id).model_dump()
         assert str(usdc_base_units(50)) in str(shared["rules"])
     finally:
         update(privy_client(), key, stack.privy_ids)  # back to the stack's settings
-    assert _bridge_deposit(wallet_id, 100).data
+    assert _bridge_deposit(legacy.id, 100).data
 
 
 def _options(key: str) -> PrivyRequestOptions:

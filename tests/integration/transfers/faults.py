@@ -36,19 +36,22 @@ def crash_once_after(
     return crashing
 
 
-def crash_record_sent_once(monkeypatch: pytest.MonkeyPatch, why: str) -> list[bool]:
-    """``store.record_sent`` fails once, as a step dying after its side effect and before the row
-    records it, then works; the list says whether the crash happened."""
-    record_sent = store.record_sent
+def crash_record_sent_once(
+    monkeypatch: pytest.MonkeyPatch, why: str, recorder: str = "record_sent"
+) -> list[bool]:
+    """``store.<recorder>`` (``record_sent``, or ``record_delivery``) fails once, as a step dying
+    after its side effect and before the row records it, then works; the list says whether the
+    crash happened."""
+    record = getattr(store, recorder)
     crashed: list[bool] = []
 
     def crash_once(*args: Any, **kwargs: Any) -> Any:
         if not crashed:
             crashed.append(True)
             raise TransientError(why)
-        return record_sent(*args, **kwargs)
+        return record(*args, **kwargs)
 
-    monkeypatch.setattr(store, "record_sent", crash_once)
+    monkeypatch.setattr(store, recorder, crash_once)
     return crashed
 
 

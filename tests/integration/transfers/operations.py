@@ -7,8 +7,9 @@ from typing import Any
 
 from tests.api_client import ApiClient
 
-# A deposit ends hl_credited, a withdrawal completed; either may fail (or be rejected) before funds move.
-FINAL_STAGES = frozenset({"hl_credited", "completed", "failed", "rejected"})
+# A deposit ends hl_credited, a withdrawal completed; either may fail (or be rejected) before funds
+# move; a withdrawal whose payout was not delivered to its destination ends undelivered.
+FINAL_STAGES = frozenset({"hl_credited", "completed", "failed", "rejected", "undelivered"})
 
 
 def settled(api_client: ApiClient, user_id: str, operation_id: str, timeout: float = 90) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The custody model of new server wallets (README, "Custody"), through ``PrivyWalletCreator`` and
 the Privy emulator: the user owns each wallet, the platform's key quorum is an additional signer
-bound by its override policy -- per user on EVM, pinning withdraw3 to the user's own address."""
+bound by its override policy -- per user on EVM, pinning withdraw3 to the user's own address, and
+owned by the user, so that only the user's key can widen what the platform may sign."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import pytest
 
 from basis.chains.amounts import usdc_base_units
 from basis.platform.errors import ConfigurationError
+from basis.policies.rules import build_evm_policy
 from basis.policies.settings import PolicySettings
 from basis.policies.user_policy import WITHDRAW
-from basis.privy.authorization import as_platform, as_user, wallet_service
+from basis.privy.authorization import as_platform, as_user, policy_service, wallet_service
 from basis.privy.client import privy_client
 from basis.wallets.creator import PrivyWalletCreator
 from basis.wallets.provisioning import ProvisioningError
@@ -71,8 +73,9 @@ def test_new_wallets_are_the_users_with_the_platform_as_a_bound_signer(stack: Lo
     assert evm_signer.signer_id == quorum
     [per_user] = evm_signer.override_policy_ids
     assert per_user != stack.privy_ids.evm_policy_id
-    policy = privy_client().policies.get(per_user)
-    assert policy.owner_id == quorum and policy.name == f"user {evm.address}"
+    policy = privy_client().policies.get(per_user)  # the user's: only their key widens it
+    assert privy_client().key_quorums.get(str(policy.owner_id)).user_ids == [user]
+    assert policy.name == f"user {evm.address}"
     [withdraw] = [r for r in policy.rules if WITHDRAW in str(r.model_dump())]
     pins = [c for c in withdraw.conditions if getattr(c, "field", None) == "destination"]
     assert [c.value for c in pins] == [[evm.address, evm.address.lower()]]
@@ -114,6 +117,27 @@ def test_only_the_user_can_change_the_wallet_or_sign_outside_the_platforms_polic
     assert denied(lambda: rpc(wallet.id, "eth_signTransaction", eth, as_user(stranger))) == (
         "zero_correct_authorization_signatures"
     )
+
+
+def test_only_the_user_can_change_the_platforms_policy(stack: LocalStack) -> None:
+    user = new_user()
+    wallet = create(stack, "ethereum", user)
+    [policy_id] = wallet.additional_signers[0].override_policy_ids
+    widen: Any = {"rules": build_evm_policy(PolicySettings())["rules"]}  # withdraw3 anywhere
+    for options in (as_platform(), as_user(stack.privy.issue_token(new_user()))):
+        assert (
+            denied(
+                lambda options=options: policy_service().update(
+                    policy_id, policy_update_params=widen, request_options=options
+                )
+            )
+            == "zero_correct_authorization_signatures"
+        )
+    token = stack.privy.issue_token(user)
+    renamed = policy_service().update(
+        policy_id, policy_update_params={"name": "mine"}, request_options=as_user(token)
+    )
+    assert renamed.name == "mine"
 
 
 def test_a_failed_handover_is_completed_by_the_retry_with_the_same_wallet(stack: LocalStack) -> None:

@@ -43,3 +43,39 @@ def test_everything_else_is_decided_as_by_the_shared_policy() -> None:
 def test_an_address_that_is_not_one_is_refused() -> None:
     with pytest.raises(ValueError):
         build_user_evm_policy(SETTINGS, "0x1234")
+
+
+REGISTERED = "0x2222222222222222222222222222222222222222"
+
+
+def usdc_to(recipient: str, units: int = 49 * 10**6) -> dict[str, object]:
+    return build.deposit(units, recipient=recipient)
+
+
+def test_usdc_goes_to_registered_addresses_only_and_within_the_per_transaction_cap() -> None:
+    policy = build_user_evm_policy(SETTINGS, ADDRESS, [REGISTERED])
+    assert validate_policy(policy) == []
+    for method in ("eth_sendTransaction", "eth_signTransaction"):
+        assert evaluate(policy, method, usdc_to(REGISTERED)).allowed
+        assert evaluate(policy, method, usdc_to(REGISTERED.upper().replace("0X", "0x"))).allowed
+        assert not evaluate(policy, method, usdc_to(build.RANDOM_ADDRESS)).allowed
+        over = int(SETTINGS.max_usdc_per_tx * 10**6) + 1
+        assert not evaluate(policy, method, usdc_to(REGISTERED, over)).allowed
+        assert not evaluate(policy, method, build.evm_tx(REGISTERED, value=1)).allowed  # no ETH to it
+    unregistered = build_user_evm_policy(SETTINGS, ADDRESS)
+    assert not evaluate(unregistered, "eth_sendTransaction", usdc_to(REGISTERED)).allowed
+
+
+def test_registered_addresses_add_two_rules_and_nothing_else() -> None:
+    bare, registered = (
+        build_user_evm_policy(SETTINGS, ADDRESS),
+        build_user_evm_policy(SETTINGS, ADDRESS, [REGISTERED, REGISTERED, build.RANDOM_ADDRESS]),
+    )
+    added = registered["rules"][len(bare["rules"]) :]
+    assert registered["rules"][: len(bare["rules"])] == bare["rules"]
+    assert [r["action"] for r in added] == ["ALLOW", "ALLOW"]
+    assert [c["value"] for r in added for c in r["conditions"] if c["field"] == "transfer.to"] == [
+        [REGISTERED, build.RANDOM_ADDRESS]
+    ] * 2
+    with pytest.raises(ValueError):
+        build_user_evm_policy(SETTINGS, ADDRESS, ["0x1234"])

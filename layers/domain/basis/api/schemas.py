@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,8 +89,42 @@ class DepositRequest(BaseModel):
     )
 
 
+# An address as a caller may type it: the service checks its format and EIP-55 checksum (a 400).
+AddressText = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+
+
 class WithdrawalRequest(DepositRequest):
-    """USDC to withdraw from Hyperliquid to the caller's server wallet (the bridge keeps 1 USDC)."""
+    """USDC to withdraw from Hyperliquid to the caller's server wallet (the bridge keeps 1 USDC),
+    and on to one of the caller's registered withdrawal addresses when ``destination`` is set."""
+
+    destination: AddressText | None = Field(
+        None,
+        description="one of the caller's active registered withdrawal addresses: the saga's last step "
+        "sends the payout (the amount less the 1 USDC bridge fee) there",
+    )
+
+
+class WithdrawalAddressRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    address: AddressText = Field(description="an EVM address (EIP-55 checksummed, or all one case)")
+    label: str | None = Field(
+        None, min_length=1, max_length=32, pattern=r"^[ -~]+$", description="a name for it (printable ASCII)"
+    )
+
+
+class WithdrawalAddressResponse(BaseModel):
+    address: str = Field(description="EIP-55 checksummed")
+    label: str | None
+    state: Literal["pending", "active", "removing"] = Field(
+        description="active: withdrawals may be delivered there; pending (being added) or removing "
+        "(being taken out): not, until the same request is made again"
+    )
+    added_at: datetime
+
+
+class WithdrawalAddressesResponse(BaseModel):
+    addresses: list[WithdrawalAddressResponse]
+    limit: int = Field(description="how many addresses a user may register")
 
 
 class OperationResponse(BaseModel):
@@ -98,12 +132,16 @@ class OperationResponse(BaseModel):
     kind: Literal["deposit", "withdrawal"]
     stage: str = Field(
         description="a deposit ends at hl_credited, a withdrawal at completed; failed or rejected when "
-        "nothing moved"
+        "nothing moved; undelivered: the payout is in the server wallet but was not delivered to the "
+        "destination"
     )
     amount_usdc: str = Field(description="exact decimal text")
     tx_hashes: list[str] = Field(
         description="a deposit: its Arbitrum transfer; a withdrawal: its Hyperliquid action, then its "
-        "Arbitrum payout"
+        "Arbitrum payout, then (with a destination) the delivery to it"
+    )
+    destination: str | None = Field(
+        None, description="a withdrawal's registered withdrawal address the payout is delivered to"
     )
     error: str | None
     needs_reconciliation: bool = Field(description="funds may have moved: the reconciler resolves it")

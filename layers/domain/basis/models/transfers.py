@@ -37,11 +37,13 @@ class Transfer(BaseModel):
     # deposit: initiated | validated | gas_funded | bridge_sent | bridge_confirmed | hl_credited
     #          (or rejected | failed: only while no funds left the wallet)
     # withdrawal: initiated | hl_withdraw_sent | completed (or failed: only while nothing left
-    #             Hyperliquid)
+    #             Hyperliquid); with a destination: hl_withdraw_sent | paid_out | gas_funded |
+    #             delivering | completed (or undelivered: the payout stayed in the server wallet)
     stage = UnicodeAttribute(default="initiated")
     execution_arn = UnicodeAttribute(null=True)
     tx_hash = UnicodeAttribute(null=True)
     payout_tx_hash = UnicodeAttribute(null=True)  # withdrawal: the Arbitrum transfer that paid it out
+    delivery_tx_hash = UnicodeAttribute(null=True)  # withdrawal: the delivery to its destination
     error = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
@@ -50,7 +52,7 @@ class Transfer(BaseModel):
     chain = UnicodeAttribute(null=True)
     asset = UnicodeAttribute(null=True)
     amount = UnicodeAttribute(null=True)  # exact decimal text (USDC for deposits and withdrawals)
-    destination = UnicodeAttribute(null=True)
+    destination = UnicodeAttribute(null=True)  # outbound: its recipient; withdrawal: where it is delivered
     request_hash = UnicodeAttribute(null=True)  # what the Idempotency-Key was first used for
     # the unsigned transaction (JSON), resent as it is; a withdrawal's withdraw3 action (its nonce)
     prepared = UnicodeAttribute(null=True)

@@ -4,9 +4,17 @@ Access patterns: get a user by Privy DID (sign-in, every per-user worker); find 
 owns an EVM address (deposit reconciler, bridge credits) via ``by_evm_address``; list the users
 by ``wallet_state`` via ``by_wallet_state``: ``pending`` from the first sign-in until both server
 wallets are recorded, then ``ready`` (the gas funder, the incomplete-wallets check, operators).
+The user's registered withdrawal addresses are on the same row (read with it, changed with a
+version check).
 """
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from basis.models.base import BaseModel, utcnow
@@ -29,6 +37,15 @@ class ByWalletState(GlobalSecondaryIndex["User"]):
     user_id = UnicodeAttribute(range_key=True)
 
 
+class WithdrawalAddressMap(MapAttribute[str, object]):
+    """One registered withdrawal address (``basis.wallets.withdrawal_address_store``)."""
+
+    address = UnicodeAttribute()  # EIP-55 checksummed
+    label = UnicodeAttribute(null=True)
+    state = UnicodeAttribute()  # pending | active | removing
+    added_at = UTCDateTimeAttribute()
+
+
 class User(BaseModel):
     table_suffix = "users"
 
@@ -44,6 +61,9 @@ class User(BaseModel):
     solana_wallet_id = UnicodeAttribute(null=True)
     solana_address = UnicodeAttribute(null=True)
     wallet_state = UnicodeAttribute(null=True)  # "pending" | "ready"
+    # The user's registered withdrawal addresses, and the version every change of them checks.
+    withdrawal_addresses = ListAttribute(of=WithdrawalAddressMap, null=True)
+    withdrawal_addresses_version = NumberAttribute(null=True)
 
     by_evm_address = ByEvmAddress()
     by_wallet_state = ByWalletState()

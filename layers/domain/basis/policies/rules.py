@@ -83,29 +83,32 @@ def _message(
     return _cond("ethereum_typed_data_message", field, "in", values, typed_data=typed_data)
 
 
+def usdc_transfer_rules(
+    settings: PolicySettings, name: str, operator: str, recipients: str | list[str]
+) -> list[dict[str, Any]]:
+    """ALLOW a USDC ``transfer`` whose ``to`` is ``operator`` ``recipients`` (``eq`` one address,
+    ``in`` a list), within ``MAX_USDC_PER_TX``: one rule per transaction method."""
+    cap = str(usdc_base_units(settings.max_usdc_per_tx))
+    return [
+        _rule(
+            f"{name} ({method})",
+            method,
+            "ALLOW",
+            [
+                _cond("ethereum_transaction", "to", "eq", settings.arbitrum_usdc_address),
+                _cond("ethereum_calldata", "transfer.to", operator, recipients, abi=ERC20_TRANSFER_ABI),
+                _cond("ethereum_calldata", "transfer.amount", "lte", cap, abi=ERC20_TRANSFER_ABI),
+            ],
+        )
+        for method in EVM_TX_METHODS
+    ]
+
+
 def build_evm_policy(settings: PolicySettings) -> dict[str, Any]:
     """USDC into Hyperliquid's bridge (capped), Hyperliquid typed data, and nothing else."""
-    cap = str(usdc_base_units(settings.max_usdc_per_tx))
-    rules: list[dict[str, Any]] = []
-    for method in EVM_TX_METHODS:
-        rules.append(
-            _rule(
-                f"Allow USDC deposit to Hyperliquid bridge ({method})",
-                method,
-                "ALLOW",
-                [
-                    _cond("ethereum_transaction", "to", "eq", settings.arbitrum_usdc_address),
-                    _cond(
-                        "ethereum_calldata",
-                        "transfer.to",
-                        "eq",
-                        settings.hyperliquid_bridge_address,
-                        abi=ERC20_TRANSFER_ABI,
-                    ),
-                    _cond("ethereum_calldata", "transfer.amount", "lte", cap, abi=ERC20_TRANSFER_ABI),
-                ],
-            )
-        )
+    rules = usdc_transfer_rules(
+        settings, "Allow USDC deposit to Hyperliquid bridge", "eq", settings.hyperliquid_bridge_address
+    )
     # L1 actions (orders, cancels, leverage) sign a phantom agent: domain "Exchange", chain 1337.
     # Privy's domain conditions see chainId and verifyingContract (not the name), so the rule pins
     # those and the primary type "Agent" with its exact struct.

@@ -15,6 +15,7 @@ authorized either
     from basis.privy.authorization import as_user, wallet_service
     wallet_service().rpc(wallet_id, wallet_rpc_request_body=body, request_options=as_user(token))
     wallet_service().update(wallet_id, wallet_update_params=change, request_options=as_user(token))
+    policy_service().update(policy_id, policy_update_params=change, request_options=as_user(token))
 
 An expired or invalid access token makes the exchange fail with ``privy.BadRequestError`` (Privy's
 400 "Invalid JWT token provided."): the caller must sign in again.
@@ -31,6 +32,8 @@ from basis.privy.client import privy_client
 
 if TYPE_CHECKING:
     from privy import PrivyAPI
+    from privy.lib.jwt_exchange import JWTExchangeService
+    from privy.lib.policies import PrivyPoliciesService
     from privy.lib.request_options import PrivyRequestOptions
     from privy.lib.wallets import PrivyWalletsService
 
@@ -41,12 +44,32 @@ def wallet_service(client: PrivyAPI | None = None) -> PrivyWalletsService:
     return _service(client or privy_client())
 
 
+def policy_service(client: PrivyAPI | None = None) -> PrivyPoliciesService:
+    """privy-client's policy service over ``client``, signing as ``wallet_service`` does (a policy
+    owned by a user is changed with that user's key)."""
+    return _policies(client or privy_client())
+
+
 @lru_cache(maxsize=4)  # one per client: the deployment's client is rebuilt when its secret rotates
-def _service(client: PrivyAPI) -> PrivyWalletsService:
+def _exchanger(client: PrivyAPI) -> JWTExchangeService:
+    """Exchanges access tokens for user keys, cached per token: shared by both services."""
     from privy.lib.jwt_exchange import JWTExchangeService
+
+    return JWTExchangeService(client.wallets)
+
+
+@lru_cache(maxsize=4)
+def _service(client: PrivyAPI) -> PrivyWalletsService:
     from privy.lib.wallets import PrivyWalletsService
 
-    return PrivyWalletsService(client, JWTExchangeService(client.wallets))
+    return PrivyWalletsService(client, _exchanger(client))
+
+
+@lru_cache(maxsize=4)
+def _policies(client: PrivyAPI) -> PrivyPoliciesService:
+    from privy.lib.policies import PrivyPoliciesService
+
+    return PrivyPoliciesService(client, jwt_exchanger=_exchanger(client))
 
 
 def as_user(access_token: str) -> PrivyRequestOptions:

@@ -26,25 +26,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import Field
 
 from basis.chains.amounts import usdc_base_units
-from basis.platform.errors import ConflictError, TransientError
+from basis.platform.errors import ConflictError
 from basis.platform.observability import logger
 from basis.policies.amounts import AmountError, require_bridge_deposit
 from basis.policies.settings import get_policy_settings
 from basis.risk import manager as risk
 from basis.signing import caps
-from basis.signing.errors import SigningError
 from basis.transfers import saga, store
 from basis.transfers.saga import arbitrum, evm_wallet, load
 from basis.transfers.settings import get_funding_settings
 from basis.transfers.store import TransferRecord
-
-if TYPE_CHECKING:
-    from basis.venues.arbitrum.client import ArbitrumClient
 
 STAGES = ("initiated", "validated", "gas_funded", "bridge_sent", "bridge_confirmed", "hl_credited")
 FINAL = frozenset({"hl_credited", "failed", "rejected"})
@@ -122,19 +118,7 @@ def _reserve_daily_cap(transfer: TransferRecord) -> str:
 
 def ensure_gas(step: StepInput) -> dict[str, Any]:
     """Top the wallet's ETH up from the gas funder when under its threshold (G14)."""
-    transfer = load(step.user_id, step.transfer_id)
-    if _reached(transfer, "gas_funded"):
-        return {"stage": transfer.stage}
-    _require(transfer, "validated")
-    from basis.venues.arbitrum.gas import GasFunder
-
-    _, address = evm_wallet(step.user_id)
-    top_up = GasFunder.from_config().fund_if_needed(step.user_id, address)
-    logger.info("deposit gas", extra={"transfer_id": step.transfer_id, "gas": top_up.status})
-    if top_up.status == "already_funded" and top_up.balance_wei == 0:
-        # Another deposit of this wallet holds the top-up and its ETH has not landed yet.
-        raise TransientError("a gas top-up of this wallet is in flight: retry once it landed")
-    return {"stage": store.advance(transfer, "gas_funded").stage}
+    return saga.ensure_gas(step, STAGES)
 
 
 def send(step: StepInput) -> dict[str, Any]:
@@ -144,36 +128,22 @@ def send(step: StepInput) -> dict[str, Any]:
         return {"stage": transfer.stage, "tx_hash": transfer.tx_hash}
     _require(transfer, "gas_funded")
     client = arbitrum(step.user_id)
-    stored: list[dict[str, Any]] = [prepared_transaction(transfer)[0]] if transfer.prepared else []
 
     def record(prepared: dict[str, Any]) -> None:
         nonlocal transfer
         from_block = int(client.w3.eth.block_number)  # where the reconciler looks for it on chain
         row = json.dumps({**prepared, FROM_BLOCK: from_block})
         transfer = store.record_prepared(transfer, row)  # a concurrent run loses here
-        stored.append(prepared)
 
-    try:
-        if stored:
-            tx_hash = client.send_prepared(
-                stored[0], action="bridge_deposit", idempotency_key=transfer.transfer_id
-            )
-        else:  # prepared, stored and sent in the wallet's turn: concurrent deposits take turns
-            units = client.check_deposit(transfer.amount_usdc)
-            tx_hash = client.prepare_and_send(
-                "USDC",
-                units,
-                client.bridge_address,
-                record=record,
-                action="bridge_deposit",
-                idempotency_key=transfer.transfer_id,
-            )
-    except SigningError as exc:
-        if stored and _nonce_used(client, stored[0]):  # it may be ours: never send anything else
-            raise OutcomeToReconcileError(
-                f"nonce {stored[0]['nonce']} was used but the resend failed ({exc.message}): reconcile"
-            ) from exc
-        raise
+    tx_hash = saga.send_usdc_once(
+        client,
+        prepared_transaction(transfer)[0] if transfer.prepared else None,
+        units=lambda: client.check_deposit(transfer.amount_usdc),
+        to=client.bridge_address,
+        record=record,
+        action="bridge_deposit",
+        idempotency_key=transfer.transfer_id,
+    )
     logger.info("deposit sent to the bridge", extra={"transfer_id": step.transfer_id, "tx_hash": tx_hash})
     return {"stage": store.record_sent(transfer, tx_hash, "bridge_sent").stage, "tx_hash": tx_hash}
 
@@ -187,15 +157,6 @@ def prepared_transaction(transfer: TransferRecord) -> tuple[dict[str, Any], int 
     return stored, None if from_block is None else int(from_block)
 
 
-class OutcomeToReconcileError(ConflictError):
-    """The stored transaction's nonce was used on chain and its resend failed: whether it was this
-    transfer is the reconciler's question; nothing else is ever sent for it."""
-
-
-def _nonce_used(client: ArbitrumClient, prepared: dict[str, Any]) -> bool:
-    return client.mined_nonce() > int(prepared["nonce"])
-
-
 def confirm(step: StepInput) -> dict[str, Any]:
     """Wait for the Bridge2 transfer's receipt (``bridge_confirmed``)."""
     transfer = load(step.user_id, step.transfer_id)
@@ -203,14 +164,7 @@ def confirm(step: StepInput) -> dict[str, Any]:
         return {"stage": transfer.stage}
     _require(transfer, "bridge_sent")
     assert transfer.tx_hash is not None  # bridge_sent is written with its tx hash
-    timeout = get_funding_settings().deposit_receipt_timeout_seconds
-    from web3.exceptions import TimeExhausted
-
-    try:
-        receipt = arbitrum(step.user_id).wait_receipt(transfer.tx_hash, timeout=timeout)
-    except TimeExhausted as exc:  # the state machine retries the step
-        raise TransientError(f"no receipt for {transfer.tx_hash} yet") from exc
-    if not receipt.succeeded:
+    if not saga.receipt(step.user_id, transfer.tx_hash).succeeded:
         store.advance(transfer, "failed", f"the bridge transfer {transfer.tx_hash} reverted: no USDC moved")
         raise DepositRevertedError(f"the bridge transfer {transfer.tx_hash} reverted")
     return {"stage": store.advance(transfer, "bridge_confirmed").stage}

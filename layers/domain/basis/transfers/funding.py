@@ -9,7 +9,10 @@ first row, and Step Functions refuses a second execution of the same name: one k
 A withdrawal is refused with a 400 before anything starts when it is over Hyperliquid's
 ``withdrawable`` (N9: the answer names the exact amount available; open positions only lower it),
 not above the bridge's 1 USDC fee, or finer than 6 decimals; then its withdrawal saga starts the
-same way, delivering to the user's own server wallet.
+same way, delivering to the user's own server wallet. With a ``destination`` it must be one of the
+user's active registered withdrawal addresses (else a 400, nothing stored or started), and the
+saga sends the payout on there: the payout (the amount less the bridge's fee) must then be within
+``MAX_USDC_PER_TX``, the most the platform's policy lets it send at once.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import hashlib
 import uuid
 from decimal import Decimal
 
+from basis.chains.addresses import evm_address
 from basis.chains.amounts import AmountError, parse_decimal, usdc_base_units
 from basis.identity import users
 from basis.platform.errors import ConflictError, NotFoundError
@@ -26,6 +30,7 @@ from basis.policies.amounts import require_bridge_deposit
 from basis.policies.settings import get_policy_settings
 from basis.transfers import executions, store
 from basis.transfers.store import TransferRecord
+from basis.wallets import withdrawal_addresses
 
 
 class OperationNotFoundError(NotFoundError, code="operation_not_found"):
@@ -99,19 +104,41 @@ def check_withdrawal(address: str, amount_text: str) -> Decimal:
     return amount
 
 
-def start_withdrawal(user_id: str, amount_text: str, idempotency_key: str | None) -> TransferRecord:
+def start_withdrawal(
+    user_id: str, amount_text: str, idempotency_key: str | None, *, destination: str | None = None
+) -> TransferRecord:
     transfer_id = withdrawal_id(user_id, idempotency_key)
     existing = store.get(user_id, transfer_id)
     if existing is not None:  # the same key again: the same operation, not a new withdrawable check
         amount = parse_decimal(amount_text)
+        to = evm_address(destination, "destination") if destination else None
     else:
+        to = withdrawal_addresses.active_destination(user_id, destination) if destination else None
         amount = check_withdrawal(_evm_address(user_id), amount_text)
-    return _start(user_id, transfer_id, "withdrawal", amount)
+        if to is not None:
+            check_delivery(amount)
+    return _start(user_id, transfer_id, "withdrawal", amount, to)
 
 
-def _start(user_id: str, transfer_id: str, kind: str, amount: Decimal) -> TransferRecord:
-    transfer, created = store.create(user_id, transfer_id, kind, str(amount))
-    if transfer.amount_usdc != amount or transfer.kind != kind:
+def check_delivery(amount: Decimal) -> None:
+    """The payout of a withdrawal of ``amount`` can be delivered in one transfer (a 400 if not)."""
+    from basis.venues.hyperliquid.trader import WITHDRAW_FEE_USDC
+
+    limit = get_policy_settings().max_usdc_per_tx
+    if amount - WITHDRAW_FEE_USDC > limit:
+        raise AmountError(
+            f"a delivered withdrawal pays out at most MAX_USDC_PER_TX ({limit} USDC) at once: "
+            f"withdraw at most {limit + WITHDRAW_FEE_USDC} USDC per withdrawal",
+            field="amount_usdc",
+            limit=str(limit + WITHDRAW_FEE_USDC),
+        )
+
+
+def _start(
+    user_id: str, transfer_id: str, kind: str, amount: Decimal, destination: str | None = None
+) -> TransferRecord:
+    transfer, created = store.create(user_id, transfer_id, kind, str(amount), destination)
+    if transfer.amount_usdc != amount or transfer.kind != kind or transfer.destination != destination:
         raise ConflictError(f"this Idempotency-Key was used for another {transfer.kind}: use a new key")
     executions.start(transfer)  # also when the row existed: a request that died before starting it
     logger.info(f"{kind} requested", extra={"transfer_id": transfer.transfer_id, "new_transfer": created})

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from basis.chains.addresses import evm_address, solana_address
 from basis.chains.amounts import ETH_DECIMALS, SOL_DECIMALS, USDC_DECIMALS, to_base_units
 from basis.identity import users
 from basis.platform.config import get_settings
@@ -46,7 +46,6 @@ ASSETS: dict[str, dict[str, int]] = {
     "solana": {"USDC": USDC_DECIMALS, "SOL": SOL_DECIMALS},
 }
 LEASE_SECONDS = 60.0
-EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 class TransferFailedError(RefusedError, code="transfer_failed"):
@@ -80,21 +79,7 @@ class Sender(Protocol):
 
 def destination(chain: str, to: str) -> str:
     """``to`` as the chain writes it, or ``ValidationRefusedError``."""
-    if chain == "ethereum":
-        if not EVM_ADDRESS.match(to):
-            raise ValidationRefusedError("'to' is not an EVM address (0x and 40 hex digits)", field="to")
-        from eth_utils import is_checksum_address, to_checksum_address
-
-        mixed_case = to[2:] != to[2:].lower() and to[2:] != to[2:].upper()
-        if mixed_case and not is_checksum_address(to):
-            raise ValidationRefusedError("'to' fails its EIP-55 checksum: check the address", field="to")
-        return str(to_checksum_address(to))
-    from solders.pubkey import Pubkey
-
-    try:
-        return str(Pubkey.from_string(to))
-    except ValueError as exc:
-        raise ValidationRefusedError("'to' is not a Solana address (base58, 32 bytes)", field="to") from exc
+    return evm_address(to, "to") if chain == "ethereum" else solana_address(to, "to")
 
 
 def base_units(request: TransferOut) -> int:

@@ -46,6 +46,8 @@ class TransferRecord:
     version: int | None
     tx_hash: str | None = None
     payout_tx_hash: str | None = None  # a withdrawal's payout on Arbitrum
+    destination: str | None = None  # a withdrawal's registered withdrawal address to deliver to
+    delivery_tx_hash: str | None = None  # the delivery there
     prepared: str | None = None  # the unsigned transaction, stored before it is sent
     needs_reconciliation: bool = False
     redrives: int = 0  # how often the reconciler re-drove the saga
@@ -74,6 +76,8 @@ def _record(item: Transfer) -> TransferRecord:
         version=item.version,
         tx_hash=item.tx_hash,
         payout_tx_hash=item.payout_tx_hash,
+        destination=item.destination,
+        delivery_tx_hash=item.delivery_tx_hash,
         prepared=item.prepared,
         needs_reconciliation=bool(item.needs_reconciliation),
         redrives=int(item.redrives or 0),
@@ -91,11 +95,20 @@ def get(user_id: str, transfer_id: str) -> TransferRecord | None:
     return _record(item)
 
 
-def create(user_id: str, transfer_id: str, kind: str, amount_usdc: str) -> tuple[TransferRecord, bool]:
+def create(
+    user_id: str, transfer_id: str, kind: str, amount_usdc: str, destination: str | None = None
+) -> tuple[TransferRecord, bool]:
     """The transfer ``transfer_id`` and whether this call created it (``False``: it existed)."""
     now = utcnow()
     item = Transfer(
-        user_id, transfer_id, kind=kind, amount=amount_usdc, stage="initiated", created_at=now, updated_at=now
+        user_id,
+        transfer_id,
+        kind=kind,
+        amount=amount_usdc,
+        destination=destination,
+        stage="initiated",
+        created_at=now,
+        updated_at=now,
     )
     try:
         with _transient_when_retriable():
@@ -162,16 +175,25 @@ def record_sent(transfer: TransferRecord, tx_hash: str, stage: str) -> TransferR
     )
 
 
-def record_paid_out(transfer: TransferRecord, payout_tx_hash: str) -> TransferRecord:
-    """A withdrawal's USDC arrived on Arbitrum in ``payout_tx_hash``: ``completed``."""
+def record_paid_out(transfer: TransferRecord, payout_tx_hash: str, stage: str) -> TransferRecord:
+    """A withdrawal's USDC arrived on Arbitrum in ``payout_tx_hash``: ``completed``, or
+    ``paid_out`` when it is still to be delivered."""
     return _update(
         transfer,
         [
             Transfer.payout_tx_hash.set(payout_tx_hash),
-            Transfer.stage.set("completed"),
+            Transfer.stage.set(stage),
             Transfer.error.remove(),
             Transfer.needs_reconciliation.remove(),  # the reconciler may be the one that saw it
         ],
+    )
+
+
+def record_delivery(transfer: TransferRecord, tx_hash: str) -> TransferRecord:
+    """A withdrawal's payout was sent on to its destination in ``tx_hash``: ``delivering``."""
+    return _update(
+        transfer,
+        [Transfer.delivery_tx_hash.set(tx_hash), Transfer.stage.set("delivering"), Transfer.error.remove()],
     )
 
 

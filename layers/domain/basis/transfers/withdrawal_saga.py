@@ -1,8 +1,9 @@
 """Steps of the withdrawal saga, each invoked by a Step Functions Task state.
 
-withdraw → check_payout (polled by a Wait loop); ``fail`` is the Catch of every step. The amount
-was checked against Hyperliquid's ``withdrawable`` before the saga started (a 400 naming what is
-available) and is checked again right before signing.
+withdraw → check_payout (polled by a Wait loop) → with a destination: ensure_gas → deliver →
+confirm_delivery; ``fail`` is the Catch of every step. The amount was checked against
+Hyperliquid's ``withdrawable`` before the saga started (a 400 naming what is available) and is
+checked again right before signing.
 
 * ``withdraw`` signs ``withdraw3`` through Privy with the user's own server wallet as destination
   (the wallet's per-user policy pins it there). The action's nonce (its ``time``) is allocated and
@@ -11,9 +12,20 @@ available) and is checked again right before signing.
   it without sending; otherwise it resends the very same action (same nonce, which Hyperliquid
   accepts at most once). Never a second withdrawal.
 * ``check_payout`` waits for Bridge2's USDC transfer of ``amount - 1`` (the bridge's fee) to the
-  server wallet on Arbitrum, then marks the withdrawal ``completed``.
+  server wallet on Arbitrum, then marks the withdrawal ``completed`` (``paid_out`` when it has a
+  destination).
+* With a destination (one of the user's registered withdrawal addresses, checked active when the
+  withdrawal was asked for): ``ensure_gas`` tops the wallet's ETH up as the deposit saga does
+  (``gas_funded``); ``deliver`` sends the payout there with the platform signer, which the
+  per-user policy at Privy allows only to the user's registered addresses. Exactly as the deposit
+  saga's Bridge2 send (``saga.send_usdc_once``): prepared once and stored on the transfer (under
+  ``prepared["delivery"]``) before it is sent in the wallet's turn, with ``<transfer id>-delivery``
+  as Privy's idempotency key; a re-run resends that very transaction, never another
+  (``delivering``, the delivery's hash recorded); ``confirm_delivery`` waits for its receipt
+  (``completed``). An address removed before anything was prepared is not delivered to.
 * ``fail`` marks ``failed`` only while nothing left Hyperliquid; once the action is on the ledger
-  the stage stays where it is and the transfer is marked for the reconciler.
+  the stage stays where it is and the transfer is marked for the reconciler, except that a payout
+  in the server wallet whose delivery was never prepared ends ``undelivered`` (the USDC is there).
 """
 
 from __future__ import annotations
@@ -35,17 +47,27 @@ from basis.transfers.settings import get_funding_settings
 from basis.transfers.store import TransferRecord
 from basis.venues.hyperliquid.models import HyperliquidActionError, LedgerWithdrawal
 from basis.venues.hyperliquid.trader import WITHDRAW_FEE_USDC, HyperliquidTrader
+from basis.wallets import withdrawal_addresses
 
-FINAL = frozenset({"completed", "failed"})
+FINAL = frozenset({"completed", "failed", "undelivered"})
+DELIVERY_STAGES = ("paid_out", "gas_funded", "delivering", "completed")
 LEDGER_SLACK_MS = 60_000  # the ledger is searched from a minute before the action's nonce (time)
 
 
 class StepInput(saga.SagaStepInput):
-    step: str = Field(pattern=r"^(withdraw|check_payout|fail)$")
+    step: str = Field(pattern=r"^(withdraw|check_payout|ensure_gas|deliver|confirm_delivery|fail)$")
 
 
 class WithdrawalRefusedError(ConflictError):
     """Hyperliquid refused the withdraw3 action and its nonce is not on the ledger: nothing left."""
+
+
+class DestinationRemovedError(ConflictError):
+    """The withdrawal's destination is no longer an active registered withdrawal address."""
+
+
+class DeliveryRevertedError(ConflictError):
+    """The delivery reverted on chain."""
 
 
 def _hyperliquid_url() -> str:
@@ -112,8 +134,13 @@ def check_payout(step: StepInput) -> dict[str, Any]:
     once the payout is overdue (the reconciler takes over)."""
     transfer = load(step.user_id, step.transfer_id)
     settings = get_funding_settings()
-    answer = {"paid": True, "give_up": False, "wait_seconds": settings.withdrawal_payout_poll_seconds}
-    if transfer.stage == "completed":
+    answer = {
+        "paid": True,
+        "deliver": transfer.destination is not None,
+        "give_up": False,
+        "wait_seconds": settings.withdrawal_payout_poll_seconds,
+    }
+    if transfer.payout_tx_hash:
         return answer
     if transfer.stage != "hl_withdraw_sent":
         raise ConflictError(f"transfer {transfer.transfer_id} is {transfer.stage}, expected hl_withdraw_sent")
@@ -121,11 +148,17 @@ def check_payout(step: StepInput) -> dict[str, Any]:
     payout = paid_out(transfer)
     if payout is not None:
         risk.withdrawal_completed(transfer)  # the risk peak scales by what is left (N7), before the stage
-        store.record_paid_out(transfer, payout)
+        store.record_paid_out(transfer, payout, payout_stage(transfer))
         logger.info("withdrawal paid out", extra={"transfer_id": step.transfer_id, "tx_hash": payout})
         return answer
     waited = time.time() - transfer.updated_at.timestamp()
     return {**answer, "paid": False, "give_up": waited > settings.withdrawal_payout_timeout_seconds}
+
+
+def payout_stage(transfer: TransferRecord) -> str:
+    """The stage a withdrawal reaches when its payout arrived: ``completed``, or ``paid_out`` while
+    it is still to be delivered to its destination."""
+    return "paid_out" if transfer.destination else "completed"
 
 
 def paid_out(transfer: TransferRecord) -> str | None:
@@ -158,8 +191,73 @@ def on_ledger(transfer: TransferRecord) -> LedgerWithdrawal | None:
     return _applied(evm_wallet(transfer.user_id)[1], int(prepared["nonce"]))
 
 
+def _delivering(transfer: TransferRecord, stage: str) -> None:
+    """``transfer`` is a withdrawal with a destination at ``stage``, or ``ConflictError``."""
+    if transfer.destination is None or transfer.stage != stage:
+        raise ConflictError(f"transfer {transfer.transfer_id} is {transfer.stage}, expected {stage}")
+
+
+def ensure_gas(step: StepInput) -> dict[str, Any]:
+    """The ETH for the delivery's gas, as for a deposit (``saga.ensure_gas``)."""
+    return saga.ensure_gas(step, DELIVERY_STAGES)
+
+
+def deliver(step: StepInput) -> dict[str, Any]:
+    """The payout sent on to the destination, at most once whatever re-runs this step."""
+    transfer = load(step.user_id, step.transfer_id)
+    if transfer.delivery_tx_hash:
+        return {"stage": transfer.stage, "tx_hash": transfer.delivery_tx_hash}
+    _delivering(transfer, "gas_funded")
+    destination = str(transfer.destination)
+    prepared = _prepared(transfer) or {}
+    stored = prepared.get("delivery")
+    if stored is None and not withdrawal_addresses.is_active(step.user_id, destination):
+        raise DestinationRemovedError(
+            f"{destination} is no longer a registered withdrawal address: the USDC stays in the server wallet"
+        )
+    client = arbitrum(step.user_id)
+
+    def record(delivery: dict[str, Any]) -> None:
+        nonlocal transfer
+        transfer = store.record_prepared(transfer, json.dumps({**prepared, "delivery": delivery}))
+
+    tx_hash = saga.send_usdc_once(
+        client,
+        stored,
+        units=lambda: usdc_base_units(transfer.amount_usdc - WITHDRAW_FEE_USDC),
+        to=destination,
+        record=record,
+        action="withdrawal_delivery",
+        idempotency_key=f"{transfer.transfer_id}-delivery",
+    )
+    logger.info("withdrawal delivered", extra={"transfer_id": step.transfer_id, "tx_hash": tx_hash})
+    return {"stage": store.record_delivery(transfer, tx_hash).stage, "tx_hash": tx_hash}
+
+
+def confirm_delivery(step: StepInput) -> dict[str, Any]:
+    """Wait for the delivery's receipt (``completed``)."""
+    transfer = load(step.user_id, step.transfer_id)
+    if transfer.stage == "completed":
+        return {"stage": transfer.stage}
+    _delivering(transfer, "delivering")
+    assert transfer.delivery_tx_hash is not None  # delivering is written with its tx hash
+    if not saga.receipt(step.user_id, transfer.delivery_tx_hash).succeeded:
+        raise DeliveryRevertedError(f"the delivery {transfer.delivery_tx_hash} reverted")
+    return {"stage": store.advance(transfer, "completed").stage}
+
+
 def fail(step: StepInput) -> dict[str, Any]:
-    return saga.fail(step, FINAL, lambda transfer: _left_hyperliquid(step.user_id, transfer))
+    return saga.fail(
+        step, FINAL, lambda transfer: _left_hyperliquid(step.user_id, transfer), resting=_undelivered
+    )
+
+
+def _undelivered(transfer: TransferRecord) -> str | None:
+    """``undelivered`` when the payout is in the server wallet and no delivery was ever prepared."""
+    prepared = _prepared(transfer) or {}
+    if transfer.payout_tx_hash and not transfer.delivery_tx_hash and "delivery" not in prepared:
+        return "undelivered"
+    return None
 
 
 def _left_hyperliquid(user_id: str, transfer: TransferRecord) -> bool:
@@ -173,6 +271,9 @@ def _left_hyperliquid(user_id: str, transfer: TransferRecord) -> bool:
 STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
     "withdraw": withdraw,
     "check_payout": check_payout,
+    "ensure_gas": ensure_gas,
+    "deliver": deliver,
+    "confirm_delivery": confirm_delivery,
     "fail": fail,
 }
 

@@ -104,14 +104,20 @@ class UserTradingContext:
         return signer
 
     def _policy(self, chain: str, address: str) -> dict[str, Any] | None:
-        """The signer's local copy of the wallet's policy (``basis.policies.local_copy``)."""
+        """The signer's local copy of the platform's policy for the wallet (``basis.policies.
+        local_copy``): on EVM the user's own (withdraw3 only to the wallet, USDC only to the
+        user's active withdrawal addresses, ``withdrawal_addresses.platform_evm_policy``), on
+        Solana the shared one."""
         if not self.preflight_policy:
             return None
-        from basis.policies.local_copy import for_wallet
-        from basis.policies.rules import build_evm_policy, build_solana_policy
+        if chain == "ethereum":
+            from basis.wallets.withdrawal_addresses import platform_evm_policy
 
-        build = build_evm_policy if chain == "ethereum" else build_solana_policy
-        return for_wallet(build(self.policy_settings), address)
+            return platform_evm_policy(self.user_id, address, self.policy_settings)
+        from basis.policies.local_copy import for_wallet
+        from basis.policies.rules import build_solana_policy
+
+        return for_wallet(build_solana_policy(self.policy_settings), address)
 
     def evm_signer(self) -> PrivyWalletSigner:
         return self._signer("ethereum")

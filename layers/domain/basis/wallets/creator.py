@@ -4,13 +4,15 @@ user, the platform's key quorum an ADDITIONAL SIGNER whose override policy alone
 * Solana, one request: ``owner {"user_id"}``, ``additional_signers [{quorum, [solana policy]}]``,
   no wallet policy (the owner is not restricted).
 * EVM, the platform's policy is per user (``basis.policies.user_policy``: withdraw3 only to the
-  wallet's own address), and the address is only known once the wallet exists. A user-owned
-  wallet can only be changed with the user's key, which provisioning (in the background, from a
-  queue) does not have. So the wallet is created OWNED BY THE PLATFORM's quorum, under the shared
-  EVM policy; the per-user policy is created; then the platform's one PATCH hands the wallet over:
-  owner = the user, no wallet policy, the quorum as signer under the per-user policy. From then on
-  the platform cannot change it. A retry (same idempotency keys) finds the wallet, and hands it
-  over unless Privy already shows another owner.
+  wallet's own address, USDC only to the user's registered withdrawal addresses), and the address
+  is only known once the wallet exists. A user-owned wallet can only be changed with the user's
+  key, which provisioning (in the background, from a queue) does not have. So the wallet is
+  created OWNED BY THE PLATFORM's quorum, under the shared EVM policy; the per-user policy is
+  created OWNED BY THE USER (only the user's key changes it: the platform cannot widen what it may
+  sign); then the platform's one PATCH hands the wallet over: owner = the user, no wallet policy,
+  the quorum as signer under the per-user policy. From then on the platform cannot change either.
+  A retry (same idempotency keys) finds the wallet, and hands it over unless Privy already shows
+  another owner.
 Failures become ``ProvisioningError`` (retriable for 5xx, 408, 409, 429 and connection errors).
 """
 
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from basis.platform.errors import ConfigurationError
 from basis.policies.settings import PolicySettings
 from basis.policies.user_policy import build_user_evm_policy
-from basis.privy.authorization import as_platform, wallet_service
+from basis.privy.authorization import as_platform, policy_service, wallet_service
 from basis.privy.client import privy_client
 from basis.wallets.provisioning import CreatedWallet, ProvisioningError
 
@@ -61,16 +63,17 @@ def hand_over(
     client: PrivyAPI | None = None,
 ) -> str:
     """Hand an EVM wallet the platform's quorum owns over to ``user_id``, keeping the quorum as
-    signer under a new policy of the user's own (withdraw3 only to ``address``); the policy id.
+    signer under a new policy the user owns (withdraw3 only to ``address``); the policy id.
     Retry-safe: the policy's idempotency key is derived from the wallet id."""
     client = client or privy_client()
     chain = "ethereum"
     body = build_user_evm_policy(settings or PolicySettings(), address)
-    key = hashlib.sha256(f"basis:user-policy:{wallet_id}:v1".encode()).hexdigest()[:48]
+    key = hashlib.sha256(f"basis:user-policy:{wallet_id}:v2".encode()).hexdigest()[:48]
+    owner: Any = {"user_id": user_id}
     policy = _privy_call(
         chain,
         f"creating the platform's policy for wallet {wallet_id}",
-        lambda: client.policies.create(**body, owner_id=quorum_id, privy_idempotency_key=key),
+        lambda: client.policies.create(**body, owner=owner, privy_idempotency_key=key),
     )
     handover: Any = {
         "owner": {"user_id": user_id},
@@ -85,6 +88,26 @@ def hand_over(
         ),
     )
     return str(policy.id)
+
+
+def platform_policy_of(wallet: Any, quorum_id: str) -> str | None:
+    """The override policy binding the platform's signer (``quorum_id``) on ``wallet``, if any."""
+    for signer in wallet.additional_signers or []:
+        if signer.signer_id == quorum_id and signer.override_policy_ids:
+            return str(signer.override_policy_ids[0])
+    return None
+
+
+def hand_policy_over(
+    policy_id: str, user_id: str, *, client: PrivyAPI | None = None, authorization_key: str | None = None
+) -> Any:
+    """Give a per-user policy the platform's quorum still owns (made before policies were the
+    user's) to ``user_id``: one PATCH of its owner, signed by the platform (its last act on it). It
+    only ever narrows what the platform can do. The policy as Privy answers it."""
+    change: Any = {"owner": {"user_id": user_id}}
+    return policy_service(client).update(
+        policy_id, policy_update_params=change, request_options=as_platform(authorization_key)
+    )
 
 
 class PrivyWalletCreator:

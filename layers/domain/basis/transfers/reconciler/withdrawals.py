@@ -55,8 +55,10 @@ def repoll(transfer: TransferRecord) -> str:
     if payout is None:
         return "waiting"
     risk.withdrawal_completed(transfer)  # the risk peak scales by what is left (N7), before the stage
-    store.record_paid_out(transfer, payout)
+    stage = withdrawal_saga.payout_stage(transfer)
+    store.record_paid_out(transfer, payout, stage)
     logger.info(
-        "reconciler: withdrawal paid out", extra={"transfer_id": transfer.transfer_id, "tx_hash": payout}
+        "reconciler: withdrawal paid out",
+        extra={"transfer_id": transfer.transfer_id, "tx_hash": payout, "stage": stage},
     )
-    return "completed"
+    return stage
