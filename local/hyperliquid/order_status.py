@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from local.hyperliquid.markets import wire
+from local.hyperliquid.orders import OrderRequest
 
 # Placement refusals (the start of the error text) and the status word Hyperliquid records.
 REJECTIONS = (
@@ -44,6 +45,23 @@ class PlacedOrder:
     status: str
     status_time: int
 
+    @classmethod
+    def of(cls, request: OrderRequest, oid: int, user: str, status: str, now: int) -> PlacedOrder:
+        return cls(
+            oid=oid,
+            user=user,
+            coin=request.market.name,
+            is_buy=request.is_buy,
+            limit_px=request.limit_px,
+            orig_sz=request.sz,
+            reduce_only=request.reduce_only,
+            tif=request.tif,
+            timestamp=now,
+            cloid=request.cloid,
+            status=status,
+            status_time=now,
+        )
+
     def answer(self) -> dict[str, Any]:
         order: dict[str, Any] = {
             "coin": self.coin,
@@ -63,7 +81,10 @@ class PlacedOrder:
             "tif": self.tif,
             "cloid": self.cloid,
         }
-        return {"status": "order", "order": {"order": order, "status": self.status, "statusTimestamp": self.status_time}}
+        return {
+            "status": "order",
+            "order": {"order": order, "status": self.status, "statusTimestamp": self.status_time},
+        }
 
 
 class OrderHistory:

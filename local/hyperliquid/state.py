@@ -222,13 +222,7 @@ class HyperliquidState:
         return oid
 
     def _record_order(self, user: str, request: OrderRequest, oid: int, status: str) -> None:
-        now = self.clock.now_ms()
-        self.orders.add(
-            PlacedOrder(
-                oid, user, request.market.name, request.is_buy, request.limit_px, request.sz,
-                request.reduce_only, request.tif, now, request.cloid, status, now,
-            )  # fmt: skip
-        )
+        self.orders.add(PlacedOrder.of(request, oid, user, status, self.clock.now_ms()))
 
     def _execute(self, account: Account, request: OrderRequest) -> Any:
         market, asset, is_buy, sz = request.market, request.asset, request.is_buy, request.sz

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from basis.venues.hyperliquid.models import parse_order_status
 from basis.venues.hyperliquid.trader import (
     HyperliquidTrader,
     InsufficientWithdrawableError,
@@ -19,7 +20,6 @@ from basis.venues.hyperliquid.trader import (
     order_size,
     usdc_units,
 )
-from basis.venues.hyperliquid.models import parse_order_status
 from local.hyperliquid.markets import Market
 
 ADDRESS = "0x1111111111111111111111111111111111111111"
@@ -164,19 +164,28 @@ def test_a_cloid_tags_the_order_and_finds_it_again() -> None:
 
 
 def test_order_status_unknown_filled_and_the_fills_of_one_order() -> None:
+    cloid = "0x" + "1" * 32
     order = {"coin": "SOL", "side": "A", "limitPx": "148.5", "sz": "0.0", "oid": 7, "origSz": "1.33",
-             "timestamp": 1, "cloid": "0x" + "1" * 32}  # fmt: skip
+             "timestamp": 1, "cloid": cloid}  # fmt: skip
     found = {"status": "order", "order": {"order": order, "status": "filled", "statusTimestamp": 2}}
-    fill = {"coin": "SOL", "sz": "1.0", "side": "A", "dir": "Open Short", "closedPnl": "0.0", "oid": 7, "time": 1}
+    fill = {
+        "coin": "SOL",
+        "sz": "1.0",
+        "side": "A",
+        "dir": "Open Short",
+        "closedPnl": "0.0",
+        "oid": 7,
+        "time": 1,
+    }
     other = {**fill, "oid": 8, "px": "1.0"}
     session = Session(
         {"orderStatus": found, "userFills": [{**fill, "px": "149.0", "fee": "0.1"},
                                              {**fill, "px": "150.0", "sz": "0.33", "fee": "0.02"}, other]}
     )  # fmt: skip
-    t = HyperliquidTrader("http://hl.local/", None, ADDRESS, session=session)  # type: ignore[arg-type]
-    status = t.order_status(order["cloid"])
+    t = HyperliquidTrader("http://hl.local/", None, ADDRESS, session=session)
+    status = t.order_status(cloid)
     assert status is not None and status.filled and (status.oid, status.orig_sz) == (7, Decimal("1.33"))
-    assert session.bodies[-1] == {"type": "orderStatus", "user": ADDRESS, "oid": order["cloid"]}
+    assert session.bodies[-1] == {"type": "orderStatus", "user": ADDRESS, "oid": cloid}
     fills = t.order_fills(7)
     assert (fills.sz, fills.fee) == (Decimal("1.33"), Decimal("0.12"))
     assert fills.avg_px == (Decimal(149) + Decimal("0.33") * 150) / Decimal("1.33")

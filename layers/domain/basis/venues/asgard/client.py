@@ -260,7 +260,9 @@ class AsgardPositionManager(AsgardReader):
     ) -> AsgardPosition:
         return self.submit_open(self.build_open(collateral_usdc, leverage))
 
-    def build_open(self, collateral_usdc: Decimal | int | str, leverage: Decimal | int | str) -> dict[str, Any]:
+    def build_open(
+        self, collateral_usdc: Decimal | int | str, leverage: Decimal | int | str
+    ) -> dict[str, Any]:
         """Asgard's ``create-position`` answer: the new position's ``positionPDA`` and the unsigned
         transaction (nothing is signed or sent yet)."""
         amount = usdc_base_units(collateral_usdc)
@@ -287,7 +289,15 @@ class AsgardPositionManager(AsgardReader):
 
     def submit_open(self, built: dict[str, Any]) -> AsgardPosition:
         """Sign ``build_open``'s transaction and submit it; the position once Asgard booked it."""
-        record = self._post("/submit-create-position-tx", self._sign_all(built, "asgard_open_long"))
+        return self.post_open(self.sign_open(built))
+
+    def sign_open(self, built: dict[str, Any]) -> dict[str, Any]:
+        """``build_open``'s answer with its transaction signed by the wallet (nothing submitted)."""
+        return self._sign_all(built, "asgard_open_long")
+
+    def post_open(self, signed: dict[str, Any]) -> AsgardPosition:
+        """Submit ``sign_open``'s answer; the position once Asgard booked it."""
+        record = self._post("/submit-create-position-tx", signed)
         position = AsgardPosition.parse(record)
         log.info("asgard: opened %s (x%s) in %s", position.pda, position.leverage, position.open_tx)
         return position

@@ -220,6 +220,18 @@ class OrderStatus:
 
 
 @dataclass(frozen=True)
+class FundingPayment:
+    """One hourly settlement of ``userFunding``: ``usdc`` received (+) or paid (-) by the account's
+    whole position ``szi`` in ``coin`` at ``rate``."""
+
+    coin: str
+    usdc: Decimal
+    szi: Decimal
+    rate: Decimal
+    time_ms: int
+
+
+@dataclass(frozen=True)
 class BookLevel:
     px: Decimal
     sz: Decimal
@@ -424,6 +436,25 @@ def parse_order_status(payload: Any) -> OrderStatus | None:
             orig_sz=dec(order.get("origSz", order.get("sz")), "origSz"),
             status_time_ms=int(wrapper["statusTimestamp"]),
         )
+
+
+def parse_funding_payments(payload: Any) -> list[FundingPayment]:
+    """The ``funding`` entries of ``userFunding``, oldest first."""
+    if not isinstance(payload, list):
+        raise HyperliquidResponseError("userFunding: expected a list")
+    with _reading("userFunding"):
+        rows = [
+            FundingPayment(
+                str(u["delta"]["coin"]),
+                dec(u["delta"]["usdc"], "usdc"),
+                dec(u["delta"]["szi"], "szi"),
+                dec(u["delta"]["fundingRate"], "fundingRate"),
+                int(u["time"]),
+            )
+            for u in payload
+            if (u.get("delta") or {}).get("type") == "funding"
+        ]
+    return sorted(rows, key=lambda r: r.time_ms)
 
 
 def parse_l2_book(payload: Any) -> Book:

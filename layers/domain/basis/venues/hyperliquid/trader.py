@@ -22,6 +22,7 @@ from basis.venues.hyperliquid.models import (
     AssetContext,
     AssetMeta,
     Book,
+    FundingPayment,
     FundingRate,
     FundingStats,
     LedgerDeposit,
@@ -35,6 +36,7 @@ from basis.venues.hyperliquid.models import (
     parse_clearinghouse_state,
     parse_exchange_response,
     parse_funding_history,
+    parse_funding_payments,
     parse_l2_book,
     parse_ledger_deposits,
     parse_ledger_withdrawals,
@@ -233,7 +235,9 @@ class HyperliquidTrader:
 
     def order_status(self, oid_or_cloid: int | str) -> OrderStatus | None:
         """The order with this oid or cloid; None when Hyperliquid never saw it (``unknownOid``)."""
-        return parse_order_status(self.info({"type": "orderStatus", "user": self.address, "oid": oid_or_cloid}))
+        return parse_order_status(
+            self.info({"type": "orderStatus", "user": self.address, "oid": oid_or_cloid})
+        )
 
     def order_fills(self, oid: int) -> OrderFills:
         return OrderFills.of(oid, [f for f in self.fills() if f.oid == oid])
@@ -250,6 +254,13 @@ class HyperliquidTrader:
                 Decimal(0),
             ),
         )
+
+    def funding_payments(self, coin: str, start_ms: int, end_ms: int | None = None) -> list[FundingPayment]:
+        """The account's hourly funding settlements of ``coin`` in ``[start_ms, end_ms]``."""
+        body: dict[str, Any] = {"type": "userFunding", "user": self.address, "startTime": start_ms}
+        if end_ms is not None:
+            body["endTime"] = end_ms
+        return [p for p in parse_funding_payments(self.info(body)) if p.coin == coin]
 
     def deposits(self, since_ms: int = 0) -> list[LedgerDeposit]:
         """Bridge deposits credited to this account since ``since_ms``."""
