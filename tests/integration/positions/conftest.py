@@ -37,7 +37,11 @@ def new_hedger(api_client: ApiClient, *, hyperliquid_usdc: int = 1000, solana_us
     user_id = sign_in(stack, "hedge")
     wallets = api_client.get("/wallets/server", user=user_id).json()
     hedger = Hedger(
-        user_id, wallets["evm_address"], wallets["solana_address"], wallets["evm_wallet_id"], wallets["solana_wallet_id"]
+        user_id,
+        wallets["evm_address"],
+        wallets["solana_address"],
+        wallets["evm_wallet_id"],
+        wallets["solana_wallet_id"],
     )
     if hyperliquid_usdc:
         stack.hyperliquid.credit_deposit(hedger.evm_address, Decimal(hyperliquid_usdc), f"credit-{user_id}:0")
@@ -52,7 +56,9 @@ def hedger(api_client: ApiClient) -> Hedger:
     return new_hedger(api_client)
 
 
-def settled(user_id: str, position_id: str, statuses: frozenset[str] = SETTLED, timeout: float = 120) -> PositionRecord:
+def settled(
+    user_id: str, position_id: str, statuses: frozenset[str] = SETTLED, timeout: float = 120
+) -> PositionRecord:
     """The position once a saga left it in one of ``statuses``."""
     deadline = time.monotonic() + timeout
     while True:
@@ -77,4 +83,8 @@ def hyperliquid_szi(stack: LocalStack, hedger: Hedger) -> Decimal:
 def asgard_positions(stack: LocalStack, hedger: Hedger) -> list[dict[str, Any]]:
     """Every position Asgard booked for the user's Solana wallet, in any state."""
     with stack.asgard.state.lock:
-        return [p.record(stack.asgard.price) for p in stack.asgard.state.positions.values() if p.owner == hedger.solana_address]
+        return [
+            p.record(stack.asgard.price)
+            for p in stack.asgard.state.positions.values()
+            if p.owner == hedger.solana_address
+        ]

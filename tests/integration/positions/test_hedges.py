@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 
 from basis.positions import service
+from local.chains import solana_funding
 from tests.api_client import ApiClient
 from tests.helpers import privy_rpc_calls
 from tests.integration.positions.conftest import (
@@ -34,7 +35,9 @@ def open_hedge(hedger: Hedger, mode: str = "live", **terms: object) -> str:
     return position.position_id
 
 
-def test_a_live_hedge_opens_both_legs_and_closes_them_through_the_api(api_client: ApiClient, hedger: Hedger) -> None:
+def test_a_live_hedge_opens_both_legs_and_closes_them_through_the_api(
+    api_client: ApiClient, hedger: Hedger
+) -> None:
     stack = api_client.stack
     position_id = open_hedge(hedger)
     opened = settled(hedger.user_id, position_id)
@@ -43,11 +46,13 @@ def test_a_live_hedge_opens_both_legs_and_closes_them_through_the_api(api_client
     # Exactly one short at Hyperliquid, tagged with the leg's cloid, and one long at Asgard.
     [fill] = short_fills(stack, hedger)
     assert fill["cloid"] == opened.short.client_id and fill["dir"] == "Open Short"
-    assert hyperliquid_szi(stack, hedger) == -opened.short.size == Decimal(-1)
+    assert opened.short.size == Decimal(1) and hyperliquid_szi(stack, hedger) == Decimal(-1)
     [long] = asgard_positions(stack, hedger)
     assert (long["positionPda"], long["status"]) == (opened.long.client_id, "active")
     assert opened.long.collateral_usd == Decimal(50) and opened.long.size == Decimal(1)
 
+    stack.hyperliquid.accrue_funding(2)  # the short is paid funding; the long pays interest
+    stack.asgard.accrue(2)
     answer = api_client.post(f"/positions/{position_id}/close", user=hedger.user_id)
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "closing"
@@ -56,7 +61,12 @@ def test_a_live_hedge_opens_both_legs_and_closes_them_through_the_api(api_client
     assert hyperliquid_szi(stack, hedger) == 0
     assert [p["status"] for p in asgard_positions(stack, hedger)] == ["closed"]
     assert closed.close_reason == "user_requested" and closed.closed_at is not None
-    assert closed.realized_pnl_usd is not None
+    assert closed.short.funding_usd is not None and closed.short.funding_usd > 0
+    assert closed.long.interest_usd is not None and closed.long.interest_usd > 0
+    # The realized PnL is exactly what the user's USDC gained or lost at the two venues.
+    hl_balance = stack.hyperliquid.state.accounts[hedger.evm_address.lower()].balance
+    solana_usdc = Decimal(solana_funding.usdc_balance(stack.url("solana"), hedger.solana_address)) / 10**6
+    assert closed.realized_pnl_usd == (hl_balance - 1000) + (solana_usdc - 500)
     assert [c.status for c in closed.history] == ["opening", "open", "closing", "closed"]
     again = api_client.post(f"/positions/{position_id}/close", user=hedger.user_id)  # idempotent
     assert (again.status_code, again.json()["status"]) == (200, "closed")
@@ -84,8 +94,17 @@ def test_one_intent_key_gives_one_position_and_one_saga(api_client: ApiClient, h
     key = uuid.uuid4().hex
     first = open_hedge(hedger, intent_key=key)
     second = service.open_position(
-        hedger.user_id, asset="SOL", size_usd=Decimal(150), leverage=Decimal(3), mode="live", reason="again", intent_key=key
+        hedger.user_id,
+        asset="SOL",
+        size_usd=Decimal(150),
+        leverage=Decimal(3),
+        mode="live",
+        reason="again",
+        intent_key=key,
     )
     assert second.position_id == first
     assert settled(hedger.user_id, first).status == "open"
-    assert len(short_fills(api_client.stack, hedger)) == 1 and len(asgard_positions(api_client.stack, hedger)) == 1
+    assert (
+        len(short_fills(api_client.stack, hedger)) == 1
+        and len(asgard_positions(api_client.stack, hedger)) == 1
+    )

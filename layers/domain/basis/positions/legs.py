@@ -203,7 +203,6 @@ class HyperliquidShort:
         self, position: PositionRecord, closed: OrderFills, note: str | None
     ) -> PositionRecord:
         leg = position.short
-        moment = now()
         leg = replace(
             leg,
             status="closed",
@@ -211,19 +210,20 @@ class HyperliquidShort:
             exit_price=closed.avg_px,
             closed_pnl_usd=closed.closed_pnl,
             fees_usd=(leg.fees_usd or 0) + closed.fee,
-            funding_usd=self.funding(position, moment),
-            closed_at=moment,
+            funding_usd=self.funding(position),
+            closed_at=now(),
             error=note,
         )
         return store.update(position, short=leg)
 
-    def funding(self, position: PositionRecord, until: datetime) -> Decimal:
-        """Funding this leg received since it opened: each hourly settlement of the account's
-        ``szi`` shared pro rata to this leg's size (several positions may short the same coin)."""
+    def funding(self, position: PositionRecord) -> Decimal:
+        """Funding this open leg has received so far: each hourly settlement of the account's
+        ``szi`` since the leg opened, shared pro rata to this leg's size (several positions may short
+        the same coin)."""
         leg = position.short
         if leg.opened_at is None or not leg.size:
             return Decimal(0)
-        payments = self.trader.funding_payments(position.asset, ms(leg.opened_at), ms(until))
+        payments = self.trader.funding_payments(position.asset, ms(leg.opened_at))
         return usd(sum((p.usdc * leg.size / abs(p.szi) for p in payments if p.szi), Decimal(0)))
 
 

@@ -69,32 +69,27 @@ class PaperShort:
         assert leg.size is not None and leg.entry_price is not None
         price = walk(self.trader.book(position.asset).asks, leg.size)
         fee = usd(leg.size * price * get_position_settings().paper_taker_fee)
-        moment = now()
         leg = replace(
             leg,
             status="closed",
             exit_price=price,
             closed_pnl_usd=usd((leg.entry_price - price) * leg.size),
             fees_usd=(leg.fees_usd or 0) + fee,
-            funding_usd=self.funding(position, moment),
-            closed_at=moment,
+            funding_usd=self.funding(position),
+            closed_at=now(),
         )
         return store.update(position, short=leg)
 
-    def funding(self, position: PositionRecord, until: datetime) -> Decimal:
-        """What the published hourly rates paid a short of this size at its entry price."""
+    def funding(self, position: PositionRecord) -> Decimal:
+        """What the hourly rates Hyperliquid published since the leg opened paid a short of its
+        size at its entry price."""
         leg = position.short
         if leg.opened_at is None or not leg.size or leg.entry_price is None:
             return Decimal(0)
-        hours = self.trader.funding_history(
-            position.asset, end_ms=ms(until), hours=_hours(leg.opened_at, until)
-        )
+        hours = int((now() - leg.opened_at).total_seconds() // 3600) + 1
         start = ms(leg.opened_at)
-        return usd(sum((r.rate * leg.size * leg.entry_price for r in hours if r.time_ms > start), Decimal(0)))
-
-
-def _hours(since: datetime, until: datetime) -> int:
-    return int((until - since).total_seconds() // 3600) + 1
+        rates = self.trader.funding_history(position.asset, hours=hours)
+        return usd(sum((r.rate * leg.size * leg.entry_price for r in rates if r.time_ms > start), Decimal(0)))
 
 
 class PaperLong:

@@ -1,4 +1,4 @@
-"""What a position is worth moment, each number with where it came from.
+"""What a position is worth now, each number with where it came from.
 
 A leg open at its venue is read there (Hyperliquid's mark, funding settlements and cross margin;
 Asgard's position by PDA: price, interest, health factor); a paper leg is priced on the same live
@@ -35,8 +35,8 @@ class Reading:
 
 @dataclass(frozen=True)
 class Valuation:
-    short_price: Reading  # the short's coin moment (Hyperliquid)
-    long_price: Reading  # the long's asset moment (Asgard)
+    short_price: Reading  # the short's coin now (Hyperliquid)
+    long_price: Reading  # the long's asset now (Asgard)
     funding_accrued: Reading  # funding the short received (+) or paid (-)
     interest_accrued: Reading  # interest the long's borrowed USDC accrued
     unrealized_pnl: Reading  # both open legs at the prices above, accruals included
@@ -102,11 +102,10 @@ def _short(position: PositionRecord, trader: HyperliquidTrader) -> dict[str, Rea
             "pnl": Reading(Decimal(0), "no open short"),
             "margin": _none("no open short"),
         }
-    moment = now()
     if position.paper:
         funding = _read(
             "simulated: Hyperliquid fundingHistory rates x size x entry price",
-            lambda: PaperShort(trader).funding(position, moment),
+            lambda: PaperShort(trader).funding(position),
         )
         margin = _read(
             "simulated: this leg alone under Hyperliquid's maintenance rule",
@@ -115,7 +114,7 @@ def _short(position: PositionRecord, trader: HyperliquidTrader) -> dict[str, Rea
     else:
         funding = _read(
             "hyperliquid: userFunding (pro rata to this leg's size)",
-            lambda: HyperliquidShort(trader).funding(position, moment),
+            lambda: HyperliquidShort(trader).funding(position),
         )
         margin = _read(
             "hyperliquid: clearinghouseState (cross margin, whole account)", lambda: _margin_ratio(trader)
