@@ -4,12 +4,11 @@ user-requested close; another user's position is not found (404, never 403)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from basis.positions import service
 from tests.api_client import ApiClient
 from tests.helpers import sign_in
 from tests.integration.positions.conftest import Hedger, settled
+from tests.integration.positions.test_hedges import open_hedge
 
 READINGS = {
     "short_price",
@@ -22,17 +21,10 @@ READINGS = {
 }
 
 
-def opened(hedger: Hedger, mode: str) -> str:
-    position = service.open_position(
-        hedger.user_id,
-        asset="SOL",
-        size_usd=Decimal(150),
-        leverage=Decimal(3),
-        mode=mode,
-        reason="api",  # type: ignore[arg-type]
-    )
-    assert settled(hedger.user_id, position.position_id).status == "open"
-    return position.position_id
+def opened(hedger: Hedger, mode: service.Mode) -> str:
+    position_id = open_hedge(hedger, mode)
+    assert settled(hedger.user_id, position_id).status == "open"
+    return position_id
 
 
 def test_list_and_detail_with_legs_readings_and_history(api_client: ApiClient, hedger: Hedger) -> None:
