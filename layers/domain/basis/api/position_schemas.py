@@ -37,24 +37,33 @@ class LegResponse(BaseModel):
 
     @classmethod
     def of(cls, leg: LegRecord, side: Literal["short", "long"]) -> LegResponse:
-        return cls(
-            venue="hyperliquid" if leg.venue == "hyperliquid" else "asgard",
-            side=side,
-            status=leg.status,
-            client_id=leg.client_id,
-            size=text(leg.size),
-            entry_price=text(leg.entry_price),
-            exit_price=text(leg.exit_price),
-            fees_usd=text(leg.fees_usd),
-            collateral_usd=text(leg.collateral_usd),
-            debt_usd=text(leg.debt_usd),
-            proceeds_usd=text(leg.proceeds_usd),
-            funding_usd=text(leg.funding_usd),
-            interest_usd=text(leg.interest_usd),
-            opened_at=leg.opened_at,
-            closed_at=leg.closed_at,
-            error=leg.error,
+        amounts = {name: text(getattr(leg, name)) for name in AMOUNTS}
+        times = {"opened_at": leg.opened_at, "closed_at": leg.closed_at}
+        return cls.model_validate(
+            {
+                "venue": leg.venue,
+                "side": side,
+                "status": leg.status,
+                "client_id": leg.client_id,
+                "error": leg.error,
+            }
+            | amounts
+            | times
         )
+
+
+# The leg's amounts and prices, as exact decimal text.
+AMOUNTS = (
+    "size",
+    "entry_price",
+    "exit_price",
+    "fees_usd",
+    "collateral_usd",
+    "debt_usd",
+    "proceeds_usd",
+    "funding_usd",
+    "interest_usd",
+)
 
 
 class StatusChangeResponse(BaseModel):

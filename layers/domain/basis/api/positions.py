@@ -24,6 +24,11 @@ router = APIGatewayRouter()
 USER_CLOSE = "user_requested"
 
 
+def _caller() -> str:
+    """The caller's user id: every route reads and acts on the caller's own positions only."""
+    return current_principal(router.current_event).user_id
+
+
 def _detail(position: PositionRecord) -> PositionDetail:
     value = valuation.value(position)
     return PositionDetail.model_validate(
@@ -52,8 +57,7 @@ def _detail(position: PositionRecord) -> PositionDetail:
     responses=route_responses(PositionsResponse, "the positions", 401, 405),
 )
 def positions() -> PositionsResponse:
-    user_id = current_principal(router.current_event).user_id
-    return PositionsResponse(positions=[PositionSummary.of(p) for p in service.list_positions(user_id)])
+    return PositionsResponse(positions=[PositionSummary.of(p) for p in service.list_positions(_caller())])
 
 
 @router.get(
@@ -64,8 +68,7 @@ def positions() -> PositionsResponse:
     responses=route_responses(PositionDetail, "the position", 401, 404, 405),
 )
 def position(position_id: str) -> PositionDetail:
-    user_id = current_principal(router.current_event).user_id
-    return _detail(service.get_position(user_id, position_id))
+    return _detail(service.get_position(_caller(), position_id))
 
 
 @router.post(
@@ -75,5 +78,4 @@ def position(position_id: str) -> PositionDetail:
     responses=route_responses(PositionSummary, "the position, as the close left it", 401, 404, 405, 409),
 )
 def close(position_id: str) -> PositionSummary:
-    user_id = current_principal(router.current_event).user_id
-    return PositionSummary.of(service.close_position(user_id, position_id, USER_CLOSE))
+    return PositionSummary.of(service.close_position(_caller(), position_id, USER_CLOSE))

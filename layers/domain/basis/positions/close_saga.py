@@ -14,19 +14,8 @@ from typing import Any
 from basis.platform.errors import ConflictError
 from basis.platform.observability import logger
 from basis.positions import saga, store
-from basis.positions.saga import StepInput, answer, load, venue
+from basis.positions.saga import StepInput, answer, load
 from basis.positions.store import now
-
-
-def close_leg(side: str) -> Callable[[StepInput], dict[str, Any]]:
-    def step(event: StepInput) -> dict[str, Any]:
-        position = load(event)
-        if position.status != "closing":
-            return answer(position)
-        return answer(venue(position, side).close(position))
-
-    step.__name__ = f"close_{side}"
-    return step
 
 
 def finish_close(event: StepInput) -> dict[str, Any]:
@@ -44,8 +33,8 @@ def finish_close(event: StepInput) -> dict[str, Any]:
 
 
 STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
-    "close_long": close_leg("long"),
-    "close_short": close_leg("short"),
+    "close_long": saga.leg_step("close", "long", "closing"),
+    "close_short": saga.leg_step("close", "short", "closing"),
     "finish_close": finish_close,
     "stuck": saga.stuck,
 }

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from basis.platform.errors import RefusedError, TransientError
 from basis.platform.observability import logger
@@ -56,6 +56,22 @@ def hl_leverage(leverage: Decimal) -> int:
     return max(1, int(leverage))
 
 
+def opened(position: PositionRecord, side: str, **fill: Any) -> PositionRecord:
+    """``side`` recorded open at its venue (or in paper) with what it ``fill``ed."""
+    return _save(
+        position, side, replace(position.leg(side), status="open", opened_at=now(), error=None, **fill)
+    )
+
+
+def failed(position: PositionRecord, side: str, why: str) -> PositionRecord:
+    """``side`` recorded failed: nothing of it is open at its venue."""
+    return _save(position, side, replace(position.leg(side), status="failed", error=why[:500]))
+
+
+def _save(position: PositionRecord, side: str, leg: LegRecord) -> PositionRecord:
+    return store.update(position, short=leg) if side == "short" else store.update(position, long=leg)
+
+
 def _refused(exc: AsgardError) -> bool:
     """Asgard said no (a 4xx other than throttling): asking again the same way would not help."""
     return exc.status is not None and 400 <= exc.status < 500 and exc.status != 429
@@ -79,11 +95,11 @@ class HyperliquidShort:
         if known is None:
             if not unseen_failed:
                 return position
-            return self._failed(position, "the order never reached Hyperliquid")
+            return failed(position, self.side, "the order never reached Hyperliquid")
         status, oid = known
         fills = self.trader.order_fills(oid)
         if fills.sz <= 0:
-            return self._failed(position, f"Hyperliquid did not fill the short ({status})")
+            return failed(position, self.side, f"Hyperliquid did not fill the short ({status})")
         return self._record_open(position, fills)
 
     def open(self, position: PositionRecord) -> PositionRecord:
@@ -105,7 +121,7 @@ class HyperliquidShort:
                     cloid=cloid,
                 )
             except HyperliquidActionError as exc:
-                position = self._failed(position, f"Hyperliquid refused the short: {exc}")
+                position = failed(position, self.side, f"Hyperliquid refused the short: {exc}")
             else:
                 logger.info(
                     "hedge short sent", extra={"position_id": position.position_id, "oid": result.oid}
@@ -128,21 +144,14 @@ class HyperliquidShort:
 
     def _record_open(self, position: PositionRecord, fills: OrderFills) -> PositionRecord:
         if fills.sz <= 0:
-            return self._failed(position, "Hyperliquid filled nothing of the short")
-        leg = replace(
-            position.short,
-            status="open",
-            venue_ref=str(fills.oid),
-            size=fills.sz,
-            entry_price=fills.avg_px,
-            fees_usd=fills.fee,
-            opened_at=now(),
-            error=None,
-        )
-        return store.update(position, short=leg)
-
-    def _failed(self, position: PositionRecord, why: str) -> PositionRecord:
-        return store.update(position, short=replace(position.short, status="failed", error=why[:500]))
+            return failed(position, self.side, "Hyperliquid filled nothing of the short")
+        fill = {
+            "venue_ref": str(fills.oid),
+            "size": fills.sz,
+            "entry_price": fills.avg_px,
+            "fees_usd": fills.fee,
+        }
+        return opened(position, self.side, **fill)
 
     # -- close ---------------------------------------------------------------------------------
     def close(self, position: PositionRecord) -> PositionRecord:
@@ -244,7 +253,7 @@ class AsgardLong:
         if found is not None:
             return self._settle(position, found)
         self._wait_while_it_may_land(leg)
-        return self._failed(position, f"Asgard never booked {leg.client_id}")
+        return failed(position, self.side, f"Asgard never booked {leg.client_id}")
 
     def open(self, position: PositionRecord) -> PositionRecord:
         position = self.resolve(position)
@@ -269,7 +278,7 @@ class AsgardLong:
             built = self.manager.build_open(collateral, position.leverage)
         except AsgardError as exc:
             if _refused(exc):
-                return self._failed(position, f"Asgard refused the long: {exc}")
+                return failed(position, self.side, f"Asgard refused the long: {exc}")
             raise
         pda = str(built["positionPDA"])
         leg = replace(
@@ -292,7 +301,7 @@ class AsgardLong:
             return (
                 self._settle(position, found)
                 if found
-                else self._failed(position, f"Asgard refused the long: {exc}")
+                else failed(position, self.side, f"Asgard refused the long: {exc}")
             )
         logger.info("hedge long opened", extra={"position_id": position.position_id, "pda": opened.pda})
         return self._settle(position, opened)
@@ -309,23 +318,16 @@ class AsgardLong:
 
     def _settle(self, position: PositionRecord, found: AsgardPosition) -> PositionRecord:
         if not found.active:
-            return self._failed(position, f"Asgard position {found.pda} is {found.status}, not active")
-        leg = replace(
-            position.long,
-            status="open",
-            client_id=found.pda,
-            venue_ref=found.open_tx,
+            return failed(position, self.side, f"Asgard position {found.pda} is {found.status}, not active")
+        booked = {"client_id": found.pda, "venue_ref": found.open_tx, "entry_price": found.entry_price}
+        return opened(
+            position,
+            self.side,
             size=Decimal(found.size_lamports or 0) / SOL_LAMPORTS,
-            entry_price=found.entry_price,
             collateral_usd=Decimal(found.collateral or 0) / USDC_UNITS,
             debt_usd=Decimal(found.debt or 0) / USDC_UNITS,
-            opened_at=now(),
-            error=None,
+            **booked,
         )
-        return store.update(position, long=leg)
-
-    def _failed(self, position: PositionRecord, why: str) -> PositionRecord:
-        return store.update(position, long=replace(position.long, status="failed", error=why[:500]))
 
     # -- close ---------------------------------------------------------------------------------
     def close(self, position: PositionRecord) -> PositionRecord:

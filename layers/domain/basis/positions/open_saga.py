@@ -23,17 +23,6 @@ from basis.positions.saga import StepInput, answer, load, venue
 from basis.positions.store import now
 
 
-def open_leg(side: str) -> Callable[[StepInput], dict[str, Any]]:
-    def step(event: StepInput) -> dict[str, Any]:
-        position = load(event)
-        if position.status != "opening":  # decided already (a re-run after the saga moved on)
-            return answer(position)
-        return answer(venue(position, side).open(position))
-
-    step.__name__ = f"open_{side}"
-    return step
-
-
 def finish_open(event: StepInput) -> dict[str, Any]:
     position = load(event)
     if position.status == "opening":
@@ -82,8 +71,8 @@ def unwind(event: StepInput) -> dict[str, Any]:
 
 
 STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
-    "open_short": open_leg("short"),
-    "open_long": open_leg("long"),
+    "open_short": saga.leg_step("open", "short", "opening"),
+    "open_long": saga.leg_step("open", "long", "opening"),
     "finish_open": finish_open,
     "unwind": unwind,
     "stuck": saga.stuck,

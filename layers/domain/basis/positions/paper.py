@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from basis.positions import store
-from basis.positions.legs import LegRefusedError, ms, usd
+from basis.positions.legs import LegRefusedError, ms, opened, usd
 from basis.positions.settings import get_position_settings
 from basis.positions.store import PositionRecord, now
 
@@ -59,8 +59,7 @@ class PaperShort:
         size = order_size(None, position.size_usd, mid, self.trader.asset(position.asset).sz_decimals)
         price = walk(book.bids, size)
         fee = usd(size * price * get_position_settings().paper_taker_fee)
-        leg = replace(leg, status="open", size=size, entry_price=price, fees_usd=fee, opened_at=now())
-        return store.update(position, short=leg)
+        return opened(position, self.side, size=size, entry_price=price, fees_usd=fee)
 
     def close(self, position: PositionRecord) -> PositionRecord:
         leg = position.short
@@ -109,16 +108,14 @@ class PaperLong:
             raise LegRefusedError("the long is sized from the short, which has not filled")
         terms = self.reader.terms()
         collateral = usd(short.size * terms.price / position.leverage)
-        leg = replace(
-            leg,
-            status="open",
+        return opened(
+            position,
+            self.side,
             size=collateral * position.leverage / terms.price,
             entry_price=terms.price,
             collateral_usd=collateral,
             debt_usd=usd(collateral * (position.leverage - 1)),
-            opened_at=now(),
         )
-        return store.update(position, long=leg)
 
     def interest(self, position: PositionRecord, until: datetime) -> Decimal:
         """Interest the borrowed USDC accrued at the protocol's borrow APY."""

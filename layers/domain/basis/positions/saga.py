@@ -100,6 +100,21 @@ def venue(position: PositionRecord, side: str) -> LegVenue:
     return short_venue(position) if side == "short" else long_venue(position)
 
 
+def leg_step(action: str, side: str, while_status: str) -> Callable[[StepInput], dict[str, Any]]:
+    """The step that ``open``s or ``close``s the ``side`` leg while the position is ``while_status``
+    (a re-run after the saga moved on acts on nothing and answers the row)."""
+
+    def step(event: StepInput) -> dict[str, Any]:
+        position = load(event)
+        if position.status != while_status:
+            return answer(position)
+        leg = venue(position, side)
+        return answer(leg.open(position) if action == "open" else leg.close(position))
+
+    step.__name__ = f"{action}_{side}"
+    return step
+
+
 # -- starting a saga -----------------------------------------------------------------------------
 def start(kind: str, position: PositionRecord) -> None:
     """Start the ``open`` or ``close`` saga of ``position`` (execution name = position id: a second

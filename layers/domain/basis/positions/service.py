@@ -22,7 +22,7 @@ from basis.platform.errors import ConflictError, NotFoundError, ValidationRefuse
 from basis.platform.observability import logger
 from basis.positions import saga, store
 from basis.positions.legs import HEDGEABLE_ASSETS
-from basis.positions.store import PositionRecord, StaleVersionError
+from basis.positions.store import PositionRecord, StaleVersionError, Terms
 
 Mode = Literal["live", "paper"]
 MODES = ("live", "paper")
@@ -75,22 +75,9 @@ def open_position(
     wallets = users.require(user_id).wallets
     if mode == "live" and not wallets.complete:
         raise ConflictError("the server wallets are not ready yet: retry once they are")
-    position, created = store.create(
-        user_id,
-        position_id,
-        mode=mode,
-        asset=asset,
-        size_usd=size_usd,
-        leverage=leverage,
-        reason=reason,
-        intent_key=intent_key,
-    )
-    if (position.mode, position.asset, position.size_usd, position.leverage) != (
-        mode,
-        asset,
-        size_usd,
-        leverage,
-    ):
+    terms = Terms(mode, asset, size_usd, leverage)
+    position, created = store.create(user_id, position_id, terms, reason, intent_key)
+    if position.terms != terms:
         raise ConflictError(f"position {position_id} exists with other terms: use another id or intent key")
     if position.status == "opening":  # also a repeat whose first call died before starting the saga
         saga.start("open", position)

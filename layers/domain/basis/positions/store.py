@@ -10,30 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 from pynamodb.expressions.update import Action
 
 from basis.models import Position
-from basis.models.base import utcnow
+from basis.models.base import RETRIABLE_DYNAMODB_ERRORS, utcnow
 from basis.models.positions import Leg, StatusChange
 from basis.platform.errors import ConflictError, TransientError
 
 # Nothing is open at a venue any more (or a person must look: stuck_unwind). Never re-entered.
 FINAL = frozenset({"closed", "failed", "stuck_unwind"})
-RETRIABLE_DYNAMODB_ERRORS = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "TransactionConflictException",
-    }
-)
 
 
 def now() -> datetime:
@@ -79,11 +70,22 @@ class LegRecord:
 LEG_FIELDS = tuple(f.name for f in fields(LegRecord))
 
 
-@dataclass(frozen=True)
-class StatusChangeRecord:
+class StatusChangeRecord(NamedTuple):
+    """One move of the position's status, as the history keeps it."""
+
     status: str
     at: datetime
     detail: str | None
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a position is: fixed when it is opened."""
+
+    mode: str  # live | paper
+    asset: str
+    size_usd: Decimal  # each leg's notional at entry
+    leverage: Decimal
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,10 @@ class PositionRecord:
     @property
     def paper(self) -> bool:
         return self.mode == "paper"
+
+    @property
+    def terms(self) -> Terms:
+        return Terms(self.mode, self.asset, self.size_usd, self.leverage)
 
     def leg(self, side: str) -> LegRecord:
         return self.short if side == "short" else self.long
@@ -146,29 +152,16 @@ def _leg_item(leg: LegRecord) -> Leg:
     return Leg(**{name: getattr(leg, name) for name in LEG_FIELDS if getattr(leg, name) is not None})
 
 
+# The attributes a record reads as they are (the legs and the history are converted).
+PLAIN = tuple(f.name for f in fields(PositionRecord) if f.name not in ("short", "long", "history"))
+
+
 def _record(item: Position) -> PositionRecord:
     return PositionRecord(
-        user_id=item.user_id,
-        position_id=item.position_id,
-        status=item.status,
-        mode=item.mode,
-        asset=item.asset,
-        size_usd=item.size_usd,
-        leverage=item.leverage,
-        reason=item.reason,
-        intent_key=item.intent_key,
+        **{name: getattr(item, name) for name in PLAIN},
         short=_leg(item.short_leg, "hyperliquid"),
         long=_leg(item.long_leg, "asgard"),
-        opened_at=item.opened_at,
-        closed_at=item.closed_at,
-        close_requested=item.close_requested,
-        close_reason=item.close_reason,
-        realized_pnl_usd=item.realized_pnl_usd,
-        error=item.error,
         history=tuple(StatusChangeRecord(c.status, c.at, c.detail) for c in item.history or []),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=item.version,
     )
 
 
@@ -181,26 +174,15 @@ def get(user_id: str, position_id: str) -> PositionRecord | None:
 
 
 def create(
-    user_id: str,
-    position_id: str,
-    *,
-    mode: str,
-    asset: str,
-    size_usd: Decimal,
-    leverage: Decimal,
-    reason: str | None,
-    intent_key: str | None,
+    user_id: str, position_id: str, terms: Terms, reason: str | None, intent_key: str | None
 ) -> tuple[PositionRecord, bool]:
     """The position ``position_id`` (status ``opening``) and whether this call created it."""
     now = utcnow()
     item = Position(
         user_id,
         position_id,
+        **asdict(terms),
         status="opening",
-        mode=mode,
-        asset=asset,
-        size_usd=size_usd,
-        leverage=leverage,
         reason=reason,
         intent_key=intent_key,
         short_leg=_leg_item(LegRecord("hyperliquid")),
@@ -240,24 +222,18 @@ def count_in_status(status: str) -> int:
 
 
 def update(
-    position: PositionRecord,
-    *,
-    status: str | None = None,
-    detail: str | None = None,
-    short: LegRecord | None = None,
-    long: LegRecord | None = None,
-    **changes: Any,
+    position: PositionRecord, *, status: str | None = None, detail: str | None = None, **changes: Any
 ) -> PositionRecord:
-    """One version-checked write: the legs given, the top-level ``changes`` (attribute names of the
-    position: ``error``, ``closed_at``, ``close_reason``, ``close_requested``, ``realized_pnl_usd``,
-    ``opened_at``; None removes), and a move to ``status`` recorded in the history with ``detail``."""
+    """One write, conditional on the version read: the legs in ``changes`` (``short``, ``long``: a
+    ``LegRecord``), the other ``changes`` (attribute names of the position: ``error``,
+    ``closed_at``, ``close_reason``, ``close_requested``, ``realized_pnl_usd``, ``opened_at``; None
+    removes) and a move to ``status``, recorded in the history with ``detail``."""
     now = utcnow()
     actions: list[Action] = [Position.updated_at.set(now)]
-    if short is not None:
-        actions.append(Position.short_leg.set(_leg_item(short)))
-    if long is not None:
-        actions.append(Position.long_leg.set(_leg_item(long)))
     for name, value in changes.items():
+        if name in ("short", "long"):
+            actions.append(getattr(Position, f"{name}_leg").set(_leg_item(value)))
+            continue
         attribute = getattr(Position, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
     if status is not None:
@@ -269,8 +245,3 @@ def update(
     with _dynamodb():
         item.update(actions=actions)
     return _record(item)
-
-
-def with_leg(position: PositionRecord, side: str, **changes: Any) -> LegRecord:
-    """``position``'s ``side`` leg with ``changes`` (not written)."""
-    return replace(position.leg(side), **changes)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from basis.chains.amounts import AmountError, parse_decimal
 
@@ -115,6 +115,18 @@ class FundingStats:
 
 
 @dataclass(frozen=True)
+class FundingPayment:
+    """One hourly settlement of ``userFunding``: ``usdc`` received (+) or paid (-) by the account's
+    whole position ``szi`` in ``coin`` at ``rate``."""
+
+    coin: str
+    usdc: Decimal
+    szi: Decimal
+    rate: Decimal
+    time_ms: int
+
+
+@dataclass(frozen=True)
 class Position:
     coin: str
     szi: Decimal  # signed size: negative is short
@@ -196,6 +208,23 @@ class LedgerDeposit:
     hash: str
 
 
+class BookLevel(NamedTuple):
+    """One price level of ``l2Book``: its price and the size resting there."""
+
+    px: Decimal
+    sz: Decimal
+
+
+@dataclass(frozen=True)
+class Book:
+    """``l2Book``: bids best (highest) first, asks best (lowest) first."""
+
+    coin: str
+    bids: tuple[BookLevel, ...]
+    asks: tuple[BookLevel, ...]
+    time_ms: int
+
+
 @dataclass(frozen=True)
 class OrderStatus:
     """``orderStatus`` of one order (looked up by oid or cloid): Hyperliquid's status word —
@@ -217,34 +246,6 @@ class OrderStatus:
     @property
     def resting(self) -> bool:
         return self.status == "open"
-
-
-@dataclass(frozen=True)
-class FundingPayment:
-    """One hourly settlement of ``userFunding``: ``usdc`` received (+) or paid (-) by the account's
-    whole position ``szi`` in ``coin`` at ``rate``."""
-
-    coin: str
-    usdc: Decimal
-    szi: Decimal
-    rate: Decimal
-    time_ms: int
-
-
-@dataclass(frozen=True)
-class BookLevel:
-    px: Decimal
-    sz: Decimal
-
-
-@dataclass(frozen=True)
-class Book:
-    """``l2Book``: bids best (highest) first, asks best (lowest) first."""
-
-    coin: str
-    bids: tuple[BookLevel, ...]
-    asks: tuple[BookLevel, ...]
-    time_ms: int
 
 
 class HyperliquidActionError(RuntimeError):
@@ -443,18 +444,22 @@ def parse_funding_payments(payload: Any) -> list[FundingPayment]:
     if not isinstance(payload, list):
         raise HyperliquidResponseError("userFunding: expected a list")
     with _reading("userFunding"):
-        rows = [
-            FundingPayment(
-                str(u["delta"]["coin"]),
-                dec(u["delta"]["usdc"], "usdc"),
-                dec(u["delta"]["szi"], "szi"),
-                dec(u["delta"]["fundingRate"], "fundingRate"),
-                int(u["time"]),
-            )
-            for u in payload
-            if (u.get("delta") or {}).get("type") == "funding"
+        deltas = [
+            (int(u["time"]), u["delta"]) for u in payload if (u.get("delta") or {}).get("type") == "funding"
         ]
-    return sorted(rows, key=lambda r: r.time_ms)
+        return sorted(
+            (
+                FundingPayment(
+                    str(d["coin"]),
+                    dec(d["usdc"], "usdc"),
+                    dec(d["szi"], "szi"),
+                    dec(d["fundingRate"], "fundingRate"),
+                    at,
+                )
+                for at, d in deltas
+            ),
+            key=lambda r: r.time_ms,
+        )
 
 
 def parse_l2_book(payload: Any) -> Book:
