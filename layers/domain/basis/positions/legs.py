@@ -293,7 +293,7 @@ class AsgardLong:
         signed = self.manager.sign_open(built)
         position = store.update(position, long=replace(leg, submitted_at=now()))  # before it is submitted
         try:
-            opened = self.manager.post_open(signed)
+            booked = self.manager.post_open(signed)
         except AsgardError as exc:
             if not _refused(exc):
                 raise
@@ -303,8 +303,8 @@ class AsgardLong:
                 if found
                 else failed(position, self.side, f"Asgard refused the long: {exc}")
             )
-        logger.info("hedge long opened", extra={"position_id": position.position_id, "pda": opened.pda})
-        return self._settle(position, opened)
+        logger.info("hedge long opened", extra={"position_id": position.position_id, "pda": booked.pda})
+        return self._settle(position, booked)
 
     def _wait_while_it_may_land(self, leg: LegRecord) -> None:
         if leg.submitted_at is None:
