@@ -27,7 +27,7 @@ class Access:
 FUNCTION_ACCESS: dict[str, Access] = {
     # The kill switch (control) is engaged and lifted here; resuming re-bases the risk state.
     "api": Access(
-        read=("positions", "signing_ledger"),
+        read=("signing_ledger",),
         read_write=(
             "users",
             "claims",
@@ -36,9 +36,10 @@ FUNCTION_ACCESS: dict[str, Access] = {
             "transfers",
             "spend_windows",
             "control",
+            "positions",
         ),
         put_events=True,
-        start_executions=("deposit-saga", "withdrawal-saga"),
+        start_executions=("deposit-saga", "withdrawal-saga", "hedge-close-saga"),
         list_executions=("deposit-saga",),  # the admin health route: failed sagas
         secret=True,
         parameters=("privy",),  # withdrawal addresses: the platform's key quorum and shared policy
@@ -57,6 +58,14 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "withdrawal_saga": Access(
         read=("users",),
         read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control", "risk_tracking"),
+        secret=True,
+    ),
+    # Reads the user's wallets, signs orders and transactions (ledger, caps, breaker, nonces in
+    # control), writes the position; a close asked for while opening starts the close saga.
+    "hedge_saga": Access(
+        read=("users",),
+        read_write=("positions", "claims", "signing_ledger", "spend_windows", "control"),
+        start_executions=("hedge-close-saga",),
         secret=True,
     ),
     "gas_dispatcher": Access(read=("users",), read_write=("control",), send_to=("gas",)),

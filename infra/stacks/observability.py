@@ -14,6 +14,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from basis.platform.observability import METRICS_NAMESPACE
+from basis.positions.saga import STUCK_METRIC
 from basis.transfers.reconciler import IN_FLIGHT
 from infra.deployment import Deployment
 from infra.stacks.service import ServiceStack
@@ -169,6 +170,28 @@ class ObservabilityStack(cdk.Stack):
             for stage in IN_FLIGHT
         ]
 
+        # A hedge whose unwind or close could not finish (basis.positions.saga.stuck): a person must.
+        stuck_hedges = cw.MathExpression(
+            expression="stuck_live + stuck_paper",
+            label="hedges stuck_unwind",
+            period=PERIOD,
+            using_metrics={
+                f"stuck_{mode}": cw.Metric(
+                    namespace=METRICS_NAMESPACE,
+                    metric_name=STUCK_METRIC,
+                    period=PERIOD,
+                    statistic="Sum",
+                    dimensions_map={"mode": mode},
+                )
+                for mode in ("live", "paper")
+            },
+        )
+        alarm(
+            "hedge-stuck-unwind",
+            stuck_hedges,
+            "A hedge could not be unwound or closed: it is stuck_unwind and waits for a person.",
+        )
+
         self.dashboard = cw.Dashboard(
             self,
             "Dashboard",
@@ -197,6 +220,7 @@ class ObservabilityStack(cdk.Stack):
                         title="Withdrawals and reservations needing attention", left=[stuck_out, unresolved]
                     )
                 ],
+                [cw.GraphWidget(title="Hedges stuck (unwind or close failed)", left=[stuck_hedges])],
                 [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
             ],
         )

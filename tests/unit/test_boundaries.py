@@ -15,6 +15,7 @@ STORES = {
     "basis.wallets.withdrawal_address_store",
     "basis.transfers.store",
     "basis.transfers.outbound_store",
+    "basis.positions.store",
     "basis.signing.ledger",
     "basis.strategy.store",
     "basis.risk.store",

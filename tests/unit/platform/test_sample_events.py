@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.parser.models import (
     SqsModel,
 )
 
+from basis.positions.saga import StepInput as HedgeStepInput
 from basis.transfers import withdrawal_saga
 from basis.transfers.deposit_saga import StepInput
 from basis.wallets.consumer import WalletsRequested
@@ -50,6 +51,7 @@ def test_step_function_task_payload_is_a_valid_step() -> None:
     assert StepInput.model_validate(load("sfn_deposit_validate")).step == "validate"
     withdrawal = withdrawal_saga.StepInput.model_validate(load("sfn_withdrawal_withdraw"))
     assert withdrawal.step == "withdraw"
+    assert HedgeStepInput.model_validate(load("sfn_hedge_open_short")).position_id == "pos-0001"
 
 
 def test_authorizer_event_is_a_request_authorizer_event() -> None:

@@ -11,6 +11,17 @@ from pynamodb.models import Model
 
 from basis.platform.config import Settings
 
+# DynamoDB errors that mean "not now" rather than "never": the stores raise them as TransientError.
+RETRIABLE_DYNAMODB_ERRORS = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "TransactionConflictException",
+    }
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

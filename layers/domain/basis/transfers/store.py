@@ -19,20 +19,10 @@ from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
 from pynamodb.expressions.update import Action
 
 from basis.models import Transfer
-from basis.models.base import utcnow
+from basis.models.base import RETRIABLE_DYNAMODB_ERRORS, utcnow
 from basis.platform.errors import TransientError
 
 SAGA_KINDS = ("deposit", "withdrawal")
-# DynamoDB errors that mean "not now" rather than "never".
-RETRIABLE_DYNAMODB_ERRORS = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "TransactionConflictException",
-    }
-)
 
 
 @dataclass(frozen=True)
