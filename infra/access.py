@@ -73,11 +73,11 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "gas_funder": Access(read_write=("claims",), secret=True),
     # Resolves unknown sends and stuck deposits/withdrawals from the chain (the user's address),
     # settles stale cap reservations, moves the risk peak of a settled transfer, reads the sagas'
-    # executions and re-drives a deposit's.
+    # executions and re-drives them (a deposit's send, a withdrawal's delivery).
     "reconciler": Access(
         read=("users",),
         read_write=("transfers", "spend_windows", "risk_tracking"),
-        start_executions=("deposit-saga",),
+        start_executions=("deposit-saga", "withdrawal-saga"),
         list_executions=("deposit-saga", "withdrawal-saga"),
     ),
     "provision_wallets": Access(

@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 
 from basis.transfers import deposit_saga, executions
-from basis.transfers.reconciler.outcomes import ChainView, Verdict, decide
 from basis.transfers.reconciler.reservations import settlement
+from basis.transfers.reconciler.sends import ChainView, Verdict, decide
 from basis.transfers.store import TransferRecord
 
 NOW = datetime(2030, 1, 1, 12, tzinfo=UTC)

@@ -45,7 +45,6 @@ from basis.transfers.store import TransferRecord
 STAGES = ("initiated", "validated", "gas_funded", "bridge_sent", "bridge_confirmed", "hl_credited")
 FINAL = frozenset({"hl_credited", "failed", "rejected"})
 LEDGER_SLACK_MS = 60_000  # the credit is searched from a minute before the deposit was created
-FROM_BLOCK = "from_block"  # stored with the prepared transaction, never sent
 
 
 class StepInput(saga.SagaStepInput):
@@ -131,9 +130,7 @@ def send(step: StepInput) -> dict[str, Any]:
 
     def record(prepared: dict[str, Any]) -> None:
         nonlocal transfer
-        from_block = int(client.w3.eth.block_number)  # where the reconciler looks for it on chain
-        row = json.dumps({**prepared, FROM_BLOCK: from_block})
-        transfer = store.record_prepared(transfer, row)  # a concurrent run loses here
+        transfer = store.record_prepared(transfer, json.dumps(saga.stamped(client, prepared)))  # one wins
 
     tx_hash = saga.send_usdc_once(
         client,
@@ -152,9 +149,7 @@ def prepared_transaction(transfer: TransferRecord) -> tuple[dict[str, Any], int 
     """The stored Bridge2 transfer exactly as it is sent, and the block it was prepared at (None
     for a transaction stored without it)."""
     assert transfer.prepared is not None
-    stored = json.loads(transfer.prepared)
-    from_block = stored.pop(FROM_BLOCK, None)
-    return stored, None if from_block is None else int(from_block)
+    return saga.unstamped(json.loads(transfer.prepared))
 
 
 def confirm(step: StepInput) -> dict[str, Any]:

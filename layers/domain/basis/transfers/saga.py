@@ -101,6 +101,22 @@ def ensure_gas(step: SagaStepInput, stages: tuple[str, ...]) -> dict[str, Any]:
     return {"stage": store.advance(transfer, "gas_funded").stage}
 
 
+FROM_BLOCK = "from_block"  # stored with a prepared transaction (the reconciler searches from it)
+
+
+def stamped(client: ArbitrumClient, prepared: dict[str, Any]) -> dict[str, Any]:
+    """``prepared`` as it is stored: with the block it was prepared at (it can only land after)."""
+    return {**prepared, FROM_BLOCK: int(client.w3.eth.block_number)}
+
+
+def unstamped(stored: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """A stored transaction exactly as it is sent, and the block it was prepared at (None for one
+    stored without it)."""
+    tx = dict(stored)
+    from_block = tx.pop(FROM_BLOCK, None)
+    return tx, None if from_block is None else int(from_block)
+
+
 class OutcomeToReconcileError(ConflictError):
     """The stored transaction's nonce was used on chain and its resend failed: whether it was this
     transfer is the reconciler's question; nothing else is ever sent for it."""

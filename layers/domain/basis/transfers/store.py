@@ -219,10 +219,17 @@ def found_on_chain(transfer: TransferRecord, tx_hash: str, stage: str) -> Transf
     )
 
 
-def redriven(transfer: TransferRecord) -> TransferRecord:
+def redriven(transfer: TransferRecord, *, resend_at: str | None = None) -> TransferRecord:
     """The reconciler found the transaction never sent and re-drives the saga to send it: one more
-    re-drive counted (it names the execution), the mark and the error cleared."""
-    return _update(
-        transfer,
-        [Transfer.redrives.add(1), Transfer.error.remove(), Transfer.needs_reconciliation.remove()],
-    )
+    re-drive counted (it names the execution), the mark and the error cleared. ``resend_at``: the
+    hash recorded for it never reached the chain (dropped): forgotten (a deposit's, or a
+    withdrawal's delivery), the transfer back at the stage its send step starts from."""
+    actions: list[Action] = [
+        Transfer.redrives.add(1),
+        Transfer.error.remove(),
+        Transfer.needs_reconciliation.remove(),
+    ]
+    if resend_at is not None:
+        sent = Transfer.delivery_tx_hash if transfer.kind == "withdrawal" else Transfer.tx_hash
+        actions += [sent.remove(), Transfer.stage.set(resend_at)]
+    return _update(transfer, actions)

@@ -51,6 +51,7 @@ from basis.wallets import withdrawal_addresses
 
 FINAL = frozenset({"completed", "failed", "undelivered"})
 DELIVERY_STAGES = ("paid_out", "gas_funded", "delivering", "completed")
+DELIVERY = "delivery"  # the key of the stored delivery in the transfer's ``prepared``
 LEDGER_SLACK_MS = 60_000  # the ledger is searched from a minute before the action's nonce (time)
 
 
@@ -168,7 +169,7 @@ def paid_out(transfer: TransferRecord) -> str | None:
     prepared = _prepared(transfer)
     assert prepared is not None  # stored before the action was sent
     client = arbitrum(transfer.user_id)
-    units = usdc_base_units(transfer.amount_usdc - WITHDRAW_FEE_USDC)
+    units = payout_units(transfer)
     claimed = {t.payout_tx_hash for t in store.list_for_user(transfer.user_id) if t.payout_tx_hash}
     return next(
         (
@@ -210,28 +211,48 @@ def deliver(step: StepInput) -> dict[str, Any]:
     _delivering(transfer, "gas_funded")
     destination = str(transfer.destination)
     prepared = _prepared(transfer) or {}
-    stored = prepared.get("delivery")
+    stored = stored_delivery(transfer)
     if stored is None and not withdrawal_addresses.is_active(step.user_id, destination):
-        raise DestinationRemovedError(
-            f"{destination} is no longer a registered withdrawal address: the USDC stays in the server wallet"
-        )
+        raise DestinationRemovedError(removed(destination))
     client = arbitrum(step.user_id)
 
     def record(delivery: dict[str, Any]) -> None:
         nonlocal transfer
-        transfer = store.record_prepared(transfer, json.dumps({**prepared, "delivery": delivery}))
+        row = {**prepared, DELIVERY: saga.stamped(client, delivery)}  # with its block, for the reconciler
+        transfer = store.record_prepared(transfer, json.dumps(row))
 
     tx_hash = saga.send_usdc_once(
         client,
-        stored,
-        units=lambda: usdc_base_units(transfer.amount_usdc - WITHDRAW_FEE_USDC),
+        None if stored is None else stored[0],
+        units=lambda: payout_units(transfer),
         to=destination,
         record=record,
         action="withdrawal_delivery",
-        idempotency_key=f"{transfer.transfer_id}-delivery",
+        idempotency_key=delivery_key(transfer),
     )
     logger.info("withdrawal delivered", extra={"transfer_id": step.transfer_id, "tx_hash": tx_hash})
     return {"stage": store.record_delivery(transfer, tx_hash).stage, "tx_hash": tx_hash}
+
+
+def stored_delivery(transfer: TransferRecord) -> tuple[dict[str, Any], int | None] | None:
+    """The delivery as stored before it was sent (``saga.unstamped``: the transaction and the block
+    it was prepared at), or None while none was prepared. The reconciler asks this."""
+    delivery = (_prepared(transfer) or {}).get(DELIVERY)
+    return None if delivery is None else saga.unstamped(delivery)
+
+
+def payout_units(transfer: TransferRecord) -> int:
+    """The payout (what is delivered): the amount less the bridge's fee, in USDC base units."""
+    return usdc_base_units(transfer.amount_usdc - WITHDRAW_FEE_USDC)
+
+
+def delivery_key(transfer: TransferRecord) -> str:
+    """The delivery's idempotency key at Privy, and so its cap reservation's."""
+    return f"{transfer.transfer_id}-delivery"
+
+
+def removed(destination: str) -> str:
+    return f"{destination} is no longer a registered withdrawal address: the USDC stays in the server wallet"
 
 
 def confirm_delivery(step: StepInput) -> dict[str, Any]:
@@ -255,7 +276,7 @@ def fail(step: StepInput) -> dict[str, Any]:
 def _undelivered(transfer: TransferRecord) -> str | None:
     """``undelivered`` when the payout is in the server wallet and no delivery was ever prepared."""
     prepared = _prepared(transfer) or {}
-    if transfer.payout_tx_hash and not transfer.delivery_tx_hash and "delivery" not in prepared:
+    if transfer.payout_tx_hash and not transfer.delivery_tx_hash and DELIVERY not in prepared:
         return "undelivered"
     return None
 

@@ -4,10 +4,15 @@ resolves from the chain what the sagas could not, then reports what is left.
 Its passes, in order (one item's error never stops the others; results counted per pass):
 
 1. ``outcomes``: deposit sends without a definitive answer, judged from the chain (sent: recorded
-   and committed; never sent: released and the saga re-driven to resend the same transaction);
+   and committed; never sent or dropped: released and the saga re-driven to resend the same
+   transaction);
 2. ``deposits``: deposits stuck after the bridge, re-polled for their Hyperliquid credit;
 3. ``withdrawals``: withdraw3 actions applied but not recorded, and payouts not seen;
-4. ``reservations``: cap reservations past their lease or unresolved, settled from their transfer.
+4. ``deliveries``: withdrawals with a destination whose delivery was not finished, judged from the
+   chain as the deposits' sends are (delivered: recorded and completed; never sent: released and
+   the saga re-driven to resend the same delivery; a paid-out one never prepared: re-driven while
+   its address is registered, else ``undelivered``);
+5. ``reservations``: cap reservations past their lease or unresolved, settled from their transfer.
 
 Then ``report.funding_health`` (``GET /api/v1/health/funding``) and the metrics its alarms watch:
 ``StuckDeposits``, ``UnknownSendOutcomes``, ``FailedDepositSagas``, ``DepositsInStage`` per
@@ -24,7 +29,7 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from basis.platform.observability import METRICS_NAMESPACE, logger
-from basis.transfers.reconciler import deposits, outcomes, reservations, withdrawals
+from basis.transfers.reconciler import deliveries, deposits, outcomes, reservations, withdrawals
 from basis.transfers.reconciler.report import IN_FLIGHT, FundingHealth, funding_health
 from basis.transfers.reconciler.runs import each
 from basis.transfers.store import TransferRecord
@@ -44,6 +49,7 @@ def reconcile(now: datetime | None = None) -> dict[str, int]:
     counts += each(deposits.stuck(now), deposits.recredit, "deposits", transfer)
     counts += each(withdrawals.unrecorded(now), lambda t: withdrawals.record(t, now), "withdrawals", transfer)
     counts += each(withdrawals.unpaid(now), withdrawals.repoll, "withdrawals", transfer)
+    counts += each(deliveries.pending(now), lambda t: deliveries.resolve(t, now), "deliveries", transfer)
     counts += each(reservations.pending(now), lambda r: reservations.resolve(r, now), "reservations", repr)
     health = funding_health(now)
     report = {

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from basis.signing import caps
 from basis.transfers import executions, store
 from basis.transfers.executions import FailedExecution
-from basis.transfers.reconciler import deposits, outcomes, withdrawals
+from basis.transfers.reconciler import deliveries, deposits, outcomes, withdrawals
 from basis.transfers.reconciler.runs import ALARM_AFTER, stale
 from basis.transfers.store import TransferRecord
 
@@ -70,7 +70,7 @@ class FundingHealth:
     unknown_outcomes: list[PendingTransfer]  # a transaction, no receipt, not resolved from the chain yet
     failed_executions: list[FailedExecution]  # deposit sagas, last FAILED_LOOKBACK
     in_stage: dict[str, int]  # deposits in flight
-    stuck_withdrawals: list[PendingTransfer]  # applied but not paid out, or not recorded
+    stuck_withdrawals: list[PendingTransfer]  # not recorded, not paid out, or not delivered
     withdrawals_stuck_past_alarm: int
     unresolved_reservations: list[UnresolvedReservation]  # counted as spent until resolved
     reservations_past_alarm: int
@@ -79,7 +79,7 @@ class FundingHealth:
 def funding_health(now: datetime | None = None) -> FundingHealth:
     now = now or datetime.now(UTC)
     stuck = deposits.stuck(now)
-    stuck_out = withdrawals.unrecorded(now) + withdrawals.unpaid(now)
+    stuck_out = withdrawals.unrecorded(now) + withdrawals.unpaid(now) + deliveries.pending(now)
     held = caps.unsettled(now.timestamp())
     return FundingHealth(
         stuck_deposits=[PendingTransfer.of(t) for t in stuck],
