@@ -27,13 +27,15 @@ from tests.integration.transfers.test_reconciler import age, run_reconciler
 withdrawer = withdrawals.withdrawer  # a user who deposited 60 USDC into Hyperliquid
 
 
-def reconciled(api_client: ApiClient, user_id: str, transfer_id: str, timeout: float = 30) -> dict[str, Any]:
-    """Reconciler runs until the withdrawal is completed (its payout lands within seconds)."""
+def reconciled(
+    api_client: ApiClient, user_id: str, transfer_id: str, timeout: float = 30, stage: str = "completed"
+) -> dict[str, Any]:
+    """Reconciler runs until the withdrawal is at ``stage`` (its payout lands within seconds)."""
     deadline = time.monotonic() + timeout
     while True:
         run_reconciler(api_client)
         operation: dict[str, Any] = api_client.get(f"/funding/operations/{transfer_id}", user=user_id).json()
-        if operation["stage"] == "completed":
+        if operation["stage"] == stage:
             return operation
         assert time.monotonic() < deadline, operation
         time.sleep(0.5)
