@@ -6,7 +6,7 @@
   spend once, and the deposit ends ``hl_credited`` with one transfer on chain;
 * Privy never acts on the send: once the grace has passed the reconciler releases the reservation
   and re-drives the saga (``<id>-redrive-1``), which sends exactly one transaction, with the stored
-  nonce;
+  nonce; so does a recorded send the chain dropped (no receipt, nothing pending);
 * reservations past their lease keep counting until the reconciler settles them from their
   transfer (released for a deposit that sent nothing, committed for one that did), and one made for
   no known transfer stays counted and listed on the health route."""
@@ -111,6 +111,32 @@ def test_a_send_that_never_reached_the_chain_is_released_and_redriven_with_its_n
     )
     assert described["status"] == "SUCCEEDED"
     assert usage(user_id) == caps.Usage(committed=usdc_base_units("16"), reserved=0, unresolved=0)
+
+
+def test_a_recorded_send_the_chain_dropped_is_redriven_with_its_nonce(
+    api_client: ApiClient, depositor: tuple[str, str], privy_faults: None
+) -> None:
+    """At ``bridge_sent`` with a hash the chain does not know (no receipt, nothing pending, the
+    nonce unused: dropped), once the grace has passed: re-driven, the hash forgotten, the SAME
+    stored transaction sent, exactly one transfer on chain."""
+    user_id, address = depositor
+    privy_rpc_fault(api_client.stack, user_id, 503, count=30)  # nothing reaches the chain
+    operation = left_unknown(api_client, user_id, "17")
+    transfer = store.get(user_id, operation["id"])
+    assert transfer is not None and transfer.prepared is not None
+    nonce = json.loads(transfer.prepared)["nonce"]
+    store.record_sent(transfer, "0x" + "ee" * 32, "bridge_sent")  # as if sent, then dropped
+
+    run_reconciler(api_client)  # within the grace: it may still be pending somewhere
+    assert settled(api_client, user_id, operation["id"])["stage"] == "bridge_sent"
+    age(user_id, operation["id"], 6, flagged=True)
+    assert run_reconciler(api_client)["outcomes_redriven"] >= 1
+
+    assert_credited_once(api_client, user_id, address, operation["id"])
+    anvil = deploy(api_client.stack.url("anvil"))
+    [sent] = bridge_transfers(anvil, address)
+    assert anvil.web3().eth.get_transaction(HexBytes(sent))["nonce"] == nonce
+    assert usage(user_id) == caps.Usage(committed=usdc_base_units("17"), reserved=0, unresolved=0)
 
 
 def lapsed(user_id: str, key: str, amount: str, minutes: int) -> str:
