@@ -19,7 +19,8 @@ checked again right before signing.
   (``gas_funded``); ``deliver`` sends the payout there with the platform signer, which the
   per-user policy at Privy allows only to the user's registered addresses. Exactly as the deposit
   saga's Bridge2 send (``saga.send_usdc_once``): prepared once and stored on the transfer (under
-  ``prepared["delivery"]``) before it is sent in the wallet's turn, with ``<transfer id>-delivery``
+  ``prepared["delivery"]``, with the block it was prepared at: where the reconciler looks for it)
+  before it is sent in the wallet's turn, with ``<transfer id>-delivery``
   as Privy's idempotency key; a re-run resends that very transaction, never another
   (``delivering``, the delivery's hash recorded); ``confirm_delivery`` waits for its receipt
   (``completed``). An address removed before anything was prepared is not delivered to.
