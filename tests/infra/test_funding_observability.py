@@ -54,7 +54,7 @@ def test_the_dashboard_shows_deposits_by_stage(synth: Synth) -> None:
     assert all(f'\\"stage\\",\\"{stage}\\"' in body for stage in IN_FLIGHT), body[:300]
 
 
-def test_the_reconciler_runs_on_a_schedule_reads_the_sagas_and_may_redrive_only_deposits(
+def test_the_reconciler_runs_on_a_schedule_reads_the_sagas_and_may_redrive_them(
     synth: Synth,
 ) -> None:
     rules = _of_type(synth, "service", "AWS::Events::Rule")
@@ -79,6 +79,6 @@ def test_the_reconciler_runs_on_a_schedule_reads_the_sagas_and_may_redrive_only_
     for action, resource in granted:
         by_action.setdefault(action, []).append(resource)
     assert {"states:ListExecutions", "states:DescribeExecution"} <= set(by_action)
-    [started] = by_action["states:StartExecution"]  # a re-drive: the deposit saga only
-    assert "deposit-saga" in started and "withdrawal-saga" not in started
+    started = " ".join(by_action["states:StartExecution"])  # re-drives: a deposit's send, a delivery
+    assert "deposit-saga" in started and "withdrawal-saga" in started and "hedge" not in started
     assert any("dynamodb:PutItem" in a for a, _ in granted)  # settles the spend windows
