@@ -143,3 +143,12 @@ def tally(name: str, slot: str, counts: Mapping[str, int]) -> bool:
                 continue
             return True
     return False
+
+
+def tallies(name: str) -> tuple[dict[str, Any], ...]:
+    """The flag's tallies (``{"slot": ..., "<what>": n}``), the current slot's first."""
+    try:
+        item = ControlFlag.get(name, consistent_read=True)
+    except DoesNotExist:
+        return ()
+    return tuple(dict(kept.as_dict()) for kept in (item.tally, item.previous_tally) if kept is not None)

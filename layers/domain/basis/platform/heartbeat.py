@@ -18,3 +18,12 @@ def tally(job: str, slot: str, counts: Mapping[str, int]) -> None:
     current slot's and the previous slot's counts are kept (``tally``, ``previous_tally``)."""
     if not flags.tally(f"schedule#{job}", slot, counts):
         logger.warning("counts of an old slot dropped", extra={"job": job, "slot": slot, "counts": counts})
+
+
+def counts(job: str, slot: str) -> dict[str, int]:
+    """What was counted for ``slot`` of ``job`` (empty before anything was, or once two newer slots
+    started)."""
+    for kept in flags.tallies(f"schedule#{job}"):
+        if kept.get("slot") == slot:
+            return {key: int(value) for key, value in kept.items() if key != "slot"}
+    return {}
