@@ -34,6 +34,12 @@ FUNCTION_ACCESS: dict[str, Access] = {
     ),
     "authorizer": Access(read=("users",), secret=True),
     "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),
+    # Strategies and their pauses, the risk counts, the user's lease and slot claims (claims), the
+    # kill switch and the scan's heartbeat (control), the user's wallets for live balances (users).
+    "scan_worker": Access(
+        read=("users", "positions"),
+        read_write=("strategy_configs", "risk_tracking", "claims", "control"),
+    ),
     # Signs the Bridge2 transfer (ledger, caps, breaker), tops gas up (funder key, leases).
     "deposit_saga": Access(
         read=("users",),

@@ -126,8 +126,23 @@ FUNCTIONS: tuple[Function, ...] = (
         timeout_seconds=10,
         memory_mb=256,
     ),
+    # Reads Hyperliquid's funding and prices once per cycle (the venue client: the chain layer).
     Function(
-        "scan_dispatcher", "Scheduled: enqueue one funding-rate scan per enabled user", timeout_seconds=60
+        "scan_dispatcher",
+        "Scheduled: read the market once, enqueue one funding-rate scan per enabled user",
+        layers=("base", "chain"),
+        timeout_seconds=60,
+    ),
+    # Reads the venues' balances of live strategies and starts hedges (the chain layer).
+    Function(
+        "scan_worker",
+        "Evaluates each enabled user's strategy for an entry (scan queue)",
+        layers=("base", "chain"),
+        # Per message: a few DynamoDB reads, at most three venue reads (10 s timeouts) to size a
+        # live entry, and the start of its hedge.
+        timeout_seconds=90,
+        consumes="scan",
+        batch_size=10,
     ),
     # Signs through Privy and reads Arbitrum and Hyperliquid: the chain layer.
     Function(
@@ -176,6 +191,7 @@ FUNCTIONS: tuple[Function, ...] = (
 )
 
 QUEUES: tuple[Queue, ...] = (
+    # Above the worker's timeout; a scan is not retried for long (a stale slot is dropped anyway).
     Queue("scan", visibility_timeout_seconds=120),
     # The consumer backs off by shortening/lengthening each failed message's visibility (5 s, 10 s,
     # ... 300 s), so a Privy outage is retried for about half an hour before the DLQ.

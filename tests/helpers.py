@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,3 +39,30 @@ def privy_rpc_calls(stack: LocalStack, wallet_id: str) -> int:
         f"{stack.url('privy')}/_local/requests", params={"path": f"/v1/wallets/{wallet_id}/rpc"}, timeout=10
     ).json()
     return len(log["requests"])
+
+
+def function_log(stack: LocalStack, function: str) -> list[dict[str, Any]]:
+    """The JSON lines ``function`` logged so far (none before it first ran)."""
+    path = stack.log_dir / "functions" / f"{function}.log"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+
+
+def scan_outcomes(stack: LocalStack, user_id: str) -> list[str]:
+    """The scan worker's outcomes for this user, oldest first."""
+    return [
+        line["outcome"]
+        for line in function_log(stack, "scan_worker")
+        if line.get("message") == "scan outcome" and line.get("user_id") == user_id
+    ]
+
+
+def scan_tally(slot: str) -> dict[str, int]:
+    """The scan heartbeat's counts for ``slot`` (queued, and each outcome) once every message of the
+    slot was evaluated; empty until then."""
+    from basis.platform import heartbeat
+
+    counts = heartbeat.counts("scan", slot)
+    evaluated = sum(n for key, n in counts.items() if key != "queued")
+    return counts if counts and evaluated == counts.get("queued") else {}

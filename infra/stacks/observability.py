@@ -14,6 +14,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from basis.platform.observability import METRICS_NAMESPACE
+from basis.scan import outcomes
 from basis.transfers.reconciler import IN_FLIGHT
 from infra.deployment import Deployment
 from infra.stacks.service import ServiceStack
@@ -156,6 +157,18 @@ class ObservabilityStack(cdk.Stack):
             for stage in IN_FLIGHT
         ]
 
+        # The scan worker's evaluations (ScanEvaluations by outcome), summed by kind of outcome.
+        scan = [
+            _scan("entered", "entered", [outcomes.ENTERED]),
+            _scan("ready", "entry ready (nothing started)", [outcomes.ENTRY_READY]),
+            _scan("skipped", "skipped", [o for o in outcomes.ALL if o.startswith("skipped:")]),
+            _scan("failed", "failed", [o for o in outcomes.ALL if o.startswith("failed:")]),
+        ]
+        scan_errors = _scan("errors", "unexpected errors", [outcomes.failed(outcomes.ERROR)])
+        alarm(
+            "scan-errors", scan_errors, "Scan evaluations failed on an unexpected error (scan_worker's log)."
+        )
+
         self.dashboard = cw.Dashboard(
             self,
             "Dashboard",
@@ -179,6 +192,7 @@ class ObservabilityStack(cdk.Stack):
                     cw.GraphWidget(title="Deposits by stage (in flight)", left=by_stage, stacked=True),
                     cw.GraphWidget(title="Deposits needing attention", left=[stuck, unknown, failed_sagas]),
                 ],
+                [cw.GraphWidget(title="Scan evaluations by outcome", left=scan, stacked=True)],
                 [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
             ],
         )
@@ -223,4 +237,22 @@ def _signing(result: str, statistic: str = "Sum") -> cw.MathExpression:
     }
     return cw.MathExpression(
         expression=" + ".join(metrics), label=result, period=PERIOD, using_metrics=metrics
+    )
+
+
+def _scan(key: str, label: str, names: list[str]) -> cw.MathExpression:
+    """Scan evaluations ending in any of ``names`` (the worker's metric has an outcome dimension);
+    ``key`` keeps the metric ids unique on a graph."""
+    metrics = {
+        f"scan_{key}_{i}": cw.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name="ScanEvaluations",
+            period=PERIOD,
+            statistic="Sum",
+            dimensions_map={"outcome": name},
+        )
+        for i, name in enumerate(names)
+    }
+    return cw.MathExpression(
+        expression=f"SUM([{', '.join(metrics)}])", label=label, period=PERIOD, using_metrics=metrics
     )
