@@ -21,7 +21,7 @@ from infra.stacks.service import ServiceStack
 
 PERIOD = cdk.Duration.minutes(5)
 # The results the signing layer reports (basis.signing.telemetry.RESULTS) and the chains it signs for.
-SIGNING_RESULTS = ("success", "policy_denied", "error", "circuit_open", "cap_exceeded")
+SIGNING_RESULTS = ("success", "policy_denied", "error", "circuit_open", "cap_exceeded", "kill_switch")
 SIGNING_CHAINS = ("ethereum", "solana")
 
 

@@ -16,6 +16,7 @@ STORES = {
     "basis.transfers.outbound_store",
     "basis.signing.ledger",
     "basis.strategy.store",
+    "basis.risk.store",
     "basis.platform.flags",
     "basis.platform.leases",
     "basis.platform.runtime",  # binds every model to the configured tables at cold start

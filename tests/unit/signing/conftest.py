@@ -1,5 +1,6 @@
 """The signing layer's spend windows in memory, on a fake clock (``caps`` reads ``time`` through its
-module, so both its clock and its waits are the fake's)."""
+module, so both its clock and its waits are the fake's); the kill switch lifted (its flag is in
+DynamoDB: a test engages it through ``kill_switch_engaged``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from basis.risk import kill_switch
 from basis.signing import caps
 from tests.unit.signing.fakes import Clock, MemoryWindows
 
@@ -24,3 +26,15 @@ def windows(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> MemoryWindows:
     monkeypatch.setattr(caps.ledger, "read_window", store.read_window)
     monkeypatch.setattr(caps.ledger, "write_window", store.write_window)
     return store
+
+
+@pytest.fixture(autouse=True)
+def kill_switch_engaged(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The kill switch as the signer's preflight reads it: lifted unless a test sets ``[0] = True``."""
+    engaged = [False]
+    monkeypatch.setattr(
+        kill_switch,
+        "status",
+        lambda: kill_switch.KillSwitch(engaged[0], reason="test" if engaged[0] else None),
+    )
+    return engaged

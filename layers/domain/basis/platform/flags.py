@@ -1,5 +1,5 @@
 """The control flag store: named platform-wide state shared by every container (the signing circuit
-breaker, the schedules' heartbeats, per-signer nonce counters).
+breaker, the kill switch, the schedules' heartbeats, per-signer nonce counters).
 
 Every change is one atomic update; a conditional one answers False when it did not happen (another
 container changed the flag first, or DynamoDB refused the write) instead of overwriting anything.
@@ -8,7 +8,7 @@ container changed the flag first, or DynamoDB refused the write) instead of over
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -23,11 +23,14 @@ class Flag:
     state: str
     counter: int
     until: float | None
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def _flag(item: ControlFlag) -> Flag:
     until = None if item.until is None else float(item.until)
-    return Flag(item.name, item.state, int(item.counter or 0), until)
+    raw: Any = item.details or {}
+    details = dict(raw.as_dict() if hasattr(raw, "as_dict") else raw)
+    return Flag(item.name, item.state, int(item.counter or 0), until, details)
 
 
 def get(name: str, *, default_state: str) -> Flag:
@@ -92,6 +95,11 @@ def raise_counter(name: str, *, at_least: int) -> int:
         item.update(actions=[ControlFlag.counter.add(1)])
         return int(item.counter)
     return at_least
+
+
+def set_state(name: str, state: str, **details: str) -> None:
+    """Put the flag in ``state`` with ``details`` (replacing the earlier ones; last writer wins)."""
+    ControlFlag(name).update(actions=[ControlFlag.state.set(state), ControlFlag.details.set(details)])
 
 
 def record_run(name: str, state: str, **facts: object) -> None:

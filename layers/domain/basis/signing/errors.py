@@ -6,7 +6,13 @@ breaker is transient, so the API maps them with every other domain error.
 
 from __future__ import annotations
 
-from basis.platform.errors import BasisError, CapRefusedError, PolicyRefusedError, TransientError
+from basis.platform.errors import (
+    BasisError,
+    CapRefusedError,
+    ConflictError,
+    PolicyRefusedError,
+    TransientError,
+)
 
 
 class SigningError(BasisError):
@@ -52,6 +58,21 @@ class CircuitOpenError(SigningError, TransientError):
             retry_after_seconds=round(retry_after, 1),
         )
         self.retry_after = retry_after
+
+
+class KillSwitchEngagedError(SigningError, ConflictError):
+    """The platform's kill switch is engaged: the platform signs nothing until an admin lifts it
+    (nothing was sent to Privy). A user's own signature is not refused."""
+
+    code = "kill_switch_engaged"
+
+    def __init__(self, reason: str | None) -> None:
+        super().__init__(
+            f"the platform's kill switch is engaged ({reason or 'no reason given'}): no platform "
+            "signature until an admin lifts it",
+            retriable=False,
+            reason=reason,
+        )
 
 
 class SpendCapExceededError(SigningError, CapRefusedError):

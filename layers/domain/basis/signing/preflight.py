@@ -1,4 +1,8 @@
-"""The signer's policy step: the wallet's policy, evaluated locally before anything goes to Privy.
+"""The signer's preflight: the platform's kill switch, then the wallet's policy, evaluated locally
+before anything goes to Privy.
+
+While the kill switch is engaged (``basis.risk.kill_switch``) no platform signature is requested
+(a user's own signature, by their access token, still is).
 
 The policy is the signer's local copy (``basis.policies.local_copy``): Privy's rules for the
 signing wallet plus the Solana rules Privy cannot express, which only this step enforces. A local
@@ -11,7 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from basis.signing.errors import PolicyDeniedError
+from basis.signing.errors import KillSwitchEngagedError, PolicyDeniedError
+
+
+def halted() -> KillSwitchEngagedError | None:
+    """The refusal to raise while the kill switch is engaged; None otherwise."""
+    from basis.risk import kill_switch
+
+    switch = kill_switch.status()
+    return KillSwitchEngagedError(switch.reason) if switch.engaged else None
 
 
 def check(policy: dict[str, Any] | None, method: str, params: dict[str, Any]) -> PolicyDeniedError | None:

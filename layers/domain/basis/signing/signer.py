@@ -3,8 +3,9 @@
 Built with the wallet id stored on the user's row (never resolved from an address). Each request
 goes through one path, ``_call_rpc``, whose steps live in their own modules:
 
-1. ``preflight``: the wallet's policy (when given) is evaluated locally; a denial raises
-   ``PolicyDeniedError(preflight=True)`` without a network call. An allow is only advisory:
+1. ``preflight``: while the platform's kill switch is engaged, a platform signature is refused
+   (``KillSwitchEngagedError``); the wallet's policy (when given) is evaluated locally; a denial
+   raises ``PolicyDeniedError(preflight=True)`` without a network call. An allow is only advisory:
    Privy is still asked and stays the authority.
 2. ``caps``: what the request moves (USDC / SOL / SPL, ``moved``) is reserved against the user's
    rolling 24 h caps; a refusal raises ``SpendCapExceededError`` without a network call.
@@ -196,6 +197,10 @@ class PrivyWalletSigner:
             except Exception:  # telemetry never turns an outcome (maybe a broadcast) into another
                 logger.exception("signing telemetry failed", extra={"user_id": self.user_id})
 
+        halted = None if self._user_access_token else preflight.halted()
+        if halted is not None:
+            done("kill_switch", halted.message)
+            raise halted
         denial = preflight.check(self.policy, method, params)
         if denial is not None:
             done("policy_denied", f"preflight: {denial.reason}")

@@ -14,7 +14,7 @@ from basis.platform.observability import METRICS_NAMESPACE, logger
 from basis.signing import ledger
 from basis.signing.ledger import SigningEvent
 
-RESULTS = ("success", "policy_denied", "error", "circuit_open", "cap_exceeded")
+RESULTS = ("success", "policy_denied", "error", "circuit_open", "cap_exceeded", "kill_switch")
 
 
 def record(event: SigningEvent) -> None:
@@ -23,7 +23,7 @@ def record(event: SigningEvent) -> None:
     fields = asdict(event)
     if event.result == "success":
         logger.info("signing request", extra=fields)
-    elif event.result in ("policy_denied", "cap_exceeded"):
+    elif event.result in ("policy_denied", "cap_exceeded", "kill_switch"):
         logger.warning("signing request refused", extra=fields)
     else:
         logger.error("signing request failed", extra=fields)

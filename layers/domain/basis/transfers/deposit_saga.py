@@ -34,6 +34,7 @@ from basis.platform.errors import ConflictError, TransientError
 from basis.platform.observability import logger
 from basis.policies.amounts import AmountError, require_bridge_deposit
 from basis.policies.settings import get_policy_settings
+from basis.risk import manager as risk
 from basis.signing import caps
 from basis.signing.errors import SigningError
 from basis.transfers import saga, store
@@ -213,6 +214,7 @@ def check_credit(step: StepInput) -> dict[str, Any]:
         return answer
     _require(transfer, "bridge_confirmed")
     if credited(transfer):
+        risk.deposit_credited(transfer)  # the risk peak rises by the amount (N7), before the stage
         store.advance(transfer, "hl_credited")
         logger.info("deposit credited", extra={"transfer_id": step.transfer_id, "tx_hash": transfer.tx_hash})
         return answer

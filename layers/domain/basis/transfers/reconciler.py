@@ -21,6 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from basis.platform.aws import client
 from basis.platform.errors import ConfigurationError
 from basis.platform.observability import METRICS_NAMESPACE, logger
+from basis.risk import manager as risk
 from basis.transfers import deposit_saga, store
 from basis.transfers.settings import get_funding_settings
 from basis.transfers.store import TransferRecord
@@ -134,6 +135,7 @@ def reconcile(now: datetime | None = None) -> dict[str, int]:
     for transfer in stuck_deposits(now):
         try:
             if deposit_saga.credited(transfer):
+                risk.deposit_credited(transfer)  # the risk peak rises by the amount (N7), before the stage
                 store.reconciled(transfer, "hl_credited")
                 credited += 1
                 logger.info("reconciler: deposit credited", extra={"transfer_id": transfer.transfer_id})

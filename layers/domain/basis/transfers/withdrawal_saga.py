@@ -28,6 +28,7 @@ from pydantic import Field
 from basis.chains.amounts import usdc_base_units
 from basis.platform.errors import ConflictError, TransientError
 from basis.platform.observability import logger
+from basis.risk import manager as risk
 from basis.transfers import saga, store
 from basis.transfers.saga import arbitrum, evm_signer, evm_wallet, load
 from basis.transfers.settings import get_funding_settings
@@ -129,6 +130,7 @@ def check_payout(step: StepInput) -> dict[str, Any]:
         None,
     )
     if payout is not None:
+        risk.withdrawal_completed(transfer)  # the risk peak scales by what is left (N7), before the stage
         store.record_paid_out(transfer, payout)
         logger.info("withdrawal paid out", extra={"transfer_id": step.transfer_id, "tx_hash": payout})
         return answer
