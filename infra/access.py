@@ -25,10 +25,10 @@ class Access:
 
 FUNCTION_ACCESS: dict[str, Access] = {
     "api": Access(
-        read=("positions", "risk_tracking", "signing_ledger", "control"),
-        read_write=("users", "claims", "strategy_configs", "transfers", "spend_windows"),
+        read=("risk_tracking", "signing_ledger", "control"),
+        read_write=("users", "claims", "strategy_configs", "transfers", "spend_windows", "positions"),
         put_events=True,
-        start_executions=("deposit-saga", "withdrawal-saga"),
+        start_executions=("deposit-saga", "withdrawal-saga", "hedge-close-saga"),
         list_executions=("deposit-saga",),  # the admin health route: failed sagas
         secret=True,
     ),
@@ -50,6 +50,14 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "withdrawal_saga": Access(
         read=("users",),
         read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control"),
+        secret=True,
+    ),
+    # Reads the user's wallets, signs orders and transactions (ledger, caps, breaker, nonces in
+    # control), writes the position; a close asked for while opening starts the close saga.
+    "hedge_saga": Access(
+        read=("users",),
+        read_write=("positions", "claims", "signing_ledger", "spend_windows", "control"),
+        start_executions=("hedge-close-saga",),
         secret=True,
     ),
     "gas_dispatcher": Access(read=("users",), read_write=("control",), send_to=("gas",)),

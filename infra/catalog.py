@@ -116,7 +116,7 @@ FUNCTIONS: tuple[Function, ...] = (
     # The chain layer for transfers out (web3, solders, privy-client), imported only by that route.
     Function(
         "api",
-        "REST API: health, OpenAPI, auth, wallets, funding",
+        "REST API: health, OpenAPI, auth, wallets, funding, positions",
         layers=("base", "chain"),
         timeout_seconds=29,
     ),
@@ -155,6 +155,13 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "withdrawal_saga",
         "Step Functions task steps of the withdrawal saga",
+        layers=("base", "chain"),
+        timeout_seconds=60,
+    ),
+    # Signs Hyperliquid orders and Asgard transactions through Privy (paper positions: nothing).
+    Function(
+        "hedge_saga",
+        "Step Functions task steps of the hedge open and close sagas (Hyperliquid short, Asgard long)",
         layers=("base", "chain"),
         timeout_seconds=60,
     ),
@@ -217,6 +224,8 @@ SCHEDULES: tuple[Schedule, ...] = (
 STATE_MACHINES: tuple[StateMachine, ...] = (
     StateMachine("deposit-saga", "deposit_saga.asl.json", functions=("deposit_saga",)),
     StateMachine("withdrawal-saga", "withdrawal_saga.asl.json", functions=("withdrawal_saga",)),
+    StateMachine("hedge-open-saga", "hedge_open_saga.asl.json", functions=("hedge_saga",)),
+    StateMachine("hedge-close-saga", "hedge_close_saga.asl.json", functions=("hedge_saga",)),
 )
 
 

@@ -7,10 +7,13 @@ from basis.identity.settings import IdentitySettings, get_identity_settings
 from basis.platform.observability import logger, tracer
 from basis.platform.runtime import bootstrap
 from basis.policies.settings import PolicySettings
+from basis.positions.settings import PositionSettings
 from basis.signing.settings import SigningSettings
 from basis.transfers.settings import FundingSettings
 
-bootstrap(IdentitySettings, PolicySettings, SigningSettings, FundingSettings)  # transfers out sign
+bootstrap(
+    IdentitySettings, PolicySettings, SigningSettings, FundingSettings, PositionSettings
+)  # transfers out sign
 app = create_app(get_identity_settings().cors_allowed_origins)
 
 

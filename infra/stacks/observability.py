@@ -14,6 +14,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from basis.platform.observability import METRICS_NAMESPACE
+from basis.positions.saga import STUCK_METRIC
 from basis.scan import outcomes
 from basis.transfers.reconciler import IN_FLIGHT
 from infra.deployment import Deployment
@@ -157,6 +158,28 @@ class ObservabilityStack(cdk.Stack):
             for stage in IN_FLIGHT
         ]
 
+        # A hedge whose unwind or close could not finish (basis.positions.saga.stuck): a person must.
+        stuck_hedges = cw.MathExpression(
+            expression="stuck_live + stuck_paper",
+            label="hedges stuck_unwind",
+            period=PERIOD,
+            using_metrics={
+                f"stuck_{mode}": cw.Metric(
+                    namespace=METRICS_NAMESPACE,
+                    metric_name=STUCK_METRIC,
+                    period=PERIOD,
+                    statistic="Sum",
+                    dimensions_map={"mode": mode},
+                )
+                for mode in ("live", "paper")
+            },
+        )
+        alarm(
+            "hedge-stuck-unwind",
+            stuck_hedges,
+            "A hedge could not be unwound or closed: it is stuck_unwind and waits for a person.",
+        )
+
         # The scan worker's evaluations (ScanEvaluations by outcome), summed by kind of outcome.
         scan = [
             _scan("entered", "entered", [outcomes.ENTERED]),
@@ -192,7 +215,10 @@ class ObservabilityStack(cdk.Stack):
                     cw.GraphWidget(title="Deposits by stage (in flight)", left=by_stage, stacked=True),
                     cw.GraphWidget(title="Deposits needing attention", left=[stuck, unknown, failed_sagas]),
                 ],
-                [cw.GraphWidget(title="Scan evaluations by outcome", left=scan, stacked=True)],
+                [
+                    cw.GraphWidget(title="Scan evaluations by outcome", left=scan, stacked=True),
+                    cw.GraphWidget(title="Hedges stuck (unwind or close failed)", left=[stuck_hedges]),
+                ],
                 [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
             ],
         )

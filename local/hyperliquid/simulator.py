@@ -133,6 +133,7 @@ class HyperliquidSimulator(LocalService):
             "spotMeta": lambda b: views.spot_meta(),
             "spotClearinghouseState": lambda b: views.spot_clearinghouse_state(s, b["user"]),
             "openOrders": lambda b: views.open_orders(s, b["user"]),
+            "orderStatus": lambda b: views.order_status(s, b["user"], b["oid"]),
             "frontendOpenOrders": lambda b: views.open_orders(s, b["user"]),
             "userFills": lambda b: views.user_fills(s, b["user"]),
             "userFillsByTime": lambda b: views.user_fills(s, b["user"], b.get("startTime"), b.get("endTime")),

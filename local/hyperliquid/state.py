@@ -21,6 +21,7 @@ from local.hyperliquid.accounts import Account, summarize
 from local.hyperliquid.errors import ActionError, parse_decimal
 from local.hyperliquid.markets import Market, default_markets, usd, wire
 from local.hyperliquid.nonces import Clock
+from local.hyperliquid.order_status import OrderHistory, PlacedOrder, rejection_status
 from local.hyperliquid.orders import Fill, OrderRequest, RestingOrder, apply_fill, parse_order, plan_fill
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class HyperliquidState:
         self.ledger_updates: dict[str, list[dict[str, Any]]] = {}
         self.funding_history: dict[str, list[dict[str, Any]]] = {m.name: [] for m in self.universe}
         self.resting: dict[int, RestingOrder] = {}
+        self.orders = OrderHistory()
         self.deposits: dict[str, Decimal] = {}
         self.withdrawals: list[Withdrawal] = []
         self._next_oid = 1
@@ -205,9 +207,22 @@ class HyperliquidState:
             if not isinstance(order, dict):
                 raise ActionError("order must be an object")
             market = self.market_at(order.get("a"))
-            return self._execute(account, parse_order(self.universe.index(market), market, order))
-        except ActionError as exc:
+            request = parse_order(self.universe.index(market), market, order)
+        except ActionError as exc:  # not an order at all: nothing is recorded
             return {"error": str(exc)}
+        try:
+            return self._execute(account, request)
+        except ActionError as exc:  # refused at placement: recorded with its rejection status
+            self._record_order(account.address, request, self._new_oid(), rejection_status(str(exc)))
+            return {"error": str(exc)}
+
+    def _new_oid(self) -> int:
+        oid = self._next_oid
+        self._next_oid += 1
+        return oid
+
+    def _record_order(self, user: str, request: OrderRequest, oid: int, status: str) -> None:
+        self.orders.add(PlacedOrder.of(request, oid, user, status, self.clock.now_ms()))
 
     def _execute(self, account: Account, request: OrderRequest) -> Any:
         market, asset, is_buy, sz = request.market, request.asset, request.is_buy, request.sz
@@ -228,8 +243,8 @@ class HyperliquidState:
         if request.tif == "Ioc" and not crosses:
             raise ActionError(f"Order could not immediately match against any resting orders. asset={asset}")
         fill = plan_fill(account, self.markets, request, sz, fill_px, self.taker_fee) if crosses else None
-        oid = self._next_oid
-        self._next_oid += 1
+        oid = self._new_oid()
+        self._record_order(account.address, request, oid, "open" if fill is None else "filled")
         cloid = {"cloid": request.cloid} if request.cloid else {}
         if fill is None:
             self.resting[oid] = RestingOrder(
@@ -286,6 +301,7 @@ class HyperliquidState:
                     )
                 else:
                     del self.resting[found.oid]
+                    self.orders.set_status(found.oid, "canceled", self.clock.now_ms())
                     statuses.append("success")
             return statuses
 

@@ -172,6 +172,11 @@ def open_orders(state: HyperliquidState, user: str) -> list[dict[str, Any]]:
         ]
 
 
+def order_status(state: HyperliquidState, user: str, oid_or_cloid: Any) -> dict[str, Any]:
+    with state.lock:
+        return state.orders.lookup(user, oid_or_cloid)
+
+
 def _in_window(rows: list[dict[str, Any]], start: Any, end: Any) -> list[dict[str, Any]]:
     lo = int(start) if isinstance(start, int) else 0
     hi = int(end) if isinstance(end, int) else None

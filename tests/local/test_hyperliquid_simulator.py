@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 from hyperliquid.utils import signing
+from hyperliquid.utils.types import Cloid
 
 from local.chains.anvil import Anvil
 from local.chains.dev_accounts import DevAccount
@@ -236,6 +237,27 @@ def test_resting_order_listed_and_cancelled(venue: Venue, info: Info, user: Loca
     assert info.open_orders(user.address) == []
     again = exchange.cancel("SOL", oid)
     assert "never placed" in again["response"]["data"]["statuses"][0]["error"]
+
+
+def test_order_status_by_oid_and_cloid_as_the_sdk_asks(venue: Venue, info: Info, user: LocalAccount) -> None:
+    """``orderStatus``: filled, resting then canceled, refused at placement, and never seen."""
+    exchange = venue.exchange(user)
+    filled_id, resting_id, refused_id = (Cloid.from_int(n) for n in (1, 2, 3))
+    placed = exchange.order("SOL", False, 1.0, 100.0, {"limit": {"tif": "Ioc"}}, cloid=filled_id)
+    oid = placed["response"]["data"]["statuses"][0]["filled"]["oid"]
+    found = info.query_order_by_cloid(user.address, filled_id)
+    assert (found["status"], found["order"]["status"]) == ("order", "filled")
+    assert (found["order"]["order"]["oid"], found["order"]["order"]["cloid"]) == (oid, filled_id.to_raw())
+    assert info.query_order_by_oid(user.address, oid) == found
+    rest = exchange.order("SOL", True, 1.0, 120.0, {"limit": {"tif": "Gtc"}}, cloid=resting_id)
+    assert info.query_order_by_cloid(user.address, resting_id)["order"]["status"] == "open"
+    exchange.cancel("SOL", rest["response"]["data"]["statuses"][0]["resting"]["oid"])
+    assert info.query_order_by_cloid(user.address, resting_id)["order"]["status"] == "canceled"
+    exchange.order("SOL", True, 1.0, 120.0, {"limit": {"tif": "Ioc"}}, cloid=refused_id)  # nothing to match
+    assert info.query_order_by_cloid(user.address, refused_id)["order"]["status"] == "iocCancelRejected"
+    assert info.query_order_by_cloid(user.address, Cloid.from_int(4)) == {"status": "unknownOid"}
+    stranger = eth_account.Account.create().address  # another user never sees this user's orders
+    assert info.query_order_by_cloid(stranger, filled_id) == {"status": "unknownOid"}
 
 
 def test_usd_class_transfer_round_trip(venue: Venue, info: Info, user: LocalAccount) -> None:

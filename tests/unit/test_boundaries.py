@@ -14,6 +14,7 @@ STORES = {
     "basis.wallets.store",
     "basis.transfers.store",
     "basis.transfers.outbound_store",
+    "basis.positions.store",
     "basis.signing.ledger",
     "basis.strategy.store",
     "basis.risk.store",

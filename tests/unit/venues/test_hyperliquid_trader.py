@@ -10,10 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from basis.venues.hyperliquid.models import parse_order_status
 from basis.venues.hyperliquid.trader import (
     HyperliquidTrader,
     InsufficientWithdrawableError,
     ReadOnlyTraderError,
+    cloid_for,
     market_price,
     order_size,
     usdc_units,
@@ -147,15 +149,54 @@ def test_open_short_by_notional_sets_leverage_then_sells_ioc_below_the_mark() ->
     assert (name, args, kwargs) == (
         "order",
         ("SOL", False, 1.33, 148.5, {"limit": {"tif": "Ioc"}}),
-        {"reduce_only": False},
+        {"reduce_only": False, "cloid": None},
     )
+
+
+def test_a_cloid_tags_the_order_and_finds_it_again() -> None:
+    cloid = cloid_for("pos-1", "short", "open", 1)
+    assert cloid == cloid_for("pos-1", "short", "open", 1) != cloid_for("pos-1", "short", "open", 2)
+    assert len(cloid) == 34 and cloid.startswith("0x")
+    t, exchange = trader(szi="-1.25")
+    t.close_short("SOL", size=Decimal("0.5"), cloid=cloid)
+    _, args, kwargs = exchange.calls[0]
+    assert args[2] == 0.5 and kwargs["cloid"].to_raw() == cloid  # only this position's size
+
+
+def test_order_status_unknown_filled_and_the_fills_of_one_order() -> None:
+    cloid = "0x" + "1" * 32
+    order = {"coin": "SOL", "side": "A", "limitPx": "148.5", "sz": "0.0", "oid": 7, "origSz": "1.33",
+             "timestamp": 1, "cloid": cloid}  # fmt: skip
+    found = {"status": "order", "order": {"order": order, "status": "filled", "statusTimestamp": 2}}
+    fill = {
+        "coin": "SOL",
+        "sz": "1.0",
+        "side": "A",
+        "dir": "Open Short",
+        "closedPnl": "0.0",
+        "oid": 7,
+        "time": 1,
+    }
+    other = {**fill, "oid": 8, "px": "1.0"}
+    session = Session(
+        {"orderStatus": found, "userFills": [{**fill, "px": "149.0", "fee": "0.1"},
+                                             {**fill, "px": "150.0", "sz": "0.33", "fee": "0.02"}, other]}
+    )  # fmt: skip
+    t = HyperliquidTrader("http://hl.local/", None, ADDRESS, session=session)
+    status = t.order_status(cloid)
+    assert status is not None and status.filled and (status.oid, status.orig_sz) == (7, Decimal("1.33"))
+    assert session.bodies[-1] == {"type": "orderStatus", "user": ADDRESS, "oid": cloid}
+    fills = t.order_fills(7)
+    assert (fills.sz, fills.fee) == (Decimal("1.33"), Decimal("0.12"))
+    assert fills.avg_px == (Decimal(149) + Decimal("0.33") * 150) / Decimal("1.33")
+    assert parse_order_status({"status": "unknownOid"}) is None
 
 
 def test_close_short_buys_back_the_whole_position_reduce_only() -> None:
     t, exchange = trader(szi="-1.25")
     t.close_short("SOL")
     assert exchange.calls == [
-        ("order", ("SOL", True, 1.25, 151.5, {"limit": {"tif": "Ioc"}}), {"reduce_only": True})
+        ("order", ("SOL", True, 1.25, 151.5, {"limit": {"tif": "Ioc"}}), {"reduce_only": True, "cloid": None})
     ]
     flat, nothing = trader()
     assert flat.close_short("SOL") is None and nothing.calls == []

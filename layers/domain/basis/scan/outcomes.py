@@ -16,6 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from basis.platform import heartbeat
 from basis.platform.observability import METRICS_NAMESPACE, logger
+from basis.risk import manager
 from basis.scan import criteria
 
 JOB = "scan"
@@ -32,11 +33,12 @@ SKIP_REASONS = (
     STALE_SLOT,
     LEASE_HELD,
     DUPLICATE_SLOT,
-    "kill_switch",
-    "paused",
-    "disabled",
-    "cooldown",
-    "daily_limit",
+    # the risk manager's entry block, in its order
+    manager.KILL_SWITCH,
+    manager.PAUSED,
+    manager.DISABLED,
+    manager.COOLDOWN,
+    manager.DAILY_LIMIT,
     MAX_POSITIONS,
     *criteria.REASONS,
     BALANCE_TOO_LOW,

@@ -2,9 +2,14 @@
 
 Asgard builds each transaction; the user's Solana server wallet signs it through the signing layer
 (Privy, never a local key); Asgard submits it. Open: ``/create-position`` -> sign ->
-``/submit-create-position-tx``. Close: ``/close-position`` -> sign -> ``/submit-close-position-tx``,
-and the proceeds are what the wallet's USDC balance actually gained on chain. Health is Asgard's
-``healthFactor`` (percent the SOL price can fall before liquidation) from ``/refresh-positions``.
+``/submit-create-position-tx`` (``build_open`` then ``submit_open``: the position's PDA is known
+before anything is signed, so a caller can record it first and look the position up by it after a
+crash). Close: ``/close-position`` -> sign -> ``/submit-close-position-tx``, and the proceeds are what
+the wallet's USDC balance actually gained on chain. Health is Asgard's ``healthFactor`` (percent the
+SOL price can fall before liquidation) from ``/refresh-positions``.
+
+``AsgardReader`` is the part that needs no wallet: markets, a position by PDA, a wallet's positions,
+health (paper trading and the positions API read through it).
 """
 
 from __future__ import annotations
@@ -59,6 +64,9 @@ class AsgardPosition:
     health_factor: Decimal | None
     open_tx: str | None
     close_tx: str | None
+    interest: int | None = None  # USDC base units accrued on the debt so far
+    equity: int | None = None  # USDC base units the position is worth net of debt (while active)
+    equity_withdrawn: int | None = None  # USDC base units paid out by the close
 
     @property
     def active(self) -> bool:
@@ -83,6 +91,9 @@ class AsgardPosition:
             health_factor=_decimal(record.get("healthFactor")),
             open_tx=record.get("openTxHash"),
             close_tx=record.get("closeTxHash"),
+            interest=_int(record.get("interestAccruedNative")),
+            equity=_int(record.get("equityNative")),
+            equity_withdrawn=_int(record.get("equityWithdrawnNative")),
         )
 
 
@@ -116,27 +127,30 @@ class CloseResult:
     reported: int  # what Asgard says it paid
 
 
-class AsgardPositionManager:
+@dataclass(frozen=True)
+class MarketTerms:
+    """The SOL/USDC market of one lending protocol: the oracle price and the terms a long gets."""
+
+    price: Decimal  # SOL in USD (Asgard's tokenAOracle)
+    max_leverage: Decimal
+    maintenance_weight: Decimal
+    borrow_apy: Decimal  # decimal (0.08 = 8 %)
+
+
+class AsgardReader:
+    """What Asgard answers without a wallet's signature."""
+
     def __init__(
         self,
         api_url: str,
-        signer: PrivyWalletSigner,
-        solana: SolanaClient,
         *,
         protocol: int = MARGINFI,
-        slippage_bps: int = 50,
         api_key: str | None = None,
         timeout: float = 20.0,
         session: requests.Session | None = None,
     ) -> None:
-        if signer.chain != "solana" or not signer.wallet_address:
-            raise ValueError("AsgardPositionManager needs the user's Solana wallet signer (with its address)")
         self.api_url = api_url.rstrip("/")
-        self.signer = signer
-        self.solana = solana
-        self.wallet = signer.wallet_address
         self.protocol = protocol
-        self.slippage_bps = slippage_bps
         self.timeout = timeout
         self._session = session or requests.Session()
         if api_key:
@@ -162,16 +176,9 @@ class AsgardPositionManager:
             )
         return body
 
-    def _sign_all(self, built: dict[str, Any], action: str) -> dict[str, Any]:
-        unsigned = built.get("signedTxs")
-        if not isinstance(unsigned, list) or not unsigned:
-            raise AsgardError("Asgard returned no transaction to sign")
-        signed = [self.signer.sign_solana_transaction(tx, action=action) for tx in unsigned]
-        return {**built, "signedTxs": signed}
-
     # -- markets -----------------------------------------------------------------------------------
     def market(self) -> dict[str, Any]:
-        """The SOL/USDC liquidity source of this manager's lending protocol."""
+        """The SOL/USDC liquidity source of this reader's lending protocol."""
         for strategy in self._get("/markets")["strategies"].values():
             if strategy.get("tokenBMint") != USDC_MINT:
                 continue
@@ -184,10 +191,80 @@ class AsgardPositionManager:
                     }
         raise AsgardError(f"no active SOL/USDC market for lending protocol {self.protocol}")
 
+    def terms(self) -> MarketTerms:
+        market = self.market()
+        return MarketTerms(
+            price=parse_decimal(market["tokenAOracle"]["priceUSD"]),
+            max_leverage=parse_decimal(market["longMaxLeverage"]),
+            maintenance_weight=parse_decimal(market["maintenanceWeight"]),
+            borrow_apy=parse_decimal(market["tokenBBorrowingApyRate"]),
+        )
+
+    # -- positions ---------------------------------------------------------------------------------
+    def position(self, position_pda: str) -> AsgardPosition | None:
+        """The position with this PDA (any state); None when Asgard has never booked it."""
+        try:
+            return AsgardPosition.parse(self._post(f"/positions/by-pda?pda={position_pda}", {}))
+        except AsgardError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def positions_of(self, wallet: str, *, open_only: bool = True) -> list[AsgardPosition]:
+        path = "/positions/open" if open_only else "/positions"
+        return [AsgardPosition.parse(r) for r in self._post(path, {"walletPubkey": wallet})]
+
+    def health(self, position_pda: str) -> PositionHealth:
+        answer = self._post(
+            "/refresh-positions", {"positionPDAs": [{"protocol": self.protocol, "positionPDA": position_pda}]}
+        )
+        entry = answer["positions"].get(position_pda)
+        if entry is None:
+            raise AsgardError(f"Asgard has no position {position_pda}", 404)
+        return PositionHealth.parse(position_pda, entry)
+
+
+class AsgardPositionManager(AsgardReader):
+    """A user's longs: every transaction is signed by the user's Solana server wallet."""
+
+    def __init__(
+        self,
+        api_url: str,
+        signer: PrivyWalletSigner,
+        solana: SolanaClient,
+        *,
+        protocol: int = MARGINFI,
+        slippage_bps: int = 50,
+        api_key: str | None = None,
+        timeout: float = 20.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        if signer.chain != "solana" or not signer.wallet_address:
+            raise ValueError("AsgardPositionManager needs the user's Solana wallet signer (with its address)")
+        super().__init__(api_url, protocol=protocol, api_key=api_key, timeout=timeout, session=session)
+        self.signer = signer
+        self.solana = solana
+        self.wallet = signer.wallet_address
+        self.slippage_bps = slippage_bps
+
+    def _sign_all(self, built: dict[str, Any], action: str) -> dict[str, Any]:
+        unsigned = built.get("signedTxs")
+        if not isinstance(unsigned, list) or not unsigned:
+            raise AsgardError("Asgard returned no transaction to sign")
+        signed = [self.signer.sign_solana_transaction(tx, action=action) for tx in unsigned]
+        return {**built, "signedTxs": signed}
+
     # -- positions ---------------------------------------------------------------------------------
     def open_long(
         self, collateral_usdc: Decimal | int | str, leverage: Decimal | int | str
     ) -> AsgardPosition:
+        return self.submit_open(self.build_open(collateral_usdc, leverage))
+
+    def build_open(
+        self, collateral_usdc: Decimal | int | str, leverage: Decimal | int | str
+    ) -> dict[str, Any]:
+        """Asgard's ``create-position`` answer: the new position's ``positionPDA`` and the unsigned
+        transaction (nothing is signed or sent yet)."""
         amount = usdc_base_units(collateral_usdc)
         if amount <= 0:
             raise ValueError("collateral_usdc must be positive")
@@ -207,12 +284,22 @@ class AsgardPositionManager:
             "walletPubkey": self.wallet,
             "useDirectRoute": True,
         }
-        built = self._post("/create-position", request)
-        record = self._post("/submit-create-position-tx", self._sign_all(built, "asgard_open_long"))
+        built: dict[str, Any] = self._post("/create-position", request)
+        return built
+
+    def submit_open(self, built: dict[str, Any]) -> AsgardPosition:
+        """Sign ``build_open``'s transaction and submit it; the position once Asgard booked it."""
+        return self.post_open(self.sign_open(built))
+
+    def sign_open(self, built: dict[str, Any]) -> dict[str, Any]:
+        """``build_open``'s answer with its transaction signed by the wallet (nothing submitted)."""
+        return self._sign_all(built, "asgard_open_long")
+
+    def post_open(self, signed: dict[str, Any]) -> AsgardPosition:
+        """Submit ``sign_open``'s answer; the position once Asgard booked it."""
+        record = self._post("/submit-create-position-tx", signed)
         position = AsgardPosition.parse(record)
-        log.info(
-            "asgard: opened %s (%s USDC x%s) in %s", position.pda, collateral_usdc, leverage, position.open_tx
-        )
+        log.info("asgard: opened %s (x%s) in %s", position.pda, position.leverage, position.open_tx)
         return position
 
     def close(self, position_pda: str) -> CloseResult:
@@ -242,15 +329,5 @@ class AsgardPositionManager:
             AsgardPosition.parse(answer["position"]), str(answer["txHash"]), proceeds, reported
         )
 
-    def health(self, position_pda: str) -> PositionHealth:
-        answer = self._post(
-            "/refresh-positions", {"positionPDAs": [{"protocol": self.protocol, "positionPDA": position_pda}]}
-        )
-        entry = answer["positions"].get(position_pda)
-        if entry is None:
-            raise AsgardError(f"Asgard has no position {position_pda}", 404)
-        return PositionHealth.parse(position_pda, entry)
-
     def positions(self, *, open_only: bool = True) -> list[AsgardPosition]:
-        path = "/positions/open" if open_only else "/positions"
-        return [AsgardPosition.parse(r) for r in self._post(path, {"walletPubkey": self.wallet})]
+        return self.positions_of(self.wallet, open_only=open_only)

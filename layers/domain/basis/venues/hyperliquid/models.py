@@ -196,6 +196,57 @@ class LedgerDeposit:
     hash: str
 
 
+@dataclass(frozen=True)
+class OrderStatus:
+    """``orderStatus`` of one order (looked up by oid or cloid): Hyperliquid's status word —
+    ``open``, ``filled``, ``canceled``, ``triggered``, ``rejected`` or a ``...Rejected`` /
+    ``...Canceled`` variant — with the order as placed."""
+
+    status: str
+    oid: int
+    cloid: str | None
+    coin: str
+    side: str  # "B" buy / "A" sell
+    orig_sz: Decimal
+    status_time_ms: int
+
+    @property
+    def filled(self) -> bool:
+        return self.status == "filled"
+
+    @property
+    def resting(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class FundingPayment:
+    """One hourly settlement of ``userFunding``: ``usdc`` received (+) or paid (-) by the account's
+    whole position ``szi`` in ``coin`` at ``rate``."""
+
+    coin: str
+    usdc: Decimal
+    szi: Decimal
+    rate: Decimal
+    time_ms: int
+
+
+@dataclass(frozen=True)
+class BookLevel:
+    px: Decimal
+    sz: Decimal
+
+
+@dataclass(frozen=True)
+class Book:
+    """``l2Book``: bids best (highest) first, asks best (lowest) first."""
+
+    coin: str
+    bids: tuple[BookLevel, ...]
+    asks: tuple[BookLevel, ...]
+    time_ms: int
+
+
 class HyperliquidActionError(RuntimeError):
     """``/exchange`` refused an action (``status: err``) or an order in it (``{"error": ...}``)."""
 
@@ -364,6 +415,59 @@ def parse_ledger_withdrawals(payload: Any) -> list[LedgerWithdrawal]:
             if (u.get("delta") or {}).get("type") == "withdraw"
         ]
     return sorted(rows, key=lambda r: r.time_ms)
+
+
+def parse_order_status(payload: Any) -> OrderStatus | None:
+    """``{"status": "order", "order": {"order": {...}, "status", "statusTimestamp"}}``; None for
+    ``{"status": "unknownOid"}`` (Hyperliquid never saw an order with that oid or cloid)."""
+    if not isinstance(payload, dict) or "status" not in payload:
+        raise HyperliquidResponseError(f"orderStatus: unexpected answer {payload!r}")
+    if payload["status"] == "unknownOid":
+        return None
+    with _reading("orderStatus"):
+        wrapper = payload["order"]
+        order = wrapper["order"]
+        return OrderStatus(
+            status=str(wrapper["status"]),
+            oid=int(order["oid"]),
+            cloid=order.get("cloid"),
+            coin=str(order["coin"]),
+            side=str(order["side"]),
+            orig_sz=dec(order.get("origSz", order.get("sz")), "origSz"),
+            status_time_ms=int(wrapper["statusTimestamp"]),
+        )
+
+
+def parse_funding_payments(payload: Any) -> list[FundingPayment]:
+    """The ``funding`` entries of ``userFunding``, oldest first."""
+    if not isinstance(payload, list):
+        raise HyperliquidResponseError("userFunding: expected a list")
+    with _reading("userFunding"):
+        rows = [
+            FundingPayment(
+                str(u["delta"]["coin"]),
+                dec(u["delta"]["usdc"], "usdc"),
+                dec(u["delta"]["szi"], "szi"),
+                dec(u["delta"]["fundingRate"], "fundingRate"),
+                int(u["time"]),
+            )
+            for u in payload
+            if (u.get("delta") or {}).get("type") == "funding"
+        ]
+    return sorted(rows, key=lambda r: r.time_ms)
+
+
+def parse_l2_book(payload: Any) -> Book:
+    if not isinstance(payload, dict):
+        raise HyperliquidResponseError("l2Book: expected an object")
+    with _reading("l2Book"):
+        bids, asks = payload["levels"]
+        return Book(
+            coin=str(payload["coin"]),
+            bids=tuple(BookLevel(dec(level["px"], "px"), dec(level["sz"], "sz")) for level in bids),
+            asks=tuple(BookLevel(dec(level["px"], "px"), dec(level["sz"], "sz")) for level in asks),
+            time_ms=int(payload["time"]),
+        )
 
 
 def parse_exchange_response(payload: Any) -> dict[str, Any]:

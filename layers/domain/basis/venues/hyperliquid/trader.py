@@ -10,6 +10,7 @@ official SDK's ``market_open`` does.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
@@ -20,11 +21,14 @@ from basis.venues.hyperliquid.models import (
     AccountState,
     AssetContext,
     AssetMeta,
+    Book,
+    FundingPayment,
     FundingRate,
     FundingStats,
     LedgerDeposit,
     LedgerWithdrawal,
     OrderResult,
+    OrderStatus,
     Position,
     PredictedFunding,
     UserFill,
@@ -32,10 +36,13 @@ from basis.venues.hyperliquid.models import (
     parse_clearinghouse_state,
     parse_exchange_response,
     parse_funding_history,
+    parse_funding_payments,
+    parse_l2_book,
     parse_ledger_deposits,
     parse_ledger_withdrawals,
     parse_meta_and_asset_ctxs,
     parse_order_response,
+    parse_order_status,
     parse_predicted_fundings,
     parse_user_fills,
 )
@@ -54,6 +61,35 @@ class Realized:
     fees: Decimal
     closed_pnl: Decimal
     funding: Decimal  # positive: received
+
+
+@dataclass(frozen=True)
+class OrderFills:
+    """What one order filled, summed over its fills (``userFills`` of its oid)."""
+
+    oid: int
+    sz: Decimal
+    avg_px: Decimal | None
+    fee: Decimal
+    closed_pnl: Decimal
+
+    @classmethod
+    def of(cls, oid: int, fills: list[UserFill]) -> OrderFills:
+        sz = sum((f.sz for f in fills), Decimal(0))
+        notional = sum((f.sz * f.px for f in fills), Decimal(0))
+        return cls(
+            oid,
+            sz,
+            notional / sz if sz else None,
+            sum((f.fee for f in fills), Decimal(0)),
+            sum((f.closed_pnl for f in fills), Decimal(0)),
+        )
+
+
+def cloid_for(*parts: object) -> str:
+    """A Hyperliquid client order id (16 bytes, ``0x`` + 32 hex) derived from ``parts``: the same
+    parts always give the same cloid, so an order can be looked up before it is sent again."""
+    return "0x" + hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 class InsufficientWithdrawableError(AmountError):
@@ -152,6 +188,9 @@ class HyperliquidTrader:
     def mark_price(self, coin: str) -> Decimal:
         return self.asset_context(coin).mark_px
 
+    def book(self, coin: str) -> Book:
+        return parse_l2_book(self.info({"type": "l2Book", "coin": coin}))
+
     def mid_prices(self) -> dict[str, Decimal]:
         return {coin: dec(px, coin) for coin, px in self.info({"type": "allMids"}).items()}
 
@@ -194,6 +233,15 @@ class HyperliquidTrader:
     def fills(self) -> list[UserFill]:
         return parse_user_fills(self.info({"type": "userFills", "user": self.address}))
 
+    def order_status(self, oid_or_cloid: int | str) -> OrderStatus | None:
+        """The order with this oid or cloid; None when Hyperliquid never saw it (``unknownOid``)."""
+        return parse_order_status(
+            self.info({"type": "orderStatus", "user": self.address, "oid": oid_or_cloid})
+        )
+
+    def order_fills(self, oid: int) -> OrderFills:
+        return OrderFills.of(oid, [f for f in self.fills() if f.oid == oid])
+
     def realized(self, coin: str) -> Realized:
         """What trading ``coin`` has cost or earned so far: fees, closed PnL, funding received."""
         fills = [f for f in self.fills() if f.coin == coin]
@@ -206,6 +254,13 @@ class HyperliquidTrader:
                 Decimal(0),
             ),
         )
+
+    def funding_payments(self, coin: str, start_ms: int, end_ms: int | None = None) -> list[FundingPayment]:
+        """The account's hourly funding settlements of ``coin`` in ``[start_ms, end_ms]``."""
+        body: dict[str, Any] = {"type": "userFunding", "user": self.address, "startTime": start_ms}
+        if end_ms is not None:
+            body["endTime"] = end_ms
+        return [p for p in parse_funding_payments(self.info(body)) if p.coin == coin]
 
     def deposits(self, since_ms: int = 0) -> list[LedgerDeposit]:
         """Bridge deposits credited to this account since ``since_ms``."""
@@ -252,10 +307,19 @@ class HyperliquidTrader:
             raise ValueError(f"leverage {leverage} outside 1..{meta.max_leverage} for {coin}")
         parse_exchange_response(self._exchange().update_leverage(leverage, coin, cross))
 
-    def _market_order(self, coin: str, *, is_buy: bool, sz: Decimal, reduce_only: bool) -> OrderResult:
+    def _market_order(
+        self, coin: str, *, is_buy: bool, sz: Decimal, reduce_only: bool, cloid: str | None = None
+    ) -> OrderResult:
         meta = self.asset(coin)
         px = market_price(self.mark_price(coin), meta.sz_decimals, is_buy=is_buy, slippage=self.slippage)
-        answer = self._exchange().order(coin, is_buy, float(sz), float(px), IOC, reduce_only=reduce_only)
+        client_id = None
+        if cloid is not None:
+            from hyperliquid.utils.types import Cloid
+
+            client_id = Cloid.from_str(cloid)
+        answer = self._exchange().order(
+            coin, is_buy, float(sz), float(px), IOC, reduce_only=reduce_only, cloid=client_id
+        )
         (result,) = parse_order_response(answer)
         return result
 
@@ -266,21 +330,25 @@ class HyperliquidTrader:
         size: Decimal | None = None,
         usd_notional: Decimal | None = None,
         leverage: int | None = None,
+        cloid: str | None = None,
     ) -> OrderResult:
-        """Sell ``size`` (or ``usd_notional`` worth at the mark) as an IOC market order."""
+        """Sell ``size`` (or ``usd_notional`` worth at the mark) as an IOC market order, tagged
+        ``cloid`` when given (``order_status(cloid)`` finds it again)."""
         meta = self.asset(coin)
         sz = order_size(size, usd_notional, self.mark_price(coin), meta.sz_decimals)
         if leverage is not None:
             self.set_leverage(coin, leverage)
-        return self._market_order(coin, is_buy=False, sz=sz, reduce_only=False)
+        return self._market_order(coin, is_buy=False, sz=sz, reduce_only=False, cloid=cloid)
 
-    def close_short(self, coin: str, *, size: Decimal | None = None) -> OrderResult | None:
+    def close_short(
+        self, coin: str, *, size: Decimal | None = None, cloid: str | None = None
+    ) -> OrderResult | None:
         """Buy back (reduce-only) ``size`` or the whole short; None when there is no short."""
         position = self.position(coin)
         if position is None or not position.is_short:
             return None
         sz = abs(position.szi) if size is None else min(Decimal(size), abs(position.szi))
-        return self._market_order(coin, is_buy=True, sz=sz, reduce_only=True)
+        return self._market_order(coin, is_buy=True, sz=sz, reduce_only=True, cloid=cloid)
 
     def withdraw(self, amount_usdc: Decimal, destination: str) -> Decimal:
         """``withdraw3`` of ``amount_usdc`` (fee included) to ``destination`` on Arbitrum, refused

@@ -1,0 +1,79 @@
+"""``/api/v1/positions``: the caller's hedged positions (live and paper), one position with its legs,
+prices and PnL read from the venues (each number with its source), and a user-requested close.
+Another user's position id is not found (404), never forbidden."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from basis.api.errors import route_responses
+from basis.api.position_schemas import (
+    LegResponse,
+    MarketResponse,
+    PositionDetail,
+    PositionsResponse,
+    PositionSummary,
+    ReadingResponse,
+    StatusChangeResponse,
+)
+from basis.api.principal import current_principal
+from basis.positions import service, valuation
+from basis.positions.store import PositionRecord
+
+router = APIGatewayRouter()
+USER_CLOSE = "user_requested"
+
+
+def _detail(position: PositionRecord) -> PositionDetail:
+    value = valuation.value(position)
+    return PositionDetail.model_validate(
+        {
+            **PositionSummary.fields_of(position),
+            "legs": [LegResponse.of(position.short, "short"), LegResponse.of(position.long, "long")],
+            "market": MarketResponse(
+                short_price=ReadingResponse.of(value.short_price),
+                long_price=ReadingResponse.of(value.long_price),
+                funding_accrued_usd=ReadingResponse.of(value.funding_accrued),
+                interest_accrued_usd=ReadingResponse.of(value.interest_accrued),
+                unrealized_pnl_usd=ReadingResponse.of(value.unrealized_pnl),
+                health_factor=ReadingResponse.of(value.health_factor),
+                margin_ratio=ReadingResponse.of(value.margin_ratio),
+            ),
+            "status_history": [
+                StatusChangeResponse(status=c.status, at=c.at, detail=c.detail) for c in position.history
+            ],
+        }
+    )
+
+
+@router.get(
+    "/positions",
+    summary="The caller's positions (live and paper), newest first",
+    responses=route_responses(PositionsResponse, "the positions", 401, 405),
+)
+def positions() -> PositionsResponse:
+    user_id = current_principal(router.current_event).user_id
+    return PositionsResponse(positions=[PositionSummary.of(p) for p in service.list_positions(user_id)])
+
+
+@router.get(
+    "/positions/<position_id>",
+    summary="One of the caller's positions: legs, entry and current prices, funding and interest "
+    "accrued, realized and unrealized PnL, health factor, margin ratio (each with its source), "
+    "status history",
+    responses=route_responses(PositionDetail, "the position", 401, 404, 405),
+)
+def position(position_id: str) -> PositionDetail:
+    user_id = current_principal(router.current_event).user_id
+    return _detail(service.get_position(user_id, position_id))
+
+
+@router.post(
+    "/positions/<position_id>/close",
+    summary="Close one of the caller's positions (both legs, by the close saga). Idempotent: a "
+    "position closing, closed or failed is answered as it is; one still opening closes once open",
+    responses=route_responses(PositionSummary, "the position, as the close left it", 401, 404, 405, 409),
+)
+def close(position_id: str) -> PositionSummary:
+    user_id = current_principal(router.current_event).user_id
+    return PositionSummary.of(service.close_position(user_id, position_id, USER_CLOSE))

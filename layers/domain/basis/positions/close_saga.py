@@ -1,0 +1,51 @@
+"""Steps of the hedge close saga, each invoked by a Step Functions Task state.
+
+close_long (Asgard, the leg more likely to refuse: while it is open the hedge still holds) ->
+close_short (Hyperliquid) -> finish_close (``closed`` with its close time, reason and realized PnL).
+``stuck`` is the Catch of every step: a leg that could not be closed leaves the position
+``stuck_unwind``, alarmed, never re-entered automatically, and nothing closed is ever re-opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from basis.platform.errors import ConflictError
+from basis.platform.observability import logger
+from basis.positions import saga, store
+from basis.positions.saga import StepInput, answer, load, venue
+from basis.positions.store import now
+
+
+def close_leg(side: str) -> Callable[[StepInput], dict[str, Any]]:
+    def step(event: StepInput) -> dict[str, Any]:
+        position = load(event)
+        if position.status != "closing":
+            return answer(position)
+        return answer(venue(position, side).close(position))
+
+    step.__name__ = f"close_{side}"
+    return step
+
+
+def finish_close(event: StepInput) -> dict[str, Any]:
+    position = load(event)
+    if position.status != "closing":
+        return answer(position)
+    if position.short.is_open or position.long.is_open:
+        raise ConflictError(f"position {position.position_id} still has an open leg")
+    pnl = saga.realized_pnl(position)
+    position = store.update(
+        position, status="closed", detail=position.close_reason, closed_at=now(), realized_pnl_usd=pnl
+    )
+    logger.info("hedge closed", extra={"position_id": position.position_id, "realized_pnl_usd": str(pnl)})
+    return answer(position)
+
+
+STEPS: dict[str, Callable[[StepInput], dict[str, Any]]] = {
+    "close_long": close_leg("long"),
+    "close_short": close_leg("short"),
+    "finish_close": finish_close,
+    "stuck": saga.stuck,
+}

@@ -1,0 +1,276 @@
+"""The position store: each hedged position, its two legs and its status history.
+
+The row is the only truth about a position (N10): the sagas keep nothing between invocations, they
+read the row, write what they are about to ask a venue for (the leg's client id) BEFORE asking, and
+write what came back after. Reads are consistent; every write is conditional on the version read
+(``StaleVersionError`` when the row moved since: re-read and decide again). Amounts are Decimals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PynamoDBException
+from pynamodb.expressions.update import Action
+
+from basis.models import Position
+from basis.models.base import utcnow
+from basis.models.positions import Leg, StatusChange
+from basis.platform.errors import ConflictError, TransientError
+
+# Nothing is open at a venue any more (or a person must look: stuck_unwind). Never re-entered.
+FINAL = frozenset({"closed", "failed", "stuck_unwind"})
+RETRIABLE_DYNAMODB_ERRORS = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "TransactionConflictException",
+    }
+)
+
+
+def now() -> datetime:
+    """The time the rows record (UTC)."""
+    return utcnow()
+
+
+class StaleVersionError(ConflictError, code="stale_version"):
+    """The position moved since it was read: read it again."""
+
+
+@dataclass(frozen=True)
+class LegRecord:
+    venue: str  # hyperliquid | asgard
+    status: str = "pending"  # pending | sending | open | failed | closing | closed
+    attempt: int = 0
+    client_id: str | None = None  # HL cloid / Asgard position PDA of the open attempt
+    close_attempt: int = 0
+    close_client_id: str | None = None
+    submitted_at: datetime | None = None
+    venue_ref: str | None = None
+    close_ref: str | None = None
+    size: Decimal | None = None
+    entry_price: Decimal | None = None
+    exit_price: Decimal | None = None
+    fees_usd: Decimal | None = None
+    collateral_usd: Decimal | None = None
+    debt_usd: Decimal | None = None
+    proceeds_usd: Decimal | None = None
+    closed_pnl_usd: Decimal | None = None
+    funding_usd: Decimal | None = None
+    interest_usd: Decimal | None = None
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    error: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Open at the venue (a close may be under way)."""
+        return self.status in ("open", "closing")
+
+
+LEG_FIELDS = tuple(f.name for f in fields(LegRecord))
+
+
+@dataclass(frozen=True)
+class StatusChangeRecord:
+    status: str
+    at: datetime
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class PositionRecord:
+    user_id: str
+    position_id: str
+    status: str
+    mode: str  # live | paper
+    asset: str
+    size_usd: Decimal
+    leverage: Decimal
+    reason: str | None
+    intent_key: str | None
+    short: LegRecord
+    long: LegRecord
+    opened_at: datetime
+    closed_at: datetime | None
+    close_requested: str | None
+    close_reason: str | None
+    realized_pnl_usd: Decimal | None
+    error: str | None
+    history: tuple[StatusChangeRecord, ...]
+    created_at: datetime | None
+    updated_at: datetime | None
+    version: int | None
+
+    @property
+    def paper(self) -> bool:
+        return self.mode == "paper"
+
+    def leg(self, side: str) -> LegRecord:
+        return self.short if side == "short" else self.long
+
+
+@contextmanager
+def _dynamodb() -> Iterator[None]:
+    """DynamoDB's "not now" as ``TransientError``, a lost version race as ``StaleVersionError``."""
+    try:
+        yield
+    except PynamoDBException as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise StaleVersionError("the position changed since it was read") from exc
+        if exc.cause_response_code in RETRIABLE_DYNAMODB_ERRORS:
+            raise TransientError(f"DynamoDB {exc.cause_response_code}: retry") from exc
+        raise
+
+
+def _leg(item: Leg | None, venue: str) -> LegRecord:
+    if item is None:
+        return LegRecord(venue)
+    values = {name: getattr(item, name) for name in LEG_FIELDS}
+    values["attempt"], values["close_attempt"] = (
+        int(values["attempt"] or 0),
+        int(values["close_attempt"] or 0),
+    )
+    return LegRecord(**values)
+
+
+def _leg_item(leg: LegRecord) -> Leg:
+    return Leg(**{name: getattr(leg, name) for name in LEG_FIELDS if getattr(leg, name) is not None})
+
+
+def _record(item: Position) -> PositionRecord:
+    return PositionRecord(
+        user_id=item.user_id,
+        position_id=item.position_id,
+        status=item.status,
+        mode=item.mode,
+        asset=item.asset,
+        size_usd=item.size_usd,
+        leverage=item.leverage,
+        reason=item.reason,
+        intent_key=item.intent_key,
+        short=_leg(item.short_leg, "hyperliquid"),
+        long=_leg(item.long_leg, "asgard"),
+        opened_at=item.opened_at,
+        closed_at=item.closed_at,
+        close_requested=item.close_requested,
+        close_reason=item.close_reason,
+        realized_pnl_usd=item.realized_pnl_usd,
+        error=item.error,
+        history=tuple(StatusChangeRecord(c.status, c.at, c.detail) for c in item.history or []),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=item.version,
+    )
+
+
+def get(user_id: str, position_id: str) -> PositionRecord | None:
+    try:
+        with _dynamodb():
+            return _record(Position.get(user_id, position_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def create(
+    user_id: str,
+    position_id: str,
+    *,
+    mode: str,
+    asset: str,
+    size_usd: Decimal,
+    leverage: Decimal,
+    reason: str | None,
+    intent_key: str | None,
+) -> tuple[PositionRecord, bool]:
+    """The position ``position_id`` (status ``opening``) and whether this call created it."""
+    now = utcnow()
+    item = Position(
+        user_id,
+        position_id,
+        status="opening",
+        mode=mode,
+        asset=asset,
+        size_usd=size_usd,
+        leverage=leverage,
+        reason=reason,
+        intent_key=intent_key,
+        short_leg=_leg_item(LegRecord("hyperliquid")),
+        long_leg=_leg_item(LegRecord("asgard")),
+        opened_at=now,
+        created_at=now,
+        updated_at=now,
+        history=[StatusChange(status="opening", at=now, detail=reason)],
+    )
+    try:
+        with _dynamodb():
+            item.save(condition=Position.position_id.does_not_exist())
+    except StaleVersionError:  # the condition failed: the position exists
+        existing = get(user_id, position_id)
+        if existing is None:  # positions are never deleted
+            raise
+        return existing, False
+    return _record(item), True
+
+
+def list_for_user(user_id: str) -> list[PositionRecord]:
+    """The user's positions, newest first."""
+    with _dynamodb():
+        rows = [_record(item) for item in Position.query(user_id)]
+    return sorted(rows, key=lambda p: p.created_at or p.opened_at, reverse=True)
+
+
+def in_status(status: str) -> list[PositionRecord]:
+    """Every position in ``status`` (a query of ``by_status``, never a scan), oldest first."""
+    with _dynamodb():
+        return [_record(item) for item in Position.by_status.query(status)]
+
+
+def count_in_status(status: str) -> int:
+    with _dynamodb():
+        return int(Position.by_status.count(status))
+
+
+def update(
+    position: PositionRecord,
+    *,
+    status: str | None = None,
+    detail: str | None = None,
+    short: LegRecord | None = None,
+    long: LegRecord | None = None,
+    **changes: Any,
+) -> PositionRecord:
+    """One version-checked write: the legs given, the top-level ``changes`` (attribute names of the
+    position: ``error``, ``closed_at``, ``close_reason``, ``close_requested``, ``realized_pnl_usd``,
+    ``opened_at``; None removes), and a move to ``status`` recorded in the history with ``detail``."""
+    now = utcnow()
+    actions: list[Action] = [Position.updated_at.set(now)]
+    if short is not None:
+        actions.append(Position.short_leg.set(_leg_item(short)))
+    if long is not None:
+        actions.append(Position.long_leg.set(_leg_item(long)))
+    for name, value in changes.items():
+        attribute = getattr(Position, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    if status is not None:
+        actions.append(Position.status.set(status))
+        change = StatusChange(status=status, at=now, detail=detail[:500] if detail else None)
+        actions.append(Position.history.set(Position.history.append([change])))
+    item = Position(position.user_id, position.position_id)
+    item.version = position.version  # the write is conditional on the version read
+    with _dynamodb():
+        item.update(actions=actions)
+    return _record(item)
+
+
+def with_leg(position: PositionRecord, side: str, **changes: Any) -> LegRecord:
+    """``position``'s ``side`` leg with ``changes`` (not written)."""
+    return replace(position.leg(side), **changes)
