@@ -144,6 +144,24 @@ FUNCTIONS: tuple[Function, ...] = (
         consumes="scan",
         batch_size=10,
     ),
+    # Reads Hyperliquid's funding and prices once per cycle (the venue client: the chain layer).
+    Function(
+        "monitor_dispatcher",
+        "Scheduled: read the market once, enqueue one position check per user with positions to watch",
+        layers=("base", "chain"),
+        timeout_seconds=60,
+    ),
+    # Values positions at both venues (the venue clients: the chain layer) and starts close sagas.
+    Function(
+        "monitor_worker",
+        "Judges each watched user's open positions for an exit (monitor queue)",
+        layers=("base", "chain"),
+        # Per message: a few DynamoDB reads and per open position (at most 3) four venue reads (10 s
+        # timeouts), then the start of each exit's close saga.
+        timeout_seconds=120,
+        consumes="monitor",
+        batch_size=5,
+    ),
     # Signs through Privy and reads Arbitrum and Hyperliquid: the chain layer.
     Function(
         "deposit_saga",
@@ -200,6 +218,8 @@ FUNCTIONS: tuple[Function, ...] = (
 QUEUES: tuple[Queue, ...] = (
     # Above the worker's timeout; a scan is not retried for long (a stale slot is dropped anyway).
     Queue("scan", visibility_timeout_seconds=120),
+    # Above the monitor worker's timeout; a slot is not retried for long (the next minute's is fresh).
+    Queue("monitor", visibility_timeout_seconds=150),
     # The consumer backs off by shortening/lengthening each failed message's visibility (5 s, 10 s,
     # ... 300 s), so a Privy outage is retried for about half an hour before the DLQ.
     Queue("provisioning", visibility_timeout_seconds=30, max_receive_count=12),
@@ -215,6 +235,7 @@ EVENT_RULES: tuple[EventRule, ...] = (
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("scan", 1, "scan_dispatcher", "Per-user funding-rate scan fan-out"),
+    Schedule("monitor", 1, "monitor_dispatcher", "Per-user position monitor fan-out (exits)"),
     Schedule("gas", 10, "gas_dispatcher", "Gas top-ups of EVM server wallets; incomplete-wallets check"),
     Schedule(
         "reconcile", 5, "reconciler", "Stuck deposits re-polled; unknown outcomes and failed sagas counted"

@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from basis.monitor import outcomes as monitor_outcomes
 from basis.platform.observability import METRICS_NAMESPACE
 from basis.positions.saga import STUCK_METRIC
 from basis.scan import outcomes
@@ -192,6 +193,35 @@ class ObservabilityStack(cdk.Stack):
             "scan-errors", scan_errors, "Scan evaluations failed on an unexpected error (scan_worker's log)."
         )
 
+        # The position monitor (MonitorEvaluations by outcome, MonitorExits by reason).
+        monitor_all = monitor_outcomes.ALL
+        monitor = [
+            _monitor("exited", "exited", [monitor_outcomes.EXITED]),
+            _monitor("held", "held", [monitor_outcomes.HELD]),
+            _monitor("skipped", "skipped", [o for o in monitor_all if o.startswith("skipped:")]),
+            _monitor("failed", "failed", [o for o in monitor_all if o.startswith("failed:")]),
+        ]
+        exits = [
+            _outcomes(monitor_outcomes.EXITS_METRIC, f"exits_{i}", exit.removeprefix("exit:"), [exit])
+            for i, exit in enumerate(monitor_outcomes.EXITS)
+        ]
+        monitor_errors = _monitor(
+            "errors", "unexpected errors", [monitor_outcomes.failed(monitor_outcomes.ERROR)]
+        )
+        alarm(
+            "monitor-errors",
+            monitor_errors,
+            "Monitor evaluations failed on an unexpected error (monitor_worker's log).",
+        )
+        close_failures = _monitor(
+            "close_failures", "exits not started", [monitor_outcomes.failed(monitor_outcomes.CLOSE)]
+        )
+        alarm(
+            "monitor-exits-not-started",
+            close_failures,
+            "The monitor decided an exit it could not start: the position is still open.",
+        )
+
         self.dashboard = cw.Dashboard(
             self,
             "Dashboard",
@@ -218,6 +248,10 @@ class ObservabilityStack(cdk.Stack):
                 [
                     cw.GraphWidget(title="Scan evaluations by outcome", left=scan, stacked=True),
                     cw.GraphWidget(title="Hedges stuck (unwind or close failed)", left=[stuck_hedges]),
+                ],
+                [
+                    cw.GraphWidget(title="Monitor evaluations by outcome", left=monitor, stacked=True),
+                    cw.GraphWidget(title="Monitor exits by reason", left=exits, stacked=True),
                 ],
                 [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
             ],
@@ -267,12 +301,22 @@ def _signing(result: str, statistic: str = "Sum") -> cw.MathExpression:
 
 
 def _scan(key: str, label: str, names: list[str]) -> cw.MathExpression:
-    """Scan evaluations ending in any of ``names`` (the worker's metric has an outcome dimension);
-    ``key`` keeps the metric ids unique on a graph."""
+    """Scan evaluations ending in any of ``names``."""
+    return _outcomes(outcomes.METRIC, f"scan_{key}", label, names)
+
+
+def _monitor(key: str, label: str, names: list[str]) -> cw.MathExpression:
+    """Monitor evaluations ending in any of ``names``."""
+    return _outcomes(monitor_outcomes.METRIC, f"monitor_{key}", label, names)
+
+
+def _outcomes(metric: str, key: str, label: str, names: list[str]) -> cw.MathExpression:
+    """``metric`` summed over the ``names`` of its outcome dimension (the workers' metrics have
+    one); ``key`` keeps the metric ids unique on a graph."""
     metrics = {
-        f"scan_{key}_{i}": cw.Metric(
+        f"{key}_{i}": cw.Metric(
             namespace=METRICS_NAMESPACE,
-            metric_name="ScanEvaluations",
+            metric_name=metric,
             period=PERIOD,
             statistic="Sum",
             dimensions_map={"outcome": name},

@@ -1,111 +1,63 @@
 """The scan queue's consumer: one message per user and slot, queued by ``basis.scheduling.scan_dispatch``
-with the slot's market (``basis.scan.market``). Per message:
-
-* malformed: dropped (``failed:malformed``);
-* a slot older than ``BASIS_SCAN_SLOT_MAX_AGE_SECONDS`` (``skipped:stale_slot``): its market is old,
-  the next slot decides on a fresh one;
-* the user's turn (``basis.scan.turns``): another worker on the user (``skipped:lease_held``), or the
-  slot already evaluated (``skipped:duplicate_slot``);
-* the evaluation (``basis.scan.worker``); a bug's exception is ``failed:error``, with its traceback.
-
-Each of those is acknowledged: one user's failure stops no one else in the batch (6.6), and a scan is
-not retried (the next slot, a minute later, evaluates the user afresh). Only a failure to take the
-user's turn (DynamoDB refusing the writes) fails the message (a batch item failure): it is delivered
-again after the queue's visibility timeout, and dropped as stale if too late by then.
+with the slot's market (``basis.scan.market``), handled as every per-user slot message is
+(``basis.scheduling.slots``: malformed, stale, the user's turn, a bug's ``failed:error``), the
+evaluation being ``basis.scan.worker``'s.
 
 The kill switch is read once per batch (and again before any entry). The batch's outcomes are added
-to the scan's heartbeat once per slot, and emitted as metrics (``basis.scan.outcomes.Tally``).
+to the scan's heartbeat once per slot, and emitted as the ``ScanEvaluations`` metric.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import BaseModel, Field, ValidationError
-
-from basis.platform.observability import logger
 from basis.scan import worker
 from basis.scan.market import MarketSnapshot
-from basis.scan.outcomes import ERROR, MALFORMED, STALE_SLOT, Tally, failed, skipped
+from basis.scan.outcomes import JOB, METRIC
 from basis.scan.settings import get_scan_settings
+from basis.scheduling.slots import SlotBatch, SlotRequest, Tally
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-UNKNOWN_SLOT = "unknown"
+
+class ScanRequest(SlotRequest):
+    market: dict[str, Any]  # a scan decides on the slot's market: required
 
 
-class ScanRequest(BaseModel):
-    user_id: str = Field(min_length=1, max_length=256)
-    slot: str = Field(min_length=1, max_length=40)  # the schedule's firing time, ISO (UTC)
-    market: dict[str, Any]
-
-    def slot_time(self) -> datetime:
-        return datetime.fromisoformat(self.slot)
-
-
-class ScanBatch:
+class ScanBatch(SlotBatch[MarketSnapshot]):
     """One invocation's messages: the kill switch as the batch began, and the outcomes so far."""
 
+    job = JOB
+
     def __init__(self, ports: worker.Ports) -> None:
+        super().__init__(Tally(JOB, METRIC))
         self.ports = ports
         self.kill_switch_on = ports.kill_switch_engaged()
-        self.tally = Tally()
 
-    def handle_record(self, record: SQSRecord) -> str:
-        try:
-            request = ScanRequest.model_validate(record.json_body)
-            slot_at, market = request.slot_time(), MarketSnapshot.from_message(request.market)
-        except (ValueError, KeyError, TypeError, ValidationError) as exc:
-            logger.error(
-                "malformed scan message dropped", extra={"message_id": record.message_id, "error": str(exc)}
-            )
-            self.tally.add(UNKNOWN_SLOT, failed(MALFORMED))
-            return failed(MALFORMED)
-        try:
-            outcome = self._scan(request, slot_at, market)
-        except Exception:
-            self.tally.add(request.slot, failed(ERROR))
-            logger.exception(
-                "scan of a user failed", extra={"user_id": request.user_id, "slot": request.slot}
-            )
-            raise
-        self.tally.add(request.slot, outcome)
-        logger.info(
-            "scan outcome", extra={"user_id": request.user_id, "slot": request.slot, "outcome": outcome}
+    def parse(self, body: Any) -> ScanRequest:
+        return ScanRequest.model_validate(body)
+
+    def market(self, request: SlotRequest) -> MarketSnapshot:
+        return MarketSnapshot.from_message(request.market)  # type: ignore[arg-type]  # ScanRequest
+
+    def max_age(self) -> timedelta:
+        return timedelta(seconds=get_scan_settings().scan_slot_max_age_seconds)
+
+    def turn(self, user_id: str, slot: str) -> AbstractContextManager[str | None]:
+        return self.ports.turn(user_id, slot)
+
+    def evaluate(self, request: SlotRequest, market: MarketSnapshot, now: datetime) -> str:
+        return worker.evaluate(
+            request.user_id, request.slot, market, now, self.ports, kill_switch_on=self.kill_switch_on
         )
-        return outcome
-
-    def _scan(self, request: ScanRequest, slot_at: datetime, market: MarketSnapshot) -> str:
-        now = datetime.now(UTC)
-        if now - slot_at > timedelta(seconds=get_scan_settings().scan_slot_max_age_seconds):
-            return skipped(STALE_SLOT)
-        with self.ports.turn(request.user_id, request.slot) as refused:
-            if refused is not None:
-                return skipped(refused)
-            try:
-                return worker.evaluate(
-                    request.user_id, request.slot, market, now, self.ports, kill_switch_on=self.kill_switch_on
-                )
-            except Exception:
-                logger.exception(
-                    "scan evaluation failed", extra={"user_id": request.user_id, "slot": request.slot}
-                )
-                return failed(ERROR)
 
 
 def handle_batch(
     event: dict[str, Any], context: LambdaContext | None = None, *, ports: worker.Ports | None = None
 ) -> PartialItemFailureResponse:
-    batch = ScanBatch(ports or worker.Ports())
-    try:
-        return process_partial_response(
-            event=event, record_handler=batch.handle_record, processor=_processor, context=context
-        )
-    finally:
-        batch.tally.flush()
+    return ScanBatch(ports or worker.Ports()).process(event, context)

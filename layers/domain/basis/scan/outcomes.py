@@ -10,23 +10,16 @@ slot (next to what the dispatcher queued) and emitted as the ``ScanEvaluations``
 
 from __future__ import annotations
 
-from collections import Counter
-
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
-
-from basis.platform import heartbeat
-from basis.platform.observability import METRICS_NAMESPACE, logger
 from basis.risk import manager
 from basis.scan import criteria
+from basis.scheduling.slots import DUPLICATE_SLOT, ERROR, LEASE_HELD, MALFORMED, STALE_SLOT, failed, skipped
 
 JOB = "scan"
+METRIC = "ScanEvaluations"
 ENTERED = "entered"
 ENTRY_READY = "entry_ready"
 
 # Why a user was not evaluated, or why the evaluation stopped short of an entry.
-STALE_SLOT = "stale_slot"
-LEASE_HELD = "lease_held"
-DUPLICATE_SLOT = "duplicate_slot"
 MAX_POSITIONS = "max_positions"
 BALANCE_TOO_LOW = "balance_too_low"
 SKIP_REASONS = (
@@ -44,43 +37,8 @@ SKIP_REASONS = (
     BALANCE_TOO_LOW,
 )
 # Why an evaluation failed.
-MALFORMED = "malformed"
 BALANCE_UNAVAILABLE = "balance_unavailable"
 OPEN_POSITION = "open_position"
-ERROR = "error"
 FAIL_REASONS = (MALFORMED, BALANCE_UNAVAILABLE, OPEN_POSITION, ERROR)
 
-
-def skipped(reason: str) -> str:
-    return f"skipped:{reason}"
-
-
-def failed(reason: str) -> str:
-    return f"failed:{reason}"
-
-
 ALL = (ENTERED, ENTRY_READY, *map(skipped, SKIP_REASONS), *map(failed, FAIL_REASONS))
-
-
-class Tally:
-    """The outcomes of one batch, by slot: written once per slot when the batch is done."""
-
-    def __init__(self) -> None:
-        self.by_slot: dict[str, Counter[str]] = {}
-
-    def add(self, slot: str, outcome: str) -> None:
-        self.by_slot.setdefault(slot, Counter())[outcome] += 1
-
-    def flush(self) -> None:
-        for slot, counts in self.by_slot.items():
-            heartbeat.tally(JOB, slot, dict(counts))
-        for outcome, count in sum(self.by_slot.values(), Counter()).items():
-            with single_metric(
-                name="ScanEvaluations",
-                unit=MetricUnit.Count,
-                value=count,
-                namespace=METRICS_NAMESPACE,
-            ) as metric:
-                metric.add_dimension("outcome", outcome)
-        logger.info("scan batch", extra={"outcomes": {s: dict(c) for s, c in self.by_slot.items()}})
-        self.by_slot.clear()

@@ -19,6 +19,7 @@ from basis.platform.errors import TransientError
 from basis.platform.observability import logger
 from basis.scan.market import MarketSnapshot, read_market
 from basis.scheduling.fanout import enqueue
+from basis.scheduling.slots import slot_of
 from basis.strategy import store as strategies
 from basis.strategy.limits import CAPS
 from basis.venues.hyperliquid.trader import HyperliquidTrader
@@ -28,10 +29,6 @@ JOB = "scan"
 
 class MarketUnavailableError(TransientError, code="market_unavailable"):
     """Hyperliquid's funding rates or prices could not be read: no user is scanned this slot."""
-
-
-def slot_of(fired_at: datetime) -> str:
-    return fired_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def market_now(fired_at: datetime) -> MarketSnapshot:
