@@ -49,20 +49,29 @@ def function_log(stack: LocalStack, function: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
 
 
-def scan_outcomes(stack: LocalStack, user_id: str) -> list[str]:
-    """The scan worker's outcomes for this user, oldest first."""
+def job_outcomes(stack: LocalStack, job: str, user_id: str) -> list[str]:
+    """The outcomes ``job``'s worker (scan, monitor) logged for this user, oldest first."""
     return [
         line["outcome"]
-        for line in function_log(stack, "scan_worker")
-        if line.get("message") == "scan outcome" and line.get("user_id") == user_id
+        for line in function_log(stack, f"{job}_worker")
+        if line.get("message") == f"{job} outcome" and line.get("user_id") == user_id
     ]
 
 
-def scan_tally(slot: str) -> dict[str, int]:
-    """The scan heartbeat's counts for ``slot`` (queued, and each outcome) once every message of the
-    slot was evaluated; empty until then."""
+def scan_outcomes(stack: LocalStack, user_id: str) -> list[str]:
+    """The scan worker's outcomes for this user, oldest first."""
+    return job_outcomes(stack, "scan", user_id)
+
+
+def slot_tally(job: str, slot: str) -> dict[str, int]:
+    """``job``'s heartbeat counts for ``slot`` (queued, each outcome, the monitor's exits by reason)
+    once every message of the slot was evaluated; empty until then."""
     from basis.platform import heartbeat
 
-    counts = heartbeat.counts("scan", slot)
-    evaluated = sum(n for key, n in counts.items() if key != "queued")
+    counts = heartbeat.counts(job, slot)
+    evaluated = sum(n for key, n in counts.items() if key != "queued" and not key.startswith("exit:"))
     return counts if counts and evaluated == counts.get("queued") else {}
+
+
+def scan_tally(slot: str) -> dict[str, int]:
+    return slot_tally("scan", slot)
