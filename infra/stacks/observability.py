@@ -205,22 +205,17 @@ class ObservabilityStack(cdk.Stack):
             _outcomes(monitor_outcomes.EXITS_METRIC, f"exits_{i}", exit.removeprefix("exit:"), [exit])
             for i, exit in enumerate(monitor_outcomes.EXITS)
         ]
-        monitor_errors = _monitor(
-            "errors", "unexpected errors", [monitor_outcomes.failed(monitor_outcomes.ERROR)]
-        )
-        alarm(
-            "monitor-errors",
-            monitor_errors,
-            "Monitor evaluations failed on an unexpected error (monitor_worker's log).",
-        )
-        close_failures = _monitor(
-            "close_failures", "exits not started", [monitor_outcomes.failed(monitor_outcomes.CLOSE)]
-        )
-        alarm(
-            "monitor-exits-not-started",
-            close_failures,
-            "The monitor decided an exit it could not start: the position is still open.",
-        )
+        for name, reason, label, description in (
+            ("errors", monitor_outcomes.ERROR, "unexpected errors", "failed on an unexpected error"),
+            (
+                "exits-not-started",
+                monitor_outcomes.CLOSE,
+                "exits not started",
+                "decided exits it could not start",
+            ),
+        ):
+            failures = _monitor(name.replace("-", "_"), label, [monitor_outcomes.failed(reason)])
+            alarm(f"monitor-{name}", failures, f"Monitor evaluations {description} (monitor_worker's log).")
 
         self.dashboard = cw.Dashboard(
             self,
