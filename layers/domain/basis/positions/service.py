@@ -185,5 +185,5 @@ def list_positions(user_id: str, *, consistent: bool = False) -> list[PositionRe
 
 
 def positions_in_status(status: str) -> list[PositionRecord]:
-    """Every user's positions in ``status`` (``open`` for the monitor), from the status index."""
+    """Every user's positions in ``status``, from the status index (``tools.watch_positions``)."""
     return store.in_status(status)
