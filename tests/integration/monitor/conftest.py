@@ -5,6 +5,7 @@ service, and the real monitor function invoked for chosen users as SQS would."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,16 +69,27 @@ def open_hedge(user_id: str, mode: str = "paper") -> str:
     return position.position_id
 
 
-def monitor_message(user_id: str, at: datetime | None = None) -> dict[str, Any]:
-    """The dispatcher's message for ``user_id`` in the slot of ``at`` (now), with the market read."""
-    at = at or datetime.now(UTC).replace(microsecond=0)
+_last_slot: list[str] = [""]
+
+
+def next_slot() -> datetime:
+    """A slot (a second) no earlier invocation used: a slot is handled once per user."""
+    while slot_of(now := datetime.now(UTC).replace(microsecond=0)) == _last_slot[0]:
+        time.sleep(0.05)
+    _last_slot[0] = slot_of(now)
+    return now
+
+
+def monitor_message(user_id: str, at: datetime) -> dict[str, Any]:
+    """The dispatcher's message for ``user_id`` in the slot of ``at``, with the market read."""
     body = {"user_id": user_id, "slot": slot_of(at), "market": scan_dispatch.market_now(at).to_message()}
     return {"MessageId": f"m-{uuid.uuid4().hex[:8]}", "ReceiptHandle": "r", "Body": json.dumps(body)}
 
 
 def invoke_monitor(stack: LocalStack, *user_ids: str, lambdas: LocalLambdas | None = None) -> Any:
     """The real monitor function on one message per user (``lambdas``: other containers)."""
-    event = sqs_event([monitor_message(u) for u in user_ids], stack.resources.queues["monitor"]["arn"])
+    at = next_slot()
+    event = sqs_event([monitor_message(u, at) for u in user_ids], stack.resources.queues["monitor"]["arn"])
     result = (lambdas or stack.lambdas).invoke("monitor_worker", event)
     assert result.error is None, result.error
     assert result.payload["batchItemFailures"] == []
