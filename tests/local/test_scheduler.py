@@ -44,16 +44,21 @@ def test_scan_fan_out_queues_one_message_per_enabled_unpaused_user(stack: LocalS
     assert _scanned(stack, run) == set(enabled)
 
 
+def scans(scheduler: LocalScheduler) -> int:
+    """The scan's firings (the other every-minute schedules fire as often)."""
+    return sum(f.schedule == SCAN.name for f in scheduler.firings)
+
+
 def test_scheduler_fires_at_the_declared_rate_with_speed_up(stack: LocalStack) -> None:
     scheduler = LocalScheduler(stack.lambdas, speed=SCAN.rate_minutes * 60 / 0.2)  # every 0.2 s
     before = int(ControlFlag.get("schedule#scan").counter) if ControlFlag.count("schedule#scan") else 0
     scheduler.start()
     try:
         deadline = time.monotonic() + 10
-        while len(scheduler.firings) < 3 and time.monotonic() < deadline:
+        while scans(scheduler) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         scheduler.stop()
-    assert len(scheduler.firings) >= 3
+    assert scans(scheduler) >= 3
     assert all(f.ok for f in scheduler.firings)
     assert int(ControlFlag.get("schedule#scan").counter) >= before + 3
