@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -71,7 +72,7 @@ def test_a_scheduled_scan_is_evaluated_by_the_worker_and_counted_on_the_heartbea
     assert firing.ok, firing.detail
     slot = ControlFlag.get("schedule#scan", consistent_read=True).details.as_dict()["slot"]
     for user_id in eager:
-        assert wait_for(lambda u=user_id: outcomes(stack, u)) == ["entry_ready"]
+        assert wait_for(partial(outcomes, stack, user_id)) == ["entry_ready"]
     assert wait_for(lambda: outcomes(stack, picky)) == ["skipped:carry_below_threshold"]
     assert wait_for(lambda: outcomes(stack, shy)) == ["skipped:volatility_too_high"]
     assert outcomes(stack, paused) == outcomes(stack, disabled) == []  # never queued
