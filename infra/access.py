@@ -46,6 +46,21 @@ FUNCTION_ACCESS: dict[str, Access] = {
     ),
     "authorizer": Access(read=("users",), secret=True),
     "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),
+    # Strategies and their pauses, the risk counts, the user's lease and slot claims (claims), the
+    # kill switch and the scan's heartbeat (control), the user's wallets for live balances (users).
+    "scan_worker": Access(
+        read=("users", "positions"),
+        read_write=("strategy_configs", "risk_tracking", "claims", "control"),
+    ),
+    "monitor_dispatcher": Access(read=("risk_tracking",), read_write=("control",), send_to=("monitor",)),
+    # The user's positions and wallets (valuation), strategy (thresholds; a failure may pause it),
+    # risk row (timers, watch, failures), lease and slot claims, kill switch and heartbeat; exits
+    # start the close saga.
+    "monitor_worker": Access(
+        read=("users",),
+        read_write=("positions", "strategy_configs", "risk_tracking", "claims", "control"),
+        start_executions=("hedge-close-saga",),
+    ),
     # Signs the Bridge2 transfer (ledger, caps, breaker, kill switch), tops gas up (funder key,
     # leases), raises the risk peak once credited.
     "deposit_saga": Access(
@@ -61,10 +76,19 @@ FUNCTION_ACCESS: dict[str, Access] = {
         secret=True,
     ),
     # Reads the user's wallets, signs orders and transactions (ledger, caps, breaker, nonces in
-    # control), writes the position; a close asked for while opening starts the close saga.
+    # control), writes the position; a close asked for while opening starts the close saga. An open
+    # marks the user for the monitor (risk_tracking), a close is noted on the strategy.
     "hedge_saga": Access(
         read=("users",),
-        read_write=("positions", "claims", "signing_ledger", "spend_windows", "control"),
+        read_write=(
+            "positions",
+            "claims",
+            "signing_ledger",
+            "spend_windows",
+            "control",
+            "risk_tracking",
+            "strategy_configs",
+        ),
         start_executions=("hedge-close-saga",),
         secret=True,
     ),

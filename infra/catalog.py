@@ -126,8 +126,41 @@ FUNCTIONS: tuple[Function, ...] = (
         timeout_seconds=10,
         memory_mb=256,
     ),
+    # Reads Hyperliquid's funding and prices once per cycle (the venue client: the chain layer).
     Function(
-        "scan_dispatcher", "Scheduled: enqueue one funding-rate scan per enabled user", timeout_seconds=60
+        "scan_dispatcher",
+        "Scheduled: read the market once, enqueue one funding-rate scan per enabled user",
+        layers=("base", "chain"),
+        timeout_seconds=60,
+    ),
+    # Reads the venues' balances of live strategies and starts hedges (the chain layer).
+    Function(
+        "scan_worker",
+        "Evaluates each enabled user's strategy for an entry (scan queue)",
+        layers=("base", "chain"),
+        # Per message: a few DynamoDB reads, at most three venue reads (10 s timeouts) to size a
+        # live entry, and the start of its hedge.
+        timeout_seconds=90,
+        consumes="scan",
+        batch_size=10,
+    ),
+    # Reads Hyperliquid's funding and prices once per cycle (the venue client: the chain layer).
+    Function(
+        "monitor_dispatcher",
+        "Scheduled: read the market once, enqueue one position check per user with positions to watch",
+        layers=("base", "chain"),
+        timeout_seconds=60,
+    ),
+    # Values positions at both venues (the venue clients: the chain layer) and starts close sagas.
+    Function(
+        "monitor_worker",
+        "Judges each watched user's open positions for an exit (monitor queue)",
+        layers=("base", "chain"),
+        # Per message: a few DynamoDB reads and per open position (at most 3) four venue reads (10 s
+        # timeouts), then the start of each exit's close saga.
+        timeout_seconds=120,
+        consumes="monitor",
+        batch_size=5,
     ),
     # Signs through Privy and reads Arbitrum and Hyperliquid: the chain layer.
     Function(
@@ -183,7 +216,10 @@ FUNCTIONS: tuple[Function, ...] = (
 )
 
 QUEUES: tuple[Queue, ...] = (
+    # Above the worker's timeout; a scan is not retried for long (a stale slot is dropped anyway).
     Queue("scan", visibility_timeout_seconds=120),
+    # Above the monitor worker's timeout; a slot is not retried for long (the next minute's is fresh).
+    Queue("monitor", visibility_timeout_seconds=150),
     # The consumer backs off by shortening/lengthening each failed message's visibility (5 s, 10 s,
     # ... 300 s), so a Privy outage is retried for about half an hour before the DLQ.
     Queue("provisioning", visibility_timeout_seconds=30, max_receive_count=12),
@@ -199,6 +235,7 @@ EVENT_RULES: tuple[EventRule, ...] = (
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("scan", 1, "scan_dispatcher", "Per-user funding-rate scan fan-out"),
+    Schedule("monitor", 1, "monitor_dispatcher", "Per-user position monitor fan-out (exits)"),
     Schedule("gas", 10, "gas_dispatcher", "Gas top-ups of EVM server wallets; incomplete-wallets check"),
     Schedule(
         "reconcile",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,3 +39,39 @@ def privy_rpc_calls(stack: LocalStack, wallet_id: str) -> int:
         f"{stack.url('privy')}/_local/requests", params={"path": f"/v1/wallets/{wallet_id}/rpc"}, timeout=10
     ).json()
     return len(log["requests"])
+
+
+def function_log(stack: LocalStack, function: str) -> list[dict[str, Any]]:
+    """The JSON lines ``function`` logged so far (none before it first ran)."""
+    path = stack.log_dir / "functions" / f"{function}.log"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+
+
+def job_outcomes(stack: LocalStack, job: str, user_id: str) -> list[str]:
+    """The outcomes ``job``'s worker (scan, monitor) logged for this user, oldest first."""
+    return [
+        line["outcome"]
+        for line in function_log(stack, f"{job}_worker")
+        if line.get("message") == f"{job} outcome" and line.get("user_id") == user_id
+    ]
+
+
+def scan_outcomes(stack: LocalStack, user_id: str) -> list[str]:
+    """The scan worker's outcomes for this user, oldest first."""
+    return job_outcomes(stack, "scan", user_id)
+
+
+def slot_tally(job: str, slot: str) -> dict[str, int]:
+    """``job``'s heartbeat counts for ``slot`` (queued, each outcome, the monitor's exits by reason)
+    once every message of the slot was evaluated; empty until then."""
+    from basis.platform import heartbeat
+
+    counts = heartbeat.counts(job, slot)
+    evaluated = sum(n for key, n in counts.items() if key != "queued" and not key.startswith("exit:"))
+    return counts if counts and evaluated == counts.get("queued") else {}
+
+
+def scan_tally(slot: str) -> dict[str, int]:
+    return slot_tally("scan", slot)

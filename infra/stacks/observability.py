@@ -13,8 +13,10 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from basis.monitor import outcomes as monitor_outcomes
 from basis.platform.observability import METRICS_NAMESPACE
 from basis.positions.saga import STUCK_METRIC
+from basis.scan import outcomes
 from basis.transfers.reconciler import IN_FLIGHT
 from infra.deployment import Deployment
 from infra.stacks.service import ServiceStack
@@ -192,6 +194,42 @@ class ObservabilityStack(cdk.Stack):
             "A hedge could not be unwound or closed: it is stuck_unwind and waits for a person.",
         )
 
+        # The scan worker's evaluations (ScanEvaluations by outcome), summed by kind of outcome.
+        scan = [
+            _scan("entered", "entered", [outcomes.ENTERED]),
+            _scan("ready", "entry ready (nothing started)", [outcomes.ENTRY_READY]),
+            _scan("skipped", "skipped", [o for o in outcomes.ALL if o.startswith("skipped:")]),
+            _scan("failed", "failed", [o for o in outcomes.ALL if o.startswith("failed:")]),
+        ]
+        scan_errors = _scan("errors", "unexpected errors", [outcomes.failed(outcomes.ERROR)])
+        alarm(
+            "scan-errors", scan_errors, "Scan evaluations failed on an unexpected error (scan_worker's log)."
+        )
+
+        # The position monitor (MonitorEvaluations by outcome, MonitorExits by reason).
+        monitor_all = monitor_outcomes.ALL
+        monitor = [
+            _monitor("exited", "exited", [monitor_outcomes.EXITED]),
+            _monitor("held", "held", [monitor_outcomes.HELD]),
+            _monitor("skipped", "skipped", [o for o in monitor_all if o.startswith("skipped:")]),
+            _monitor("failed", "failed", [o for o in monitor_all if o.startswith("failed:")]),
+        ]
+        exits = [
+            _outcomes(monitor_outcomes.EXITS_METRIC, f"exits_{i}", exit.removeprefix("exit:"), [exit])
+            for i, exit in enumerate(monitor_outcomes.EXITS)
+        ]
+        for name, reason, label, description in (
+            ("errors", monitor_outcomes.ERROR, "unexpected errors", "failed on an unexpected error"),
+            (
+                "exits-not-started",
+                monitor_outcomes.CLOSE,
+                "exits not started",
+                "decided exits it could not start",
+            ),
+        ):
+            failures = _monitor(name.replace("-", "_"), label, [monitor_outcomes.failed(reason)])
+            alarm(f"monitor-{name}", failures, f"Monitor evaluations {description} (monitor_worker's log).")
+
         self.dashboard = cw.Dashboard(
             self,
             "Dashboard",
@@ -221,6 +259,11 @@ class ObservabilityStack(cdk.Stack):
                     )
                 ],
                 [cw.GraphWidget(title="Hedges stuck (unwind or close failed)", left=[stuck_hedges])],
+                [cw.GraphWidget(title="Scan evaluations by outcome", left=scan, stacked=True)],
+                [
+                    cw.GraphWidget(title="Monitor evaluations by outcome", left=monitor, stacked=True),
+                    cw.GraphWidget(title="Monitor exits by reason", left=exits, stacked=True),
+                ],
                 [cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
             ],
         )
@@ -265,4 +308,32 @@ def _signing(result: str, statistic: str = "Sum") -> cw.MathExpression:
     }
     return cw.MathExpression(
         expression=" + ".join(metrics), label=result, period=PERIOD, using_metrics=metrics
+    )
+
+
+def _scan(key: str, label: str, names: list[str]) -> cw.MathExpression:
+    """Scan evaluations ending in any of ``names``."""
+    return _outcomes(outcomes.METRIC, f"scan_{key}", label, names)
+
+
+def _monitor(key: str, label: str, names: list[str]) -> cw.MathExpression:
+    """Monitor evaluations ending in any of ``names``."""
+    return _outcomes(monitor_outcomes.METRIC, f"monitor_{key}", label, names)
+
+
+def _outcomes(metric: str, key: str, label: str, names: list[str]) -> cw.MathExpression:
+    """``metric`` summed over the ``names`` of its outcome dimension (the workers' metrics have
+    one); ``key`` keeps the metric ids unique on a graph."""
+    metrics = {
+        f"{key}_{i}": cw.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name=metric,
+            period=PERIOD,
+            statistic="Sum",
+            dimensions_map={"outcome": name},
+        )
+        for i, name in enumerate(names)
+    }
+    return cw.MathExpression(
+        expression=f"SUM([{', '.join(metrics)}])", label=label, period=PERIOD, using_metrics=metrics
     )

@@ -11,6 +11,8 @@ from local.aws.lambdas import LocalLambdas
 from local.runtime.loops import BackgroundLoops
 
 log = logging.getLogger(__name__)
+# A queue that cannot be polled (the endpoint down) is retried ever more slowly, up to this.
+MAX_BACKOFF_SECONDS = 5
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
@@ -68,12 +70,24 @@ class SqsPoller(BackgroundLoops):
         return len(messages)
 
     def _loop(self, function_name: str, queue: str) -> None:
+        failures = 0  # in a row: the first is logged with its traceback, the rest in one line
         while not self._stop.is_set():
             try:
                 self.poll_once(function_name, queue, wait_seconds=1)
-            except Exception:
-                log.exception("polling %s for %s failed", queue, function_name)
-                self._stop.wait(1)
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                if failures == 1:
+                    log.exception("polling %s for %s failed", queue, function_name)
+                else:
+                    log.error(
+                        "polling %s for %s failed again (%d in a row): %r",
+                        queue,
+                        function_name,
+                        failures,
+                        exc,
+                    )
+                self._stop.wait(min(failures, MAX_BACKOFF_SECONDS))
 
     def start(self) -> None:
         for fn in FUNCTIONS:

@@ -232,6 +232,7 @@ def show_scan_schedule(target: DemoTarget, say: Timeline, user_id: str) -> None:
     from dataclasses import replace
 
     from basis.models import ControlFlag
+    from basis.platform import heartbeat
     from basis.strategy import store
 
     current = store.get(user_id)
@@ -241,8 +242,14 @@ def show_scan_schedule(target: DemoTarget, say: Timeline, user_id: str) -> None:
     deadline = time.monotonic() + 90
     while _heartbeat_count() == before and time.monotonic() < deadline:
         time.sleep(0.2)
-    flag = ControlFlag.get("schedule#scan")
-    say.say("scan schedule fired", json.dumps(flag.details.as_dict()))
+    fired = ControlFlag.get("schedule#scan").details.as_dict()
+    say.say("scan schedule fired", json.dumps(fired))
+    counts: dict[str, int] = {}
+    while sum(counts.values()) < 2 * counts.get("queued", 1) and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the worker evaluated every message of the latest slot
+        latest = ControlFlag.get("schedule#scan").details.as_dict()["slot"]
+        counts = heartbeat.counts("scan", latest)
+    say.say("scan evaluated", json.dumps(counts))
 
 
 def _heartbeat_count() -> int:

@@ -122,8 +122,8 @@ class LocalStack:
             "BASIS_WITHDRAWAL_PAYOUT_POLL_SECONDS": "1",  # the bridge pays out within seconds
         }
         if self.resources is not None:
-            env["BASIS_SCAN_QUEUE_URL"] = self.resources.queues["scan"]["url"]
-            env["BASIS_GAS_QUEUE_URL"] = self.resources.queues["gas"]["url"]
+            for queue in ("scan", "monitor", "gas"):  # the fan-outs' queues
+                env[f"BASIS_{queue.upper()}_QUEUE_URL"] = self.resources.queues[queue]["url"]
             for machine, arn in self.resources.state_machines.items():  # as CDK names them
                 env[f"BASIS_{machine.replace('-', '_').upper()}_ARN"] = arn
         if self.privy is not None:

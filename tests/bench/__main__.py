@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import coldstart, signing, stack_latency
+from tests.bench import coldstart, scan, signing, stack_latency
 
 OUT = Path(__file__).resolve().parents[2] / "bench-results"
 
@@ -22,6 +22,7 @@ def main() -> int:
         "coldstart_import": coldstart.run(),
         "local_stack": stack_latency.run(),
         "signing_overhead": signing.run(),
+        "scan_cycle": scan.run(),
     }
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     OUT.mkdir(exist_ok=True)

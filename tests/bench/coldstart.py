@@ -47,6 +47,7 @@ DEPLOYED_ENV = {
     "BASIS_ASGARD_API_URL": "https://api.asgard.finance",
     "BASIS_SECRET_NAME": "basis-dev-secrets",
     "BASIS_SCAN_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/basis-dev-scan",
+    "BASIS_MONITOR_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/basis-dev-monitor",
     "BASIS_DEPOSIT_SAGA_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:basis-dev-deposit-saga",
     "BASIS_GAS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/basis-dev-gas",
     "BASIS_EVENT_BUS_NAME": "basis-dev-events",

@@ -45,6 +45,8 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     assert "hedge: Asgard long         50 USDC x3 = 1 SOL at 150" in journey
     assert "hedge closed" in journey and "long paid back" in journey
     assert "scan schedule fired" in journey and '"queued": 1' in journey
+    # paper (the default), on the hedge's 0.01 %/h funding: entry decided, no positions service yet
+    assert "scan evaluated" in journey and '"entry_ready": 1' in journey
     assert "transfer out 25 USDC" in journey and "signed by the user's own key: tx 0x" in journey
     assert "same answer, sent once: True" in journey and "a service token          HTTP 403" in journey
     assert "POST /funding/deposits     HTTP 200 600 USDC" in journey and "stage hl_credited" in journey
@@ -63,7 +65,7 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
             assert sock.connect_ex(("127.0.0.1", int(env[variable]))) != 0, f"{variable} still in use"
 
     functions = tmp_path / "logs" / "functions"
-    for name in ("api", "authorizer", "provision_wallets", "scan_dispatcher", "deposit_saga"):
+    for name in ("api", "authorizer", "provision_wallets", "scan_dispatcher", "scan_worker", "deposit_saga"):
         logged = [
             json.loads(line)
             for line in (functions / f"{name}.log").read_text().splitlines()

@@ -26,6 +26,8 @@ def test_the_comparison_sees_real_content(stack: LocalStack) -> None:
     )
     assert local["tables"]["signing_ledger"]["ttl"] == "ttl"
     assert local["queues"]["provisioning"]["dlq"] == "provisioning-dlq"
+    assert local["tables"]["risk_tracking"]["indexes"]["by_watch"]["partition"] == ("watch_flag", "S")
+    assert local["queues"]["monitor"]["dlq"] == "monitor-dlq"
     assert local["state_machines"] == [
         "deposit-saga",
         "hedge-close-saga",

@@ -1,10 +1,16 @@
-"""The local SQS event source hands each consumer batches of the catalog's batch size."""
+"""The local SQS event source hands each consumer batches of the catalog's batch size, and a queue
+it cannot poll is retried ever more slowly, its traceback logged once per streak of failures."""
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any, cast
 
+import pytest
+
 from infra.catalog import FUNCTIONS, function
+from local.aws import sqs_poller
 from local.aws.lambdas import Invocation, LocalLambdas
 from local.aws.sqs_poller import SqsPoller
 
@@ -58,3 +64,24 @@ def test_provisioning_gets_one_message_per_invocation() -> None:
         pass
     assert function("provision_wallets").batch_size == 1
     assert lambdas.batches == [["m0"], ["m1"], ["m2"]] and sqs.requested == [1, 1, 1, 1]
+
+
+class BrokenQueue(FakeQueue):
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        raise ConnectionError("the endpoint is down")
+
+
+def test_a_queue_that_cannot_be_polled_is_logged_with_its_traceback_once_per_streak(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqs_poller, "MAX_BACKOFF_SECONDS", 0.05)
+    poller = SqsPoller(
+        cast(LocalLambdas, RecordingLambdas()), BrokenQueue(0), {"scan": {"url": "u", "arn": "a"}}
+    )
+    with caplog.at_level(logging.ERROR, logger=sqs_poller.__name__):
+        poller.spawn(poller._loop, "scan_worker", "scan", name="sqs-scan")
+        time.sleep(0.5)
+        poller.stop()
+    failures = [r for r in caplog.records if r.name == sqs_poller.__name__]
+    assert len(failures) >= 3
+    assert [r.exc_info is not None for r in failures].count(True) == 1  # only the streak's first

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -99,12 +99,25 @@ def test_the_cooldown_at_close_is_the_one_set_at_that_time(user: str) -> None:
     )
 
 
+def test_a_close_is_noted_once(user: str) -> None:
+    store.save(user, ON, expected_version=0)
+    closed_at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    noted = store.record_close(user, closed_at)
+    assert store.record_close(user, closed_at).version == noted.version  # the same close again
+    assert store.record_close(user, closed_at - timedelta(minutes=1)).version == noted.version  # older
+    later = store.record_close(user, closed_at + timedelta(minutes=1))
+    assert (later.version, later.last_close_time) == (noted.version + 1, closed_at + timedelta(minutes=1))
+
+
 def test_a_close_without_auto_reopen_pauses_until_the_user_resumes(user: str) -> None:
     store.save(user, replace(ON, auto_reopen=False), expected_version=0)
     closed = store.record_close(user, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
     assert (closed.paused, closed.paused_reason, closed.active) == (True, store.NO_REOPEN, False)
     assert user not in set(store.active_users())
     assert store.resume(user).active
+    reopening = f"{user}-reopen"
+    store.save(reopening, ON, expected_version=0)
+    assert store.record_close(reopening, datetime(2026, 12, 1, 12, 0, tzinfo=UTC)).active
 
 
 def test_active_users_are_the_enabled_unpaused_ones(user: str) -> None:

@@ -2,6 +2,7 @@
 fixtures for local invokes), and what the local stack's gateway/scheduler/poller produce."""
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ from aws_lambda_powertools.utilities.parser.models import (
 )
 
 from basis.positions.saga import StepInput as HedgeStepInput
+from basis.scan.consumer import ScanRequest
+from basis.scan.market import MarketSnapshot
+from basis.scheduling.slots import SlotRequest
 from basis.transfers import withdrawal_saga
 from basis.transfers.deposit_saga import StepInput
 from basis.wallets.consumer import WalletsRequested
@@ -45,6 +49,20 @@ def test_sqs_event_carries_a_wallets_requested_eventbridge_event() -> None:
     event = parse(load("sqs_wallets_requested"), model=SqsModel)
     inner = json.loads(str(event.Records[0].body))
     assert WalletsRequested.model_validate(inner["detail"]).user_id == "did:privy:alice"
+
+
+def test_sqs_event_carries_a_scan_request_with_its_slots_market() -> None:
+    event = parse(load("sqs_scan"), model=SqsModel)
+    request = ScanRequest.model_validate(json.loads(str(event.Records[0].body)))
+    assert request.user_id == "did:privy:alice" and request.slot_time().minute == 0
+    assert MarketSnapshot.from_message(request.market).assets["SOL"].funding_8h == Decimal("0.0001")
+
+
+def test_sqs_event_carries_a_monitor_request_with_its_slots_market() -> None:
+    event = parse(load("sqs_monitor"), model=SqsModel)
+    request = SlotRequest.model_validate(json.loads(str(event.Records[0].body)))
+    assert request.user_id == "did:privy:alice" and request.market is not None
+    assert event.Records[0].eventSourceARN.endswith(":basis-dev-monitor")
 
 
 def test_step_function_task_payload_is_a_valid_step() -> None:

@@ -112,6 +112,15 @@ class PositionsResponse(BaseModel):
     positions: list[PositionSummary] = Field(description="newest first")
 
 
+class CloseAllResponse(BaseModel):
+    paused: bool = Field(description="the strategy is paused (nothing new opens)")
+    paused_reason: str | None = Field(description="user_close_all, or the reason of an earlier pause")
+    positions: list[PositionSummary] = Field(
+        description="the positions this close-all concerns (not closed yet, or closed by it since the "
+        "pause), newest first, as the closes left them"
+    )
+
+
 class ReadingResponse(BaseModel):
     value: str | None
     source: str = Field(

@@ -1,6 +1,7 @@
 """``/api/v1/positions``: the caller's hedged positions (live and paper), one position with its legs,
-prices and PnL read from the venues (each number with its source), and a user-requested close.
-Another user's position id is not found (404), never forbidden."""
+prices and PnL read from the venues (each number with its source), a user-requested close, and
+close-all (the strategy paused first, then every position closed). Another user's position id is
+not found (404), never forbidden."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from basis.api.errors import route_responses
 from basis.api.position_schemas import (
+    CloseAllResponse,
     LegResponse,
     MarketResponse,
     PositionDetail,
@@ -79,3 +81,21 @@ def position(position_id: str) -> PositionDetail:
 )
 def close(position_id: str) -> PositionSummary:
     return PositionSummary.of(service.close_position(_caller(), position_id, USER_CLOSE))
+
+
+@router.post(
+    "/positions/close-all",
+    summary="Emergency close of every position: the strategy is paused first (user_close_all), then "
+    "each position not closed yet is closed by its close saga. Idempotent: a repeat starts nothing "
+    "new and answers the same closes. While the kill switch is engaged: paused, nothing closed (409)",
+    responses=route_responses(
+        CloseAllResponse, "the strategy's pause and the positions closing", 401, 405, 409
+    ),
+)
+def close_all() -> CloseAllResponse:
+    strategy, closing = service.close_all(_caller())
+    return CloseAllResponse(
+        paused=strategy.paused,
+        paused_reason=strategy.paused_reason,
+        positions=[PositionSummary.of(p) for p in closing],
+    )

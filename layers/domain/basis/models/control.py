@@ -1,7 +1,8 @@
-"""Durable platform-wide flags and shared state: the kill switch, the signing circuit breaker.
+"""Durable platform-wide flags and shared state: the kill switch, the signing circuit breaker, the
+schedules' heartbeats.
 
-Access pattern: get by name; atomic updates with conditions on ``state`` / ``counter`` (shared by
-every Lambda container, so no read-modify-write without a condition).
+Access pattern: get by name; atomic updates with conditions on ``state`` / ``counter`` / the tally's
+slot (shared by every Lambda container, so no read-modify-write without a condition).
 """
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
@@ -20,3 +21,6 @@ class ControlFlag(BaseModel):
     counter = NumberAttribute(default=0)
     until = NumberAttribute(null=True)
     details = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    # A schedule's counts per slot (``{"slot": ..., "<what>": n}``): the current slot and the one before.
+    tally = MapAttribute(null=True)  # type: ignore[var-annotated]
+    previous_tally = MapAttribute(null=True)  # type: ignore[var-annotated]

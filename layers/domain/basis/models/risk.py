@@ -3,7 +3,10 @@ deposits and withdrawals already applied to the peak (the latest ones: a re-run 
 not apply its transfer twice), and risk-engine proximity start times keyed ``<user_id>:<venue>_<id>``
 (C4) so restarts keep them.
 
-Access pattern: get/update by user with version checks.
+Access patterns: get/update by user with version checks; the position monitor's fan-out lists the
+users with positions to watch from ``by_watch``, sparse: only they carry ``watch_flag``, so a user
+without an open position is never read by the fan-out. ``watch_marks`` counts the marks, so the
+monitor removes the flag only if no position was marked since it found the user had none.
 """
 
 from decimal import Decimal
@@ -16,9 +19,19 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from basis.models.attributes import DecimalAttribute
 from basis.models.base import BaseModel
+
+
+class ByWatch(GlobalSecondaryIndex["RiskTracking"]):
+    class Meta:
+        index_name = "by_watch"
+        projection = KeysOnlyProjection()
+
+    watch_flag = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
 
 
 class RiskTracking(BaseModel):
@@ -35,4 +48,8 @@ class RiskTracking(BaseModel):
     consecutive_failures = NumberAttribute(default=0)
     applied_transfers: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, default=list)
     proximity_started = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    watch_flag = UnicodeAttribute(null=True)  # "1" while the user has positions to watch (sparse index)
+    watch_marks = NumberAttribute(default=0)
     version = VersionAttribute()
+
+    by_watch = ByWatch()

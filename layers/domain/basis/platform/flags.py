@@ -7,6 +7,7 @@ container changed the flag first, or DynamoDB refused the write) instead of over
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,3 +111,52 @@ def record_run(name: str, state: str, **facts: object) -> None:
             ControlFlag.details.set({"last_run_at": utcnow().isoformat(), **facts}),
         ]
     )
+
+
+# Two passes: another writer may start our slot between our add and our start of it.
+TALLY_PASSES = 2
+
+
+def _conditional_failed(error: UpdateError) -> bool:
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+def _added(path: Any, counts: Mapping[str, int]) -> list[Any]:
+    return [path[key].set((path[key] | 0) + value) for key, value in counts.items()]
+
+
+def tally(name: str, slot: str, counts: Mapping[str, int]) -> bool:
+    """Add ``counts`` to the flag's tally of ``slot`` (slots sort by time: ISO timestamps).
+
+    The flag keeps the latest slot's tally and the one before (``previous_tally``); the first writer
+    of a newer slot moves the current tally there. Counts of an older slot still go to
+    ``previous_tally`` when it is that slot; older ones are dropped (False)."""
+    item = ControlFlag(name)
+    current, previous = ControlFlag.tally, ControlFlag.previous_tally
+    attempts: list[tuple[list[Any], Any]] = [
+        (_added(current, counts), current["slot"] == slot),
+        (
+            [previous.set(current | {}), current.set({"slot": slot, **counts})],
+            current["slot"].does_not_exist() | (current["slot"] < slot),
+        ),
+        (_added(previous, counts), previous["slot"] == slot),
+    ]
+    for _ in range(TALLY_PASSES):
+        for actions, condition in attempts:
+            try:
+                item.update(actions=actions, condition=condition)
+            except UpdateError as exc:
+                if not _conditional_failed(exc):
+                    raise
+                continue
+            return True
+    return False
+
+
+def tallies(name: str) -> tuple[dict[str, Any], ...]:
+    """The flag's tallies (``{"slot": ..., "<what>": n}``), the current slot's first."""
+    try:
+        item = ControlFlag.get(name, consistent_read=True)
+    except DoesNotExist:
+        return ()
+    return tuple(dict(kept.as_dict()) for kept in (item.tally, item.previous_tally) if kept is not None)

@@ -60,6 +60,16 @@ def release(name: str, owner: str) -> bool:
     return True
 
 
+def once(name: str, ttl_seconds: int) -> bool:
+    """True for the first caller of ``name`` within ``ttl_seconds``, False for every other: a lease
+    nobody releases, marking that something was done once."""
+    try:
+        acquire(f"once#{name}", ttl_seconds)
+    except LeaseHeldError:
+        return False
+    return True
+
+
 @contextmanager
 def lease(name: str, ttl_seconds: int = 60) -> Iterator[str]:
     owner = acquire(name, ttl_seconds)

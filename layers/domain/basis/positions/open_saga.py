@@ -1,7 +1,8 @@
 """Steps of the hedge open saga, each invoked by a Step Functions Task state.
 
 open_short (Hyperliquid) -> open_long (Asgard, sized from the short's fill) -> finish_open
-(``open``, or straight on to the close saga when a close was asked for meanwhile). ``unwind`` is
+(``open``, or straight on to the close saga when a close was asked for meanwhile; the user is marked
+for the position monitor first, ``basis.risk.store.watch``, so no open position goes unwatched). ``unwind`` is
 the Catch of every step: whatever leg opened is closed (a leg whose order may have reached its
 venue is first looked up there) and the position ends ``failed``, nothing left open. ``stuck`` is
 the unwind's own Catch: ``stuck_unwind``, alarmed, never re-entered automatically.
@@ -21,6 +22,7 @@ from basis.platform.observability import logger
 from basis.positions import saga, store
 from basis.positions.saga import StepInput, answer, load, venue
 from basis.positions.store import now
+from basis.risk import store as risks
 
 
 def finish_open(event: StepInput) -> dict[str, Any]:
@@ -28,6 +30,7 @@ def finish_open(event: StepInput) -> dict[str, Any]:
     if position.status == "opening":
         if not (position.short.is_open and position.long.is_open):
             raise ConflictError(f"position {position.position_id} has a leg that is not open")
+        risks.watch(position.user_id)  # before the position is open (a re-run marks again)
         if position.close_requested:  # asked to close while it was opening: close it now
             position = store.update(
                 position,

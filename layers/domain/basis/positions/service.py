@@ -7,6 +7,9 @@ idempotent: the same ``position_id`` (or ``intent_key``) finds the same row and 
 refuses a second execution of the same name, so a repeated call (a retried message, a second
 worker) never opens or closes twice. A position asked to close while it is still opening is closed
 as soon as both legs are open (the open saga hands over to the close saga).
+
+``close_all`` is the user's emergency exit (seed 7.4.2): the strategy paused first (nothing new
+opens), then one close per position not closed yet.
 """
 
 from __future__ import annotations
@@ -23,16 +26,24 @@ from basis.platform.observability import logger
 from basis.positions import saga, store
 from basis.positions.legs import HEDGEABLE_ASSETS
 from basis.positions.store import PositionRecord, StaleVersionError, Terms
+from basis.risk import kill_switch
+from basis.strategy import store as strategies
+from basis.strategy.config import Strategy
 
 Mode = Literal["live", "paper"]
 MODES = ("live", "paper")
 # Step Functions execution names: at most 80 characters of letters, digits, '-' and '_'.
 POSITION_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 WRITE_ATTEMPTS = 5  # a close racing the saga's own writes re-reads and decides again
+CLOSE_ALL = "user_close_all"  # the pause reason and the close reason of ``close_all``
 
 
 class PositionNotFoundError(NotFoundError, code="position_not_found"):
     """No position with this id for the caller (another user's id included: never a 403)."""
+
+
+class KillSwitchEngagedError(ConflictError, code="kill_switch_engaged"):
+    """The kill switch is engaged: the platform signs nothing, so no close could finish now."""
 
 
 def position_id_for(user_id: str, intent_key: str) -> str:
@@ -108,6 +119,46 @@ def close_position(user_id: str, position_id: str, reason: str) -> PositionRecor
     raise ConflictError(f"position {position_id} keeps changing: retry")
 
 
+def close_all(user_id: str) -> tuple[Strategy, list[PositionRecord]]:
+    """Pause the user's strategy (``user_close_all``; an earlier pause keeps its reason), then close
+    every position that is not final. Idempotent: a repeat starts nothing new and answers the same
+    closes. The answer: the strategy, and the positions this close-all concerns (those not final,
+    and those it closed since the strategy's pause), as they are now.
+
+    While the kill switch is engaged the strategy is paused but nothing is closed
+    (``KillSwitchEngagedError``): the closes would need signatures the switch refuses."""
+    strategy = strategies.pause(user_id, CLOSE_ALL)
+    if kill_switch.engaged():
+        raise KillSwitchEngagedError(
+            "the kill switch is engaged: the strategy is paused, close once it lifts"
+        )
+    answered: list[PositionRecord] = []
+    failures: list[Exception] = []
+    for position in store.list_for_user(user_id, consistent=True):
+        if position.status in store.FINAL:
+            if _closed_by_close_all(position, strategy):
+                answered.append(position)
+            continue
+        try:
+            answered.append(close_position(user_id, position.position_id, CLOSE_ALL))
+        except Exception as exc:  # the others still close; the caller retries this one
+            logger.exception("close-all: a position not closed", extra={"position_id": position.position_id})
+            failures.append(exc)
+    if failures:
+        raise failures[0]
+    logger.info("close-all", extra={"user_id": user_id, "positions": len(answered)})
+    return strategy, answered
+
+
+def _closed_by_close_all(position: PositionRecord, strategy: Strategy) -> bool:
+    """Moved to ``closing`` by a close-all since the strategy's pause (closed or stuck since)."""
+    paused_at = strategy.paused_at
+    return paused_at is not None and any(
+        change.status == "closing" and change.detail == CLOSE_ALL and change.at >= paused_at
+        for change in position.history
+    )
+
+
 def get_position(user_id: str, position_id: str) -> PositionRecord:
     # Keyed by the caller: another user's id is not found; nor is what cannot be a position id.
     position = store.get(user_id, position_id) if POSITION_ID.match(position_id) else None
@@ -116,11 +167,11 @@ def get_position(user_id: str, position_id: str) -> PositionRecord:
     return position
 
 
-def list_positions(user_id: str) -> list[PositionRecord]:
+def list_positions(user_id: str, *, consistent: bool = False) -> list[PositionRecord]:
     """The user's positions, newest first."""
-    return store.list_for_user(user_id)
+    return store.list_for_user(user_id, consistent=consistent)
 
 
 def positions_in_status(status: str) -> list[PositionRecord]:
-    """Every user's positions in ``status`` (``open`` for the monitor), from the status index."""
+    """Every user's positions in ``status``, from the status index (``tools.watch_positions``)."""
     return store.in_status(status)

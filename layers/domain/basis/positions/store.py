@@ -203,10 +203,10 @@ def create(
     return _record(item), True
 
 
-def list_for_user(user_id: str) -> list[PositionRecord]:
-    """The user's positions, newest first."""
+def list_for_user(user_id: str, *, consistent: bool = False) -> list[PositionRecord]:
+    """The user's positions, newest first (``consistent``: every write before the call included)."""
     with _dynamodb():
-        rows = [_record(item) for item in Position.query(user_id)]
+        rows = [_record(item) for item in Position.query(user_id, consistent_read=consistent)]
     return sorted(rows, key=lambda p: p.created_at or p.opened_at, reverse=True)
 
 

@@ -3,9 +3,13 @@
 * the counters are single atomic updates: a trade is taken only while the day's count is under the
   limit (``take_trade``: 25 workers at once take exactly 20), failures are added and cleared in
   place, so no worker's update is lost;
-* the balances (peak, current, the transfers applied) change by a read, a pure change
-  (``basis.risk.tracking``) and a write conditional on the version read, retried when another
-  worker wrote first.
+* the balances (peak, current, the transfers applied) and the position monitor's proximity timers
+  change by a read, a pure change (``basis.risk.tracking``, ``basis.monitor.proximity``) and a write
+  conditional on the version read, retried when another worker wrote first;
+* the watch (``watch`` / ``unwatch`` / ``watched_users``): a user is marked when one of their
+  positions is about to open, and listed from the sparse ``by_watch`` index by the monitor's
+  fan-out; the monitor unmarks a user it found without positions only if no mark came since it read
+  the row (``watch_marks``), so a position opening meanwhile is never left unwatched.
 
 Every write bumps the row's version, so a read-modify-write of any other part of the row (the
 proximity timers) is refused and retried after it.
@@ -13,9 +17,12 @@ proximity timers) is refused and retried after it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
+from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -25,6 +32,7 @@ from basis.platform.errors import TransientError
 from basis.risk.tracking import RiskState
 
 ATTEMPTS = 8  # optimistic retries racing other workers on the same user
+WATCHED = "1"
 
 
 def _state(item: RiskTracking) -> RiskState:
@@ -36,8 +44,17 @@ def _state(item: RiskTracking) -> RiskState:
         daily_trade_date=item.daily_trade_date,
         consecutive_failures=int(item.consecutive_failures or 0),
         applied_transfers=tuple(str(t) for t in item.applied_transfers or ()),
+        proximity_started={str(key): datetime.fromisoformat(str(at)) for key, at in _timers(item).items()},
+        watched=item.watch_flag == WATCHED,
+        watch_marks=int(item.watch_marks or 0),
         version=int(item.version or 0),
     )
+
+
+def _timers(item: RiskTracking) -> dict[str, Any]:
+    """The raw map of proximity start times (ISO text by key)."""
+    raw = item.proximity_started
+    return raw.as_dict() if isinstance(raw, MapAttribute) else dict(raw or {})
 
 
 def get(user_id: str) -> RiskState:
@@ -93,17 +110,60 @@ def clear_failures(user_id: str) -> None:
 def change_balances(user_id: str, change: Callable[[RiskState], RiskState | None]) -> RiskState:
     """Apply ``change`` (None: nothing to change) to the peak, the balance and the applied transfers;
     the state after it."""
+    return _change(
+        user_id,
+        change,
+        lambda after: [
+            RiskTracking.peak_balance_usd.set(after.peak_balance_usd),
+            RiskTracking.current_balance_usd.set(after.current_balance_usd),
+            RiskTracking.applied_transfers.set(list(after.applied_transfers)),
+        ],
+    )
+
+
+def change_proximity(user_id: str, change: Callable[[RiskState], RiskState | None]) -> RiskState:
+    """Apply ``change`` (None: nothing to change) to the proximity timers; the state after it."""
+    return _change(
+        user_id,
+        change,
+        lambda after: [
+            RiskTracking.proximity_started.set(
+                {k: at.isoformat() for k, at in after.proximity_started.items()}
+            )
+        ],
+    )
+
+
+def _change(
+    user_id: str,
+    change: Callable[[RiskState], RiskState | None],
+    actions: Callable[[RiskState], list[Action]],
+) -> RiskState:
     for _ in range(ATTEMPTS):
         before = get(user_id)
         after = change(before)
         if after is None:
             return before
-        actions: list[Action] = [
-            RiskTracking.peak_balance_usd.set(after.peak_balance_usd),
-            RiskTracking.current_balance_usd.set(after.current_balance_usd),
-            RiskTracking.applied_transfers.set(list(after.applied_transfers)),
-        ]
-        written = _update(user_id, actions, at_version=before.version)
+        written = _update(user_id, actions(after), at_version=before.version)
         if written is not None:
             return written
     raise TransientError(f"the risk state of {user_id} kept changing under {ATTEMPTS} attempts; retry")
+
+
+def watch(user_id: str) -> None:
+    """Mark the user as having positions to watch (call it before a position can be open)."""
+    _update(user_id, [RiskTracking.watch_flag.set(WATCHED), RiskTracking.watch_marks.add(1)])
+
+
+def unwatch(user_id: str, marks: int) -> bool:
+    """Unmark the user (and drop their proximity timers) if the marks are still ``marks``, the count
+    read before finding no positions; False when a mark came since (or there was none to remove)."""
+    flag, count = RiskTracking.watch_flag, RiskTracking.watch_marks
+    condition = flag.exists() & ((count == marks) if marks else (count.does_not_exist() | (count == 0)))
+    return _update(user_id, [flag.remove(), RiskTracking.proximity_started.set({})], condition) is not None
+
+
+def watched_users() -> Iterator[str]:
+    """The users with positions to watch, from the sparse ``by_watch`` index (never a table scan)."""
+    for key in RiskTracking.by_watch.query(WATCHED):
+        yield key.user_id

@@ -13,7 +13,8 @@ Amounts are ``Decimal`` (never float), kept to USDC's 6 decimals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -40,6 +41,11 @@ class RiskState:
     daily_trade_date: str | None = None  # the UTC day of ``daily_trade_count``
     consecutive_failures: int = 0
     applied_transfers: tuple[str, ...] = ()
+    # The position monitor's: since when each ``<user_id>:<venue>_<id>`` has been near liquidation
+    # (C4), and whether the user has positions to watch (with the count of marks so far).
+    proximity_started: Mapping[str, datetime] = field(default_factory=dict)
+    watched: bool = False
+    watch_marks: int = 0
     version: int = 0  # 0: never stored
 
     @property

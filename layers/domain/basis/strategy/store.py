@@ -4,8 +4,9 @@
 * ``save`` writes new parameters only over ``expected_version`` (C5): another writer first, and
   ``StaleStrategyError`` carries the strategy as it is now;
 * ``pause`` / ``resume`` / ``record_close`` change the platform's state of the strategy (each bumps
-  the version, so an edit made against the state before them answers 409 and shows the pause); a
-  close without ``auto_reopen`` pauses it (``closed_no_reopen``);
+  the version, so an edit made against the state before them answers 409 and shows the pause);
+  ``record_close`` notes a close once (the same close again, or an older one, changes nothing) and,
+  without ``auto_reopen``, pauses the strategy (``closed_no_reopen``) until the user resumes it;
 * ``active_users`` lists the users to scan from the sparse ``by_active`` index (enabled and not
   paused: the index holds nobody else), never a table scan.
 """
@@ -150,9 +151,12 @@ def resume(user_id: str) -> Strategy:
 def record_close(user_id: str, closed_at: datetime) -> Strategy:
     """Note a position's close: the cooldown runs from ``closed_at`` for the number of minutes set
     NOW (N6: lowering the cooldown afterwards does not shorten this one). Without ``auto_reopen``
-    the strategy is paused (``NO_REOPEN``): nothing re-enters until the user resumes it."""
+    the strategy is paused (``NO_REOPEN``): nothing re-enters until the user resumes it. A close at
+    or before the last one noted changes nothing, so a close noted again is noted once."""
 
     def change(item: StrategyConfig) -> bool:
+        if item.last_close_time is not None and item.last_close_time >= closed_at:
+            return False
         item.last_close_time = closed_at
         item.cooldown_at_close = int(item.cooldown_minutes)
         if not item.auto_reopen and item.paused_at is None:

@@ -35,7 +35,11 @@ def _read(venue: str, source: str, read: Callable[[], dict[str, Decimal]]) -> li
     return [Balance(venue, asset, str(amount), source, at) for asset, amount in amounts.items()]
 
 
-def balances(user_id: str) -> list[Balance]:
+VENUES = ("arbitrum", "solana", "hyperliquid")
+
+
+def balances(user_id: str, venues: tuple[str, ...] = VENUES) -> list[Balance]:
+    """The user's balances on ``venues`` (all three unless narrowed), each venue read once."""
     context = UserTradingContext.from_user_id(user_id, preflight_policy=False)
     evm, sol = context.evm_address or "", context.solana_address or ""
 
@@ -54,8 +58,9 @@ def balances(user_id: str) -> list[Balance]:
         state = context.get_hl_trader().account_state()
         return {"account_value": state.account_value, "withdrawable": state.available_to_withdraw}
 
-    return [
-        *_read("arbitrum", f"arbitrum rpc {context.arbitrum_rpc_url} for {evm}", arbitrum),
-        *_read("solana", f"solana rpc {context.solana_rpc_url} for {sol}", solana),
-        *_read("hyperliquid", f"hyperliquid clearinghouseState for {evm}", hyperliquid),
-    ]
+    readers = {
+        "arbitrum": (f"arbitrum rpc {context.arbitrum_rpc_url} for {evm}", arbitrum),
+        "solana": (f"solana rpc {context.solana_rpc_url} for {sol}", solana),
+        "hyperliquid": (f"hyperliquid clearinghouseState for {evm}", hyperliquid),
+    }
+    return [entry for venue in venues for entry in _read(venue, *readers[venue])]

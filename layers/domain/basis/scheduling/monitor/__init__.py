@@ -1,0 +1,1 @@
+"""The position monitor's scheduled fan-out (one message per user with positions to watch)."""
