@@ -24,9 +24,19 @@ class Access:
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
+    # The kill switch (control) is engaged and lifted here; resuming re-bases the risk state.
     "api": Access(
-        read=("risk_tracking", "signing_ledger", "control"),
-        read_write=("users", "claims", "strategy_configs", "transfers", "spend_windows", "positions"),
+        read=("signing_ledger",),
+        read_write=(
+            "users",
+            "claims",
+            "strategy_configs",
+            "risk_tracking",
+            "transfers",
+            "spend_windows",
+            "control",
+            "positions",
+        ),
         put_events=True,
         start_executions=("deposit-saga", "withdrawal-saga", "hedge-close-saga"),
         list_executions=("deposit-saga",),  # the admin health route: failed sagas
@@ -42,16 +52,18 @@ FUNCTION_ACCESS: dict[str, Access] = {
         read_write=("strategy_configs", "risk_tracking", "claims", "control", "positions"),
         start_executions=("hedge-open-saga",),
     ),
-    # Signs the Bridge2 transfer (ledger, caps, breaker), tops gas up (funder key, leases).
+    # Signs the Bridge2 transfer (ledger, caps, breaker, kill switch), tops gas up (funder key,
+    # leases), raises the risk peak once credited.
     "deposit_saga": Access(
         read=("users",),
-        read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control"),
+        read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control", "risk_tracking"),
         secret=True,
     ),
-    # Signs withdraw3 (ledger, caps, breaker) and allocates its Hyperliquid nonce (control).
+    # Signs withdraw3 (ledger, caps, breaker, kill switch), allocates its Hyperliquid nonce
+    # (control), scales the risk peak once paid out.
     "withdrawal_saga": Access(
         read=("users",),
-        read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control"),
+        read_write=("transfers", "claims", "signing_ledger", "spend_windows", "control", "risk_tracking"),
         secret=True,
     ),
     # Reads the user's wallets, signs orders and transactions (ledger, caps, breaker, nonces in
@@ -65,8 +77,11 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "gas_dispatcher": Access(read=("users",), read_write=("control",), send_to=("gas",)),
     # Claims: the per-user top-up window and the funder's nonce turn; the secret: the funder key.
     "gas_funder": Access(read_write=("claims",), secret=True),
-    # Re-polls Hyperliquid for stuck deposits (the user's address) and marks them credited.
-    "reconciler": Access(read=("users",), read_write=("transfers",), list_executions=("deposit-saga",)),
+    # Re-polls Hyperliquid for stuck deposits (the user's address) and marks them credited (the
+    # risk peak rises first).
+    "reconciler": Access(
+        read=("users",), read_write=("transfers", "risk_tracking"), list_executions=("deposit-saga",)
+    ),
     "provision_wallets": Access(
         read_write=("users", "claims"),
         secret=True,

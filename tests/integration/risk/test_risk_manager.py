@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from basis.risk import manager
+from basis.risk import controls, manager
 from basis.risk import store as risks
 from basis.strategy import store as strategies
 from basis.strategy.config import StrategyParameters
@@ -152,3 +152,21 @@ def test_risk_status_reports_every_number(user: str) -> None:
     assert (status.consecutive_failures, status.failure_limit) == (1, 3)
     assert status.next_entry_at == NOON + timedelta(minutes=30)
     assert manager.risk_status(user, NOON + timedelta(minutes=31)).next_entry_at is None
+
+
+def test_resuming_after_a_risk_pause_accepts_what_caused_it(user: str) -> None:
+    manager.deposit_credited(settled(user, "deposit", "1000"))
+    manager.observe_balance(user, D("700"), LATER)
+    assert strategies.get(user).paused_reason == manager.DRAWDOWN
+    assert controls.resume(user).active
+    assert (risks.get(user).peak_balance_usd, risks.get(user).drawdown_pct) == (D(700), 0)
+    manager.observe_balance(user, D("690"), LATER)  # measured from 700 now: 1.43 %
+    assert not strategies.get(user).paused
+
+    for _ in range(3):
+        manager.record_failure(user)
+    assert strategies.get(user).paused_reason == manager.CONSECUTIVE_FAILURES
+    controls.resume(user)
+    assert risks.get(user).consecutive_failures == 0
+    manager.record_failure(user)  # a new streak starts at one
+    assert not strategies.get(user).paused

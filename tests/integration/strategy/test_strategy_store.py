@@ -43,7 +43,8 @@ def test_a_stale_version_is_refused_with_the_current_strategy(user: str) -> None
     with pytest.raises(StaleStrategyError) as stale:
         store.save(user, replace(ON, cooldown_minutes=60), expected_version=0)
     assert stale.value.current.version == 1
-    assert stale.value.details == {"current_version": 1}
+    assert stale.value.details["current_version"] == stale.value.details["current"]["version"] == 1
+    assert stale.value.details["current"]["cooldown_minutes"] == 30
     assert store.get(user).parameters.cooldown_minutes == 30
 
 
@@ -96,6 +97,14 @@ def test_the_cooldown_at_close_is_the_one_set_at_that_time(user: str) -> None:
         120,
         5,
     )
+
+
+def test_a_close_without_auto_reopen_pauses_until_the_user_resumes(user: str) -> None:
+    store.save(user, replace(ON, auto_reopen=False), expected_version=0)
+    closed = store.record_close(user, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    assert (closed.paused, closed.paused_reason, closed.active) == (True, store.NO_REOPEN, False)
+    assert user not in set(store.active_users())
+    assert store.resume(user).active
 
 
 def test_active_users_are_the_enabled_unpaused_ones(user: str) -> None:

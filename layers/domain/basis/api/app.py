@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from basis.api import auth, balances, edge, errors, funding, health, positions, wallets
+from basis.api import admin, auth, balances, edge, errors, funding, health, positions, strategy, wallets
 from basis.identity.settings import CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS
 from basis.platform.observability import logger
 
@@ -58,7 +58,7 @@ def create_app(cors_allowed_origins: tuple[str, ...] = ()) -> APIGatewayRestReso
         title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES, security=[{"bearer": []}]
     )
     errors.register(app)
-    for module in (health, auth, wallets, funding, balances, positions):
+    for module in (health, auth, wallets, funding, balances, positions, strategy, admin):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)

@@ -8,6 +8,7 @@ from basis.api.errors import route_responses
 from basis.api.principal import current_principal
 from basis.api.schemas import CheckResponse, MeResponse, ServerAddresses, SyncRequest, SyncResponse
 from basis.identity import signin, users
+from basis.strategy import store as strategies
 from basis.wallets.provisioning import ServerWallets, get_user_wallets
 
 router = APIGatewayRouter()
@@ -51,12 +52,13 @@ def check() -> CheckResponse:
 )
 def me() -> MeResponse:
     user = users.require(current_principal(router.current_event).user_id)
+    strategy = strategies.get(user.user_id)  # the one pause state: the strategy's
     return MeResponse(
         user_id=user.user_id,
         email=user.email,
         created_at=user.created_at,
         last_sign_in_at=user.last_sign_in_at,
-        paused=user.paused,
-        paused_reason=user.paused_reason,
+        paused=strategy.paused,
+        paused_reason=strategy.paused_reason,
         **ServerAddresses.of(user.wallets).model_dump(),
     )

@@ -46,8 +46,10 @@ class MeResponse(ServerAddresses):
     email: str | None
     created_at: datetime
     last_sign_in_at: datetime | None
-    paused: bool
-    paused_reason: str | None
+    paused: bool = Field(description="the strategy is paused (GET /strategy/risk-status says more)")
+    paused_reason: str | None = Field(
+        description="user_requested, drawdown, consecutive_failures, kill_switch, closed_no_reopen"
+    )
 
 
 class TransferOutRequest(BaseModel):

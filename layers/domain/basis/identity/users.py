@@ -1,4 +1,5 @@
-"""The user store: one row per Privy DID with the profile, the pause state and the server wallets.
+"""The user store: one row per Privy DID with the profile and the server wallets (whether the user's
+trading is paused is their strategy's state: ``basis.strategy.store``).
 
 * ``sign_in`` upserts the row on every sign-in (first sign-in creates it) in one update;
 * ``get`` reads the profile (``None`` when the user never signed in);
@@ -26,16 +27,10 @@ class UserProfile:
     email: str | None
     created_at: datetime
     last_sign_in_at: datetime | None
-    paused_at: datetime | None
-    paused_reason: str | None
     wallets: ServerWallets
 
-    @property
-    def paused(self) -> bool:
-        return self.paused_at is not None
 
-
-_PROFILE_COLUMNS = ("user_id", "email", "created_at", "last_sign_in_at", "paused_at", "paused_reason")
+_PROFILE_COLUMNS = ("user_id", "email", "created_at", "last_sign_in_at")
 
 
 def _profile(user: User) -> UserProfile:

@@ -1,4 +1,4 @@
-"""Users with their server wallets and pause state.
+"""Users with their server wallets (a user's pause is their strategy's: ``StrategyConfig``).
 
 Access patterns: get a user by Privy DID (sign-in, every per-user worker); find the user that
 owns an EVM address (deposit reconciler, bridge credits) via ``by_evm_address``; list the users
@@ -43,8 +43,6 @@ class User(BaseModel):
     evm_address = UnicodeAttribute(null=True)
     solana_wallet_id = UnicodeAttribute(null=True)
     solana_address = UnicodeAttribute(null=True)
-    paused_at = UTCDateTimeAttribute(null=True)
-    paused_reason = UnicodeAttribute(null=True)
     wallet_state = UnicodeAttribute(null=True)  # "pending" | "ready"
 
     by_evm_address = ByEvmAddress()

@@ -92,3 +92,11 @@ def observed(state: RiskState, balance: Decimal) -> RiskState:
     """The balance as read from the venues now; above the peak, the peak follows it."""
     balance = usd(balance)
     return replace(state, current_balance_usd=balance, peak_balance_usd=max(state.peak_balance_usd, balance))
+
+
+def rebased(state: RiskState) -> RiskState | None:
+    """The drawdown measured from the balance now (the user resumed after a drawdown pause,
+    accepting the loss); None when there is no drawdown to forget."""
+    if state.peak_balance_usd <= state.current_balance_usd:
+        return None
+    return replace(state, peak_balance_usd=state.current_balance_usd)

@@ -8,6 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic_core import to_jsonable_python
+
 from basis.platform.errors import ValidationRefusedError
 from basis.strategy.limits import CAPS, DEFAULTS
 
@@ -39,6 +41,21 @@ class StrategyParameters:
 
 
 PARAMETER_NAMES = tuple(f.name for f in fields(StrategyParameters))
+DECIMAL_NAMES = frozenset(f.name for f in fields(StrategyParameters) if "Decimal" in str(f.type))
+
+
+def _from_json(name: str, value: Any) -> Any:
+    if name in DECIMAL_NAMES and value is not None:
+        return Decimal(value)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def parameters_of(values: dict[str, Any]) -> StrategyParameters:
+    """Parameters from their JSON form (decimal text, lists), as ``Strategy.as_json`` writes them."""
+    known: dict[str, Any] = {
+        name: _from_json(name, v) for name, v in values.items() if name in PARAMETER_NAMES
+    }
+    return StrategyParameters(**known)
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,24 @@ class Strategy:
     def active(self) -> bool:
         """Scanned for entries: enabled and not paused."""
         return self.parameters.enabled and not self.paused
+
+    def as_json(self) -> dict[str, Any]:
+        """The strategy as the API shows it (and a 409 carries it): its parameters (amounts and
+        percentages as exact decimal text), its version and the platform's state of it."""
+        return dict(
+            to_jsonable_python(
+                {
+                    **self.parameters.as_dict(),
+                    "version": self.version,
+                    "paused": self.paused,
+                    "paused_reason": self.paused_reason,
+                    "paused_at": self.paused_at,
+                    "last_close_time": self.last_close_time,
+                    "cooldown_at_close": self.cooldown_at_close,
+                    "updated_at": self.updated_at,
+                }
+            )
+        )
 
 
 class StrategyRefusedError(ValidationRefusedError, code="strategy_out_of_limits"):

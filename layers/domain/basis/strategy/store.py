@@ -4,7 +4,8 @@
 * ``save`` writes new parameters only over ``expected_version`` (C5): another writer first, and
   ``StaleStrategyError`` carries the strategy as it is now;
 * ``pause`` / ``resume`` / ``record_close`` change the platform's state of the strategy (each bumps
-  the version, so an edit made against the state before them answers 409 and shows the pause);
+  the version, so an edit made against the state before them answers 409 and shows the pause); a
+  close without ``auto_reopen`` pauses it (``closed_no_reopen``);
 * ``active_users`` lists the users to scan from the sparse ``by_active`` index (enabled and not
   paused: the index holds nobody else), never a table scan.
 """
@@ -23,17 +24,20 @@ from basis.platform.errors import ConflictError, TransientError
 from basis.strategy.config import PARAMETER_NAMES, Strategy, StrategyParameters
 
 ACTIVE = "1"
+NO_REOPEN = "closed_no_reopen"  # the pause after a close when the strategy does not re-open
 ATTEMPTS = 5  # optimistic retries of a platform change (pause, resume, close) racing other writers
 
 
 class StaleStrategyError(ConflictError, code="stale_version"):
-    """The strategy changed since the version the caller read; ``details.current`` is it now."""
+    """The strategy changed since the version the caller read; ``details.current`` is it now (as
+    the API shows it), ``current`` too."""
 
     def __init__(self, current: Strategy, expected: int) -> None:
         super().__init__(
             f"the strategy is at version {current.version}, not {expected}: re-read it and apply the "
             "change again",
             current_version=current.version,
+            current=current.as_json(),
         )
         self.current = current
 
@@ -145,11 +149,14 @@ def resume(user_id: str) -> Strategy:
 
 def record_close(user_id: str, closed_at: datetime) -> Strategy:
     """Note a position's close: the cooldown runs from ``closed_at`` for the number of minutes set
-    NOW (N6: lowering the cooldown afterwards does not shorten this one)."""
+    NOW (N6: lowering the cooldown afterwards does not shorten this one). Without ``auto_reopen``
+    the strategy is paused (``NO_REOPEN``): nothing re-enters until the user resumes it."""
 
     def change(item: StrategyConfig) -> bool:
         item.last_close_time = closed_at
         item.cooldown_at_close = int(item.cooldown_minutes)
+        if not item.auto_reopen and item.paused_at is None:
+            item.paused_at, item.paused_reason = closed_at, NO_REOPEN
         return True
 
     return _change(user_id, change)
