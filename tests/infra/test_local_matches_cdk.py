@@ -26,4 +26,9 @@ def test_the_comparison_sees_real_content(stack: LocalStack) -> None:
     )
     assert local["tables"]["signing_ledger"]["ttl"] == "ttl"
     assert local["queues"]["provisioning"]["dlq"] == "provisioning-dlq"
-    assert local["state_machines"] == ["deposit-saga", "withdrawal-saga"]
+    assert local["state_machines"] == [
+        "deposit-saga",
+        "hedge-close-saga",
+        "hedge-open-saga",
+        "withdrawal-saga",
+    ]

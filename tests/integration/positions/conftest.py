@@ -69,6 +69,19 @@ def settled(
         time.sleep(0.2)
 
 
+def execution(stack: LocalStack, machine: str, position_id: str, timeout: float = 60) -> dict[str, Any]:
+    """The ``machine``'s execution for ``position_id`` once it finished."""
+    sfn = stack.client("stepfunctions")
+    arn = stack.resources.state_machines[machine].replace(":stateMachine:", ":execution:") + f":{position_id}"
+    deadline = time.monotonic() + timeout
+    while True:
+        described = dict(sfn.describe_execution(executionArn=arn))
+        if described["status"] != "RUNNING":
+            return described
+        assert time.monotonic() < deadline, f"{machine} {position_id} still running"
+        time.sleep(0.1)
+
+
 def short_fills(stack: LocalStack, hedger: Hedger) -> list[dict[str, Any]]:
     """Every fill of the user's Hyperliquid account (oldest first)."""
     return list(stack.hyperliquid.state.fills.get(hedger.evm_address.lower(), []))

@@ -21,15 +21,16 @@ from tests.integration.positions.conftest import (
 )
 
 
-def open_hedge(hedger: Hedger, mode: str = "live", **terms: object) -> str:
+def open_hedge(hedger: Hedger, mode: service.Mode = "live", intent_key: str | None = None) -> str:
+    """A 150 USD hedge at 3x (1 SOL short, 1 SOL long on 50 USDC of collateral at 150)."""
     position = service.open_position(
         hedger.user_id,
         asset="SOL",
         size_usd=Decimal(150),
         leverage=Decimal(3),
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         reason="test",
-        **terms,  # type: ignore[arg-type]
+        intent_key=intent_key,
     )
     assert position.status == "opening"
     return position.position_id

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.parser.models import (
     SqsModel,
 )
 
+from basis.positions.saga import StepInput as HedgeStepInput
 from basis.scan.consumer import ScanRequest
 from basis.scan.market import MarketSnapshot
 from basis.transfers import withdrawal_saga
@@ -60,6 +61,7 @@ def test_step_function_task_payload_is_a_valid_step() -> None:
     assert StepInput.model_validate(load("sfn_deposit_validate")).step == "validate"
     withdrawal = withdrawal_saga.StepInput.model_validate(load("sfn_withdrawal_withdraw"))
     assert withdrawal.step == "withdraw"
+    assert HedgeStepInput.model_validate(load("sfn_hedge_open_short")).position_id == "pos-0001"
 
 
 def test_authorizer_event_is_a_request_authorizer_event() -> None:

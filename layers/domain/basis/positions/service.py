@@ -122,7 +122,8 @@ def close_position(user_id: str, position_id: str, reason: str) -> PositionRecor
 
 
 def get_position(user_id: str, position_id: str) -> PositionRecord:
-    position = store.get(user_id, position_id)  # keyed by the caller: another user's id is not found
+    # Keyed by the caller: another user's id is not found; nor is what cannot be a position id.
+    position = store.get(user_id, position_id) if POSITION_ID.match(position_id) else None
     if position is None:
         raise PositionNotFoundError(f"no position {position_id}")
     return position
