@@ -14,12 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
 
-from basis.models import ControlFlag
 from basis.identity import users
+from basis.models import ControlFlag
 from basis.platform import heartbeat
 from basis.positions import service
 from basis.positions.store import PositionRecord
@@ -32,9 +33,9 @@ from infra.catalog import SCHEDULES
 from local.aws.sqs_poller import sqs_event
 from local.runtime.stack import LocalStack
 from tests.api_client import ApiClient
-from tests.integration.positions.conftest import new_hedger, settled
 from tests.helpers import scan_outcomes as outcomes
 from tests.helpers import scan_tally, wait_for
+from tests.integration.positions.conftest import new_hedger, settled
 
 SCAN = next(s for s in SCHEDULES if s.name == "scan")
 # Enters on the simulator's market whatever funding history other tests left behind.
@@ -84,7 +85,7 @@ def test_a_scheduled_scan_is_evaluated_by_the_worker_and_counted_on_the_heartbea
     assert firing.ok, firing.detail
     slot = ControlFlag.get("schedule#scan", consistent_read=True).details.as_dict()["slot"]
     for user_id in eager:
-        assert wait_for(lambda u=user_id: outcomes(stack, u)) == ["entered"]
+        assert wait_for(partial(outcomes, stack, user_id)) == ["entered"]
         [opened] = positions(user_id)
         assert opened.position_id == position_id(user_id, slot) and opened.mode == "paper"
         # 10,000 notional paper balance x 25 % = 2,500 deployed: 3,750 a leg at 3x
