@@ -163,12 +163,14 @@ def test_one_users_error_stops_no_one_else_in_the_batch(stack: LocalStack, marke
     others = [user("fine") for _ in range(2)]
     now = datetime.now(UTC).replace(microsecond=0)
     batch = [scan_message(u, now, f"batch-{i}") for i, u in enumerate([others[0], broken, others[1]])]
+    malformed = {"MessageId": "batch-x", "ReceiptHandle": "r-x", "Body": json.dumps({"user_id": broken})}
 
-    answer = invoke_worker(stack, batch)
+    answer = invoke_worker(stack, [*batch[:2], malformed, batch[2]])
 
     assert answer["batchItemFailures"] == []  # evaluated and counted: the next slot tries again
     assert outcomes(stack, broken) == ["failed:error"]
     assert [outcomes(stack, u) for u in others] == [["entered"], ["entered"]]
+    # the malformed message has no slot: dropped, counted in the metric only
     assert heartbeat.counts("scan", scan_dispatch.slot_of(now)) == {"entered": 2, "failed:error": 1}
 
 

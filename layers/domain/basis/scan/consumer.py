@@ -14,7 +14,8 @@ user's turn (DynamoDB refusing the writes) fails the message (a batch item failu
 again after the queue's visibility timeout, and dropped as stale if too late by then.
 
 The kill switch is read once per batch (and again before any entry). The batch's outcomes are added
-to the scan's heartbeat once per slot, and emitted as metrics (``basis.scan.outcomes.Tally``).
+to the scan's heartbeat once per slot, and emitted as metrics (``basis.scan.outcomes.Tally``); a
+failure to count them is logged and changes nothing else.
 """
 
 from __future__ import annotations
@@ -37,12 +38,11 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 _processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-UNKNOWN_SLOT = "unknown"
 
 
 class ScanRequest(BaseModel):
     user_id: str = Field(min_length=1, max_length=256)
-    slot: str = Field(min_length=1, max_length=40)  # the schedule's firing time, ISO (UTC)
+    slot: str = Field(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")  # the schedule's firing time (UTC)
     market: dict[str, Any]
 
     def slot_time(self) -> datetime:
@@ -65,7 +65,7 @@ class ScanBatch:
             logger.error(
                 "malformed scan message dropped", extra={"message_id": record.message_id, "error": str(exc)}
             )
-            self.tally.add(UNKNOWN_SLOT, failed(MALFORMED))
+            self.tally.add(None, failed(MALFORMED))
             return failed(MALFORMED)
         try:
             outcome = self._scan(request, slot_at, market)
@@ -103,9 +103,11 @@ def handle_batch(
     event: dict[str, Any], context: LambdaContext | None = None, *, ports: worker.Ports | None = None
 ) -> PartialItemFailureResponse:
     batch = ScanBatch(ports or worker.Ports())
+    answer = process_partial_response(
+        event=event, record_handler=batch.handle_record, processor=_processor, context=context
+    )
     try:
-        return process_partial_response(
-            event=event, record_handler=batch.handle_record, processor=_processor, context=context
-        )
-    finally:
         batch.tally.flush()
+    except Exception:  # the counts are lost, not the evaluations: nothing is delivered again for them
+        logger.exception("scan outcomes not counted on the heartbeat")
+    return answer

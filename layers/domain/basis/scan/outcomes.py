@@ -63,17 +63,16 @@ ALL = (ENTERED, ENTRY_READY, *map(skipped, SKIP_REASONS), *map(failed, FAIL_REAS
 
 
 class Tally:
-    """The outcomes of one batch, by slot: written once per slot when the batch is done."""
+    """The outcomes of one batch, by slot (None: a message without one): emitted as metrics, then
+    added to the heartbeat once per slot, when the batch is done."""
 
     def __init__(self) -> None:
-        self.by_slot: dict[str, Counter[str]] = {}
+        self.by_slot: dict[str | None, Counter[str]] = {}
 
-    def add(self, slot: str, outcome: str) -> None:
+    def add(self, slot: str | None, outcome: str) -> None:
         self.by_slot.setdefault(slot, Counter())[outcome] += 1
 
     def flush(self) -> None:
-        for slot, counts in self.by_slot.items():
-            heartbeat.tally(JOB, slot, dict(counts))
         for outcome, count in sum(self.by_slot.values(), Counter()).items():
             with single_metric(
                 name="ScanEvaluations",
@@ -82,5 +81,8 @@ class Tally:
                 namespace=METRICS_NAMESPACE,
             ) as metric:
                 metric.add_dimension("outcome", outcome)
-        logger.info("scan batch", extra={"outcomes": {s: dict(c) for s, c in self.by_slot.items()}})
-        self.by_slot.clear()
+        logger.info("scan batch", extra={"outcomes": {str(s): dict(c) for s, c in self.by_slot.items()}})
+        slots, self.by_slot = self.by_slot, {}
+        for slot, counts in slots.items():
+            if slot is not None:
+                heartbeat.tally(JOB, slot, dict(counts))
