@@ -47,10 +47,12 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "authorizer": Access(read=("users",), secret=True),
     "scan_dispatcher": Access(read=("strategy_configs",), read_write=("control",), send_to=("scan",)),
     # Strategies and their pauses, the risk counts, the user's lease and slot claims (claims), the
-    # kill switch and the scan's heartbeat (control), the user's wallets for live balances (users).
+    # kill switch and the scan's heartbeat (control), the user's wallets for live balances (users),
+    # the positions it counts and opens (the row first, then the hedge open saga).
     "scan_worker": Access(
-        read=("users", "positions"),
-        read_write=("strategy_configs", "risk_tracking", "claims", "control"),
+        read=("users",),
+        read_write=("strategy_configs", "risk_tracking", "claims", "control", "positions"),
+        start_executions=("hedge-open-saga",),
     ),
     "monitor_dispatcher": Access(read=("risk_tracking",), read_write=("control",), send_to=("monitor",)),
     # The user's positions and wallets (valuation), strategy (thresholds; a failure may pause it),

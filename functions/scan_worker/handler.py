@@ -8,14 +8,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from basis.platform.observability import logger, tracer
 from basis.platform.runtime import bootstrap
 from basis.policies.settings import PolicySettings
+from basis.positions.settings import PositionSettings
 from basis.scan import consumer
+from basis.scan.hedges import ServicePositions
 from basis.scan.settings import ScanSettings
 from basis.scan.worker import Ports
 
-bootstrap(ScanSettings, PolicySettings)  # live balances read the wallets' venues (policy addresses)
+# Live balances read the wallets' venues (policy addresses); entries start the hedge open saga.
+bootstrap(ScanSettings, PolicySettings, PositionSettings)
 
-# No positions service is wired yet: an evaluation that would enter ends ``entry_ready``.
-PORTS = Ports(positions=None)
+PORTS = Ports(positions=ServicePositions())
 
 
 @logger.inject_lambda_context(clear_state=True)

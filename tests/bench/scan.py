@@ -1,11 +1,24 @@
 """One scan cycle for many enabled users on the local stack: the dispatcher's fan-out (the market read
 once, one message per user from the sparse index), then the worker's cost per user on a sample of
-those messages: time, and DynamoDB requests by kind. The sample's users are idle (enabled, nothing to
-enter: the simulator's fresh market has no funding history to judge), the common case of a cycle."""
+those users: time, and DynamoDB requests by kind. The sample's users are idle (enabled, nothing to
+enter: the simulator's fresh market has no funding history to judge), the common case of a cycle.
+
+The local SQS (moto) slows down with the depth of a queue: every send computes the queue's
+attributes over every message waiting (200 messages take 1 s into an empty queue, 19 s into one
+holding 1,000), which SQS does not. While the dispatcher fans out, two consumers keep the queue as
+short as they can; even so the fan-out's time here is moto's, growing faster than the users (2,000
+users: about 30 s; 10,000: about 16 minutes on 2 busy cores), while the dispatcher's own work is
+one index query per page of 1 MB of keys, one market read and one SendMessageBatch per 10 users.
+So the default is 2,000 users (``BENCH_SCAN_USERS`` sets another number); the DynamoDB requests
+are counted either way.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import threading
 import time
 import uuid
 from collections import Counter
@@ -56,7 +69,47 @@ def enable(users: list[str]) -> None:
             batch.save(item)
 
 
-def run(users: int = 10_000, sample: int = 500) -> dict[str, object]:
+@contextmanager
+def drained(sqs: Any, queue_url: str, threads: int = 2) -> Iterator[None]:
+    """The queue emptied meanwhile by ``threads`` consumers (moto's sends slow down with its depth)."""
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if got:
+                entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)]
+                sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
+            else:
+                stop.wait(0.05)
+
+    workers = [threading.Thread(target=drain, name=f"bench-drain-{i}", daemon=True) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+
+
+def messages(user_ids: list[str], at: datetime) -> list[dict[str, Any]]:
+    """The scan messages of ``user_ids`` for the slot ``at``, as the dispatcher writes them."""
+    from basis.scheduling import scan_dispatch
+
+    market = scan_dispatch.market_now(at).to_message()
+    return [
+        {
+            "MessageId": f"bench-{i}",
+            "ReceiptHandle": f"r-{i}",
+            "Body": json.dumps({"user_id": u, "slot": scan_dispatch.slot_of(at), "market": market}),
+        }
+        for i, u in enumerate(user_ids)
+    ]
+
+
+def run(users: int = int(os.environ.get("BENCH_SCAN_USERS", 2_000)), sample: int = 500) -> dict[str, object]:
     from infra.catalog import SCHEDULES
     from local.aws.scheduler import scheduled_event
     from local.aws.sqs_poller import sqs_event
@@ -70,26 +123,25 @@ def run(users: int = 10_000, sample: int = 500) -> dict[str, object]:
         queue = stack.resources.queues["scan"]
         sqs = stack.client("sqs")
         run_id = uuid.uuid4().hex[:6]
-        enable([f"did:privy:bench-{run_id}-{i}" for i in range(users)])
+        user_ids = [f"did:privy:bench-{run_id}-{i}" for i in range(users)]
+        enable(user_ids)
 
-        with dynamodb_requests() as dispatch_requests:
+        with drained(sqs, queue["url"]), dynamodb_requests() as dispatch_requests:
             started = time.perf_counter()
             fired = stack.lambdas.invoke("scan_dispatcher", scheduled_event(scan, "bench", datetime.now(UTC)))
             dispatch_s = time.perf_counter() - started
         assert fired.error is None, fired.error
 
         handled, worker_s = 0, 0.0
+        sampled = messages(user_ids[:sample], datetime.now(UTC).replace(microsecond=0))
         with dynamodb_requests() as worker_requests:
-            while handled < sample:
-                got = sqs.receive_message(QueueUrl=queue["url"], MaxNumberOfMessages=10).get("Messages", [])
-                if not got:
-                    break
+            for first in range(0, len(sampled), 10):
+                batch = sampled[first : first + 10]
                 started = time.perf_counter()
-                answer = stack.lambdas.invoke("scan_worker", sqs_event(got, queue["arn"]))
+                answer = stack.lambdas.invoke("scan_worker", sqs_event(batch, queue["arn"]))
                 worker_s += time.perf_counter() - started
-                assert answer.error is None, answer.error
-                handled += len(got)
-        sqs.purge_queue(QueueUrl=queue["url"])
+                assert answer.error is None and answer.payload["batchItemFailures"] == [], answer
+                handled += len(batch)
         per_user = {op: round(n / handled, 2) for op, n in sorted(worker_requests.items())}
         return {
             "users": users,

@@ -54,7 +54,7 @@ def test_scheduler_fires_at_the_declared_rate_with_speed_up(stack: LocalStack) -
     before = int(ControlFlag.get("schedule#scan").counter) if ControlFlag.count("schedule#scan") else 0
     scheduler.start()
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # a busy machine: each firing reads the market first
         while scans(scheduler) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:

@@ -15,10 +15,9 @@ def test_counts_add_up_per_slot_and_the_previous_slot_is_kept(stack: LocalStack)
     job = f"tally-{uuid.uuid4().hex[:8]}"
     first, second, third = "2026-01-01T00:01:00Z", "2026-01-01T00:02:00Z", "2026-01-01T00:03:00Z"
 
+    batch = {"entered": 1, "skipped:cooldown": 2}
     with ThreadPoolExecutor(8) as pool:  # one container per batch: no lost update
-        list(
-            pool.map(lambda _: heartbeat.tally(job, first, {"entered": 1, "skipped:cooldown": 2}), range(16))
-        )
+        list(pool.map(lambda _: heartbeat.tally(job, first, batch), range(16)))
     heartbeat.tally(job, first, {"queued": 48})
     assert heartbeat.counts(job, first) == {"entered": 16, "skipped:cooldown": 32, "queued": 48}
 

@@ -66,7 +66,7 @@ def slot_of(fired_at: datetime) -> str:
 
 class SlotRequest(BaseModel):
     user_id: str = Field(min_length=1, max_length=256)
-    slot: str = Field(min_length=1, max_length=40)  # the schedule's firing time, ISO (UTC)
+    slot: str = Field(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")  # ``slot_of``: the firing time (UTC)
     market: dict[str, Any] | None = None  # what the dispatcher read once for the slot
 
     def slot_time(self) -> datetime:
@@ -108,12 +108,19 @@ class Tally:
         self.by_slot.setdefault(slot, Counter())[outcome] += count
 
     def flush(self) -> None:
-        for slot, counts in self.by_slot.items():
-            heartbeat.tally(self.job, slot, dict(counts))
-        for outcome, count in sum(self.by_slot.values(), Counter()).items():
+        """The metrics first (they cannot fail on DynamoDB), then the heartbeat, best effort: a
+        failure to count is logged and loses the counts, never the evaluations (nothing is
+        delivered again for it). Messages without a readable slot count in the metric only."""
+        slots, self.by_slot = self.by_slot, {}
+        for outcome, count in sum(slots.values(), Counter()).items():
             emit(self.metric, count, outcome=outcome)
-        logger.info(f"{self.job} batch", extra={"outcomes": {s: dict(c) for s, c in self.by_slot.items()}})
-        self.by_slot.clear()
+        logger.info(f"{self.job} batch", extra={"outcomes": {s: dict(c) for s, c in slots.items()}})
+        try:
+            for slot, counts in slots.items():
+                if slot != UNKNOWN_SLOT:
+                    heartbeat.tally(self.job, slot, dict(counts))
+        except Exception:
+            logger.exception(f"{self.job} outcomes not counted on the heartbeat")
 
 
 def emit(metric: str, count: int, **dimensions: str) -> None:
