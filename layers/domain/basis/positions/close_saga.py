@@ -3,8 +3,8 @@
 close_long (Asgard, the leg more likely to refuse: while it is open the hedge still holds) ->
 close_short (Hyperliquid) -> finish_close (``closed`` with its close time, reason and realized PnL;
 then the close noted on the user's strategy, ``basis.strategy.store.record_close``: the cooldown runs
-from the close time, and without ``auto_reopen`` the strategy is paused (``closed_no_reopen``). Noting it again, as a re-run of
-the step does, changes nothing: it is noted once per close.)
+from the close time, and without ``auto_reopen`` the strategy is paused (``closed_no_reopen``).
+Noting it again, as a re-run of the step does, changes nothing: it is noted once per close.)
 ``stuck`` is the Catch of every step: a leg that could not be closed leaves the position
 ``stuck_unwind``, alarmed, never re-entered automatically, and nothing closed is ever re-opened.
 """
