@@ -1,16 +1,18 @@
 """The demo's user journey, step by step: health, sign-in and server wallets, funding and a hedge
-on the venues, signing policies and caps, the scan schedule, the deposit and withdrawal sagas and
-a withdrawal delivered to a registered address."""
+on the venues, signing policies and caps, a paper strategy the scan opens a hedge for and the
+close-all that closes it, the deposit and withdrawal sagas and a withdrawal delivered to a
+registered address."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
 from typing import Any, TextIO
 
 import requests
+
+from local.cli.strategy_journey import show_strategy
 
 
 class Timeline:
@@ -228,39 +230,6 @@ def _service_token(user_id: str) -> str:
     return issue_service_token(get_secrets().internal_jwt_secret, user_id)
 
 
-def show_scan_schedule(target: DemoTarget, say: Timeline, user_id: str) -> None:
-    from dataclasses import replace
-
-    from basis.models import ControlFlag
-    from basis.platform import heartbeat
-    from basis.strategy import store
-
-    current = store.get(user_id)
-    store.save(user_id, replace(current.parameters, enabled=True), expected_version=current.version)
-    say.say("strategy enabled", user_id)
-    before = _heartbeat_count()
-    deadline = time.monotonic() + 90
-    while _heartbeat_count() == before and time.monotonic() < deadline:
-        time.sleep(0.2)
-    fired = ControlFlag.get("schedule#scan").details.as_dict()
-    say.say("scan schedule fired", json.dumps(fired))
-    counts: dict[str, int] = {}
-    while sum(counts.values()) < 2 * counts.get("queued", 1) and time.monotonic() < deadline:
-        time.sleep(0.1)  # until the worker evaluated every message of the latest slot
-        latest = ControlFlag.get("schedule#scan").details.as_dict()["slot"]
-        counts = heartbeat.counts("scan", latest)
-    say.say("scan evaluated", json.dumps(counts))
-
-
-def _heartbeat_count() -> int:
-    from basis.models import ControlFlag
-
-    try:
-        return int(ControlFlag.get("schedule#scan").counter)
-    except ControlFlag.DoesNotExist:
-        return 0
-
-
 def show_funding(target: DemoTarget, say: Timeline, user_id: str) -> None:
     """Through the API: the user funds the server wallet with 1,000 USDC, deposits 600 into
     Hyperliquid (each stage as it happens), withdraws 100 back to the server wallet, registers an
@@ -327,7 +296,7 @@ def run_journey(target: DemoTarget, say: Timeline) -> int:
     show_venues(target, say, user_id)
     show_transfer_out(target, say, user_id)
     show_signing(target, say, user_id, wallets)
-    show_scan_schedule(target, say, user_id)
+    show_strategy(target, say)
     show_funding(target, say, user_id)
     say.say("demo finished")
     return 0

@@ -44,9 +44,13 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     assert "hedge: HL short            1 SOL filled at" in journey
     assert "hedge: Asgard long         50 USDC x3 = 1 SOL at 150" in journey
     assert "hedge closed" in journey and "long paid back" in journey
-    assert "scan schedule fired" in journey and '"queued": 1' in journey
-    # paper (the default), on the hedge's 0.01 %/h funding: entry decided, no positions service yet
-    assert "scan evaluated" in journey and '"entry_ready": 1' in journey
+    # the strategy through the API: a cap refused naming the field, then paper (the default) enabled;
+    # on the hedge's 0.01 %/h funding the scan enters, and close-all pauses and closes
+    assert "PUT leverage 9x            HTTP 400 max_leverage must be 1 to 5x (got 9)" in journey
+    assert "PUT enabled (paper)        HTTP 200 version 1" in journey
+    assert "scan opened a hedge        paper SOL" in journey
+    assert "POST /positions/close-all  paused=True (user_close_all), closing" in journey
+    assert "  closed (user_close_all), realized" in journey
     assert "transfer out 25 USDC" in journey and "signed by the user's own key: tx 0x" in journey
     assert "same answer, sent once: True" in journey and "a service token          HTTP 403" in journey
     assert "POST /funding/deposits     HTTP 200 600 USDC" in journey and "stage hl_credited" in journey

@@ -4,8 +4,11 @@ user's positions and strategy untouched; under the kill switch, paused and nothi
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+from basis.platform import leases
 from basis.positions import service, store
 from basis.risk import kill_switch
 from basis.strategy import store as strategies
@@ -81,3 +84,23 @@ def test_under_the_kill_switch_the_strategy_is_paused_and_nothing_closes(
     answer = api_client.post("/positions/close-all", user=user)  # lifted: the close goes through
     assert [p["id"] for p in answer.json()["positions"]] == [position_id]
     assert settled(user, position_id, CLOSED).status == "closed"
+
+
+def test_a_position_a_scan_opens_after_the_pause_is_closed_too(api_client: ApiClient, market: Market) -> None:
+    """A scan that took the user's turn before the pause decides to enter and opens while close-all
+    runs: close-all waits for that turn to end, so the new position is in its list and closed."""
+    user = sign_in(api_client.stack, "racing")
+    strategies.save(user, ON, expected_version=0)
+    turn = leases.acquire(f"scan#{user}", ttl_seconds=60)  # a scan evaluating the user
+    with ThreadPoolExecutor(1) as pool:
+        closing = pool.submit(api_client.post, "/positions/close-all", user=user)
+        time.sleep(1.0)
+        assert strategies.get(user).paused and not closing.done()  # paused, waiting for the turn
+        late = service.open_position(  # the scan's entry, decided before the pause
+            user, asset="SOL", size_usd=Decimal(150), leverage=Decimal(3), mode="paper", reason="scan"
+        ).position_id
+        leases.release(f"scan#{user}", turn)
+        answer = closing.result(timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert [p["id"] for p in answer.json()["positions"]] == [late]
+    assert settled(user, late, CLOSED).status == "closed"

@@ -119,15 +119,25 @@ def close_position(user_id: str, position_id: str, reason: str) -> PositionRecor
     raise ConflictError(f"position {position_id} keeps changing: retry")
 
 
+CLOSE_ALL_SCAN_WAIT_SECONDS = 10  # within the API's 29 s; a scan's entry takes well under a second
+
+
 def close_all(user_id: str) -> tuple[Strategy, list[PositionRecord]]:
     """Pause the user's strategy (``user_close_all``; an earlier pause keeps its reason), then close
     every position that is not final. Idempotent: a repeat starts nothing new and answers the same
     closes. The answer: the strategy, and the positions this close-all concerns (those not final,
     and those it closed since the strategy's pause), as they are now.
 
+    A scan that took the user's turn before the pause may still be opening a position: the list is
+    read only once no scan holds the turn (``basis.scan.turns.wait_out``; a scan taking it after the
+    pause sees the pause), so nothing it opens escapes this close-all.
+
     While the kill switch is engaged the strategy is paused but nothing is closed
     (``KillSwitchEngagedError``): the closes would need signatures the switch refuses."""
+    from basis.scan.turns import wait_out  # the scan opens positions through this module
+
     strategy = strategies.pause(user_id, CLOSE_ALL)
+    wait_out(user_id, CLOSE_ALL_SCAN_WAIT_SECONDS)
     if kill_switch.engaged():
         raise KillSwitchEngagedError(
             "the kill switch is engaged: the strategy is paused, close once it lifts"
