@@ -57,7 +57,9 @@ def test_the_saga_function_may_start_only_the_close_saga_and_touch_only_its_tabl
     assert "hedge-open-saga" not in str(granted["states:StartExecution"])
     tables = str(granted["dynamodb:PutItem"])
     assert "basis-dev-positions" in tables
-    assert all(other not in tables for other in ("transfers", "strategy_configs", "risk_tracking", "users"))
+    # The strategy (the close noted, N6) and the risk row (the monitor's watch mark) are written too.
+    assert "basis-dev-strategy_configs" in tables and "basis-dev-risk_tracking" in tables
+    assert all(other not in tables for other in ("transfers", "users"))
     assert "basis-dev-users" in str(granted["dynamodb:GetItem"])  # the wallets: read only
     api = _actions_of(synth, "basis-dev-api")
     assert "hedge-open-saga" not in str(api["states:StartExecution"])  # the API only closes
