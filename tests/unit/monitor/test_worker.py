@@ -242,7 +242,9 @@ def test_the_balance_is_observed_once_per_turn_only_for_live_positions_none_movi
     paper = World(positions={ALICE: [open_position(mode="paper")]})
     monitor(paper)
     assert paper.observed == []  # paper has no real balance
-    closing = World(positions={ALICE: [open_position(), open_position(position_id="pos-2", status="closing")]})
+    closing = World(
+        positions={ALICE: [open_position(), open_position(position_id="pos-2", status="closing")]}
+    )
     monitor(closing)
     assert closing.observed == []  # money between the venues and the wallets: a partial balance
 
