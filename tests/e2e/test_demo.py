@@ -46,7 +46,7 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
     assert "hedge closed" in journey and "long paid back" in journey
     # the strategy through the API: a cap refused naming the field, then paper (the default) enabled;
     # on the hedge's 0.01 %/h funding the scan enters, and close-all pauses and closes
-    assert "PUT leverage 9x            HTTP 400 max_leverage must be 1 to 5x (got 9)" in journey
+    assert "PUT leverage 9x            HTTP 400 max_leverage must be above 1, at most 5x (got 9)" in journey
     assert "PUT enabled (paper)        HTTP 200 version 1" in journey
     assert "scan opened a hedge        paper SOL" in journey
     assert "POST /positions/close-all  paused=True (user_close_all), closing" in journey

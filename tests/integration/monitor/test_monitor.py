@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -80,6 +80,45 @@ def test_a_stop_loss_is_closed_by_the_monitor_function(api_client: ApiClient, ma
     invoke_monitor(stack, user)
     assert outcomes(stack, user)[-1] == "skipped:no_positions"
     assert not risks.get(user).watched and user not in set(risks.watched_users())
+
+
+def test_a_drawdown_past_the_cap_pauses_the_strategy_and_the_hedge_stays_open(
+    api_client: ApiClient, market: Market
+) -> None:
+    stack = api_client.stack
+    hedger = new_hedger(api_client)
+    user = hedger.user_id
+    strategies.save(user, ON, expected_version=0)
+    position_id = open_hedge(user, mode="live")
+
+    invoke_monitor(stack, user)  # the first observation: Hyperliquid's ~1000 + the long's ~50
+    [long] = asgard_positions(stack, hedger)
+    equity = Decimal(long["equityNative"]) / 10**6
+    peak = risks.get(user).peak_balance_usd
+    account = stack.hyperliquid.state.account(hedger.evm_address)
+    # the account value is the cash plus the short's unrealized PnL (cents at an unmoved mark)
+    assert abs(peak - account.balance - equity) < 1 and equity > 40 and not strategies.get(user).paused
+    with stack.hyperliquid.state.lock:  # the account loses 30 % of the balance; the hedge is unmoved
+        account.balance -= peak * Decimal("0.3")
+    invoke_monitor(stack, user)
+
+    assert outcomes(stack, user) == ["held", "held"]  # judged as before: nothing to exit
+    state, strategy = risks.get(user), strategies.get(user)
+    assert (state.peak_balance_usd, state.drawdown_pct) == (peak, Decimal("30.00"))
+    assert (strategy.paused_reason, manager.entry_block(user, datetime.now(UTC))) == (
+        manager.DRAWDOWN,
+        manager.PAUSED,
+    )
+    assert service.get_position(user, position_id).status == "open"
+    assert [p["status"] for p in asgard_positions(stack, hedger)] == ["active"]
+
+
+def test_a_paper_hedge_observes_no_balance(api_client: ApiClient, market: Market) -> None:
+    user = sign_in(api_client.stack, "paper-balance")
+    open_hedge(user)
+    invoke_monitor(api_client.stack, user)
+    state = risks.get(user)
+    assert (state.peak_balance_usd, state.current_balance_usd) == (0, 0)
 
 
 def test_a_proximity_timer_survives_a_cold_start_and_fires_after_the_window(

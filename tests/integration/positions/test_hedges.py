@@ -8,6 +8,9 @@ import uuid
 from decimal import Decimal
 
 from basis.positions import service
+from basis.risk import manager
+from basis.risk import store as risks
+from basis.strategy import store as strategies
 from local.chains import solana_funding
 from tests.api_client import ApiClient
 from tests.helpers import privy_rpc_calls
@@ -89,6 +92,17 @@ def test_a_paper_hedge_fills_from_the_book_and_never_asks_privy(api_client: ApiC
     assert privy_rpc_calls(api_client.stack, hedger.solana_wallet_id) == 0
     detail = api_client.get(f"/positions/{position_id}", user=hedger.user_id).json()
     assert detail["mode"] == "paper"
+
+
+def test_an_open_hedge_ends_the_failure_streak(api_client: ApiClient) -> None:
+    hedger = new_hedger(api_client, hyperliquid_usdc=0, solana_usdc=0)
+    manager.record_failure(hedger.user_id)
+    assert manager.record_failure(hedger.user_id).consecutive_failures == 2  # one more would pause
+    position_id = open_hedge(hedger, mode="paper")
+    assert settled(hedger.user_id, position_id).status == "open"
+    assert risks.get(hedger.user_id).consecutive_failures == 0  # the saga's finish step cleared it
+    assert manager.record_failure(hedger.user_id).consecutive_failures == 1  # a new streak: no pause
+    assert not strategies.get(hedger.user_id).paused
 
 
 def test_one_intent_key_gives_one_position_and_one_saga(api_client: ApiClient, hedger: Hedger) -> None:

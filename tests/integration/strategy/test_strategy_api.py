@@ -68,7 +68,7 @@ def test_values_outside_the_caps_answer_400_naming_each_field_and_limit(
     error = refused.json()["error"]
     assert error["code"] == "strategy_out_of_limits"
     assert {(v["field"], v["limit"]) for v in error["violations"]} == {
-        ("max_leverage", "1 to 5x"),
+        ("max_leverage", "above 1, at most 5x"),
         ("cooldown_minutes", "5 minutes to 7 days"),
         ("assets", "a non-empty subset of ('SOL',)"),
     }

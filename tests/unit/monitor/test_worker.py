@@ -52,6 +52,7 @@ class World:
     closed: list[tuple[str, str, str]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     unwatched: list[tuple[str, int]] = field(default_factory=list)
+    observed: list[str] = field(default_factory=list)  # users whose balance a turn observed
     timer_writes: int = 0
 
     def state(self, user_id: str) -> RiskState:
@@ -97,6 +98,7 @@ class World:
             unwatch=self.unwatch,
             close=self.close,
             record_failure=self.failures.append,
+            observe_balance=self.observed.append,
             limits=lambda: Limits(WINDOW, Decimal(5), Decimal("0.8")),
         )
 
@@ -231,3 +233,24 @@ def test_one_users_failure_stops_no_one_else_in_the_batch() -> None:
     assert batch.handle_record(message(ALICE)) == "failed:error"
     assert batch.handle_record(message(BOB)) == "exited"
     assert world.closed == [(BOB, "pos-1", "stop_loss")]
+
+
+def test_the_balance_is_observed_once_per_turn_only_for_live_positions_none_moving() -> None:
+    world = World(positions={ALICE: [open_position(), open_position(position_id="pos-2")]})
+    assert monitor(world) == "held"
+    assert world.observed == [ALICE]  # once, however many positions
+    paper = World(positions={ALICE: [open_position(mode="paper")]})
+    monitor(paper)
+    assert paper.observed == []  # paper has no real balance
+    closing = World(
+        positions={ALICE: [open_position(), open_position(position_id="pos-2", status="closing")]}
+    )
+    monitor(closing)
+    assert closing.observed == []  # money between the venues and the wallets: a partial balance
+
+
+def test_a_drawdown_pause_does_not_stop_the_exits() -> None:
+    world = World(positions={ALICE: [open_position()]}, values={"pos-1": valuation(pnl="-10")})
+    world.parameters = replace(world.parameters, enabled=False)  # as a paused strategy reads
+    assert monitor(world) == "exited"
+    assert world.observed == [ALICE] and world.closed == [(ALICE, "pos-1", "stop_loss")]

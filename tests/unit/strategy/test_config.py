@@ -20,7 +20,8 @@ def test_defaults_are_the_seeds_and_within_the_caps() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "limit"),
     [
-        ("max_leverage", Decimal("5.5"), "1 to 5x"),
+        ("max_leverage", Decimal("5.5"), "above 1, at most 5x"),
+        ("max_leverage", Decimal(1), "above 1, at most 5x"),  # the positions service refuses 1x
         ("stop_loss_pct", Decimal("0.5"), "1 to 100 %"),
         ("cooldown_minutes", 4, "5 minutes to 7 days"),
         ("max_concurrent_positions", 4, "1 to 3"),

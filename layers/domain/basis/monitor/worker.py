@@ -5,11 +5,14 @@
 2. the user's positions, read consistently: none left that is not final, the user is unmarked
    (``basis.risk.store.unwatch``, only if nothing was marked since the risk row was read) and the
    outcome is ``skipped:no_positions``;
-3. each open position valued (``basis.positions.valuation``: both venues, live or paper) and judged
+3. the user's balance observed for the risk manager's drawdown (``basis.monitor.balance``: once
+   per turn, when the user has a live position and none is opening or closing; paper has no real
+   balance): a drawdown pause only pauses the strategy, the positions are judged and closed as before;
+4. each open position valued (``basis.positions.valuation``: both venues, live or paper) and judged
    (``basis.monitor.exits``) on the user's strategy, the slot's market and the proximity timers;
-4. the timers written back in one conditional write when they changed (those of positions no longer
+5. the timers written back in one conditional write when they changed (those of positions no longer
    open dropped), BEFORE any close starts;
-5. each exit started (``basis.positions.service.close_position``, idempotent, its reason the
+6. each exit started (``basis.positions.service.close_position``, idempotent, its reason the
    position's close reason), the kill switch read again first; a close that cannot start is a
    failure for the risk manager's consecutive-failure breaker (``record_failure``) and the other
    positions still get theirs.
@@ -24,7 +27,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from basis.monitor import exits, proximity, turns
+from basis.monitor import balance, exits, proximity, turns
 from basis.monitor.exits import Judgement, Limits, Readings
 from basis.monitor.outcomes import CLOSE, EXITED, HELD, NO_POSITIONS, UNVALUED
 from basis.platform.observability import logger
@@ -60,6 +63,7 @@ class Ports:
     unwatch: Callable[[str, int], bool] = risks.unwatch
     close: Callable[[str, str, str], PositionRecord] = service.close_position
     record_failure: Callable[[str], object] = manager.record_failure
+    observe_balance: Callable[[str], None] = balance.observe
     limits: Callable[[], Limits] = Limits.from_settings
 
 
@@ -138,6 +142,8 @@ def evaluate(
         ports.unwatch(user_id, state.watch_marks)
         return Turn(skipped(NO_POSITIONS))
     open_positions = [p for p in positions if p.status == "open"]
+    if balance.observable(positions):
+        ports.observe_balance(user_id)
     judged, timers = _judge_all(user_id, open_positions, market, now, ports, state)
     _save_timers(user_id, timers, state, ports)
     turn = Turn(HELD)

@@ -2,7 +2,8 @@
 
 open_short (Hyperliquid) -> open_long (Asgard, sized from the short's fill) -> finish_open
 (``open``, or straight on to the close saga when a close was asked for meanwhile; the user is marked
-for the position monitor first, ``basis.risk.store.watch``, so no open position goes unwatched). ``unwind`` is
+for the position monitor first, ``basis.risk.store.watch``, so no open position goes unwatched; an
+``open`` position ends the user's failure streak, ``basis.risk.manager.record_success``). ``unwind`` is
 the Catch of every step: whatever leg opened is closed (a leg whose order may have reached its
 venue is first looked up there) and the position ends ``failed``, nothing left open. ``stuck`` is
 the unwind's own Catch: ``stuck_unwind``, alarmed, never re-entered automatically.
@@ -22,6 +23,7 @@ from basis.platform.observability import logger
 from basis.positions import saga, store
 from basis.positions.saga import StepInput, answer, load, venue
 from basis.positions.store import now
+from basis.risk import manager
 from basis.risk import store as risks
 
 
@@ -43,6 +45,8 @@ def finish_open(event: StepInput) -> dict[str, Any]:
         else:
             position = store.update(position, status="open", detail="both legs open", opened_at=now())
         logger.info("hedge opened", extra={"position_id": position.position_id, "mode": position.mode})
+    if position.status == "open":  # an entry that worked ends the failure streak (a re-run: again)
+        manager.record_success(position.user_id)
     if position.status == "closing":  # also a re-run that died before starting the close saga
         saga.start("close", position)
     return answer(position)

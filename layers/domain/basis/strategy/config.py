@@ -119,7 +119,12 @@ def _violations(p: StrategyParameters) -> list[dict[str, str]]:
         "protocols",
         f"a non-empty subset of {CAPS.protocols}",
     )
-    check(Decimal(1) <= p.max_leverage <= CAPS.max_leverage, "max_leverage", f"1 to {CAPS.max_leverage}x")
+    # Above 1: the positions service refuses a leverage of 1 or less, so a 1x strategy could never enter.
+    check(
+        Decimal(1) < p.max_leverage <= CAPS.max_leverage,
+        "max_leverage",
+        f"above 1, at most {CAPS.max_leverage}x",
+    )
     check(
         CAPS.min_stop_loss_pct <= p.stop_loss_pct <= 100,
         "stop_loss_pct",
