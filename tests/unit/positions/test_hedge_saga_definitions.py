@@ -11,16 +11,8 @@ import pytest
 from basis.positions.hedge_saga import STEPS
 from basis.positions.saga import StepInput
 from infra.catalog import STATE_MACHINES
+from tests.unit.asl import TRANSIENT
 
-TRANSIENT = [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-    "Lambda.ClientExecutionTimeoutException",
-    "Sandbox.Timedout",
-    "TransientError",
-]
 HEDGE_MACHINES = ("hedge-open-saga", "hedge-close-saga")
 
 

@@ -5,16 +5,7 @@ from __future__ import annotations
 import json
 
 from infra.catalog import STATE_MACHINES
-
-TRANSIENT = [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-    "Lambda.ClientExecutionTimeoutException",
-    "Sandbox.Timedout",
-    "TransientError",
-]
+from tests.unit.asl import TRANSIENT
 
 
 def test_validate_retries_exactly_the_transient_errors() -> None:
