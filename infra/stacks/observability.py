@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -173,20 +175,8 @@ class ObservabilityStack(cdk.Stack):
         ]
 
         # A hedge whose unwind or close could not finish (basis.positions.saga.stuck): a person must.
-        stuck_hedges = cw.MathExpression(
-            expression="stuck_live + stuck_paper",
-            label="hedges stuck_unwind",
-            period=PERIOD,
-            using_metrics={
-                f"stuck_{mode}": cw.Metric(
-                    namespace=METRICS_NAMESPACE,
-                    metric_name=STUCK_METRIC,
-                    period=PERIOD,
-                    statistic="Sum",
-                    dimensions_map={"mode": mode},
-                )
-                for mode in ("live", "paper")
-            },
+        stuck_hedges = _summed(
+            STUCK_METRIC, "stuck", "hedges stuck_unwind", ("live", "paper"), dimension="mode"
         )
         alarm(
             "hedge-stuck-unwind",
@@ -215,7 +205,7 @@ class ObservabilityStack(cdk.Stack):
             _monitor("failed", "failed", [o for o in monitor_all if o.startswith("failed:")]),
         ]
         exits = [
-            _outcomes(monitor_outcomes.EXITS_METRIC, f"exits_{i}", exit.removeprefix("exit:"), [exit])
+            _summed(monitor_outcomes.EXITS_METRIC, f"exits_{i}", exit.removeprefix("exit:"), [exit])
             for i, exit in enumerate(monitor_outcomes.EXITS)
         ]
         for name, reason, label, description in (
@@ -313,24 +303,26 @@ def _signing(result: str, statistic: str = "Sum") -> cw.MathExpression:
 
 def _scan(key: str, label: str, names: list[str]) -> cw.MathExpression:
     """Scan evaluations ending in any of ``names``."""
-    return _outcomes(outcomes.METRIC, f"scan_{key}", label, names)
+    return _summed(outcomes.METRIC, f"scan_{key}", label, names)
 
 
 def _monitor(key: str, label: str, names: list[str]) -> cw.MathExpression:
     """Monitor evaluations ending in any of ``names``."""
-    return _outcomes(monitor_outcomes.METRIC, f"monitor_{key}", label, names)
+    return _summed(monitor_outcomes.METRIC, f"monitor_{key}", label, names)
 
 
-def _outcomes(metric: str, key: str, label: str, names: list[str]) -> cw.MathExpression:
-    """``metric`` summed over the ``names`` of its outcome dimension (the workers' metrics have
-    one); ``key`` keeps the metric ids unique on a graph."""
+def _summed(
+    metric: str, key: str, label: str, names: Sequence[str], dimension: str = "outcome"
+) -> cw.MathExpression:
+    """``metric`` summed over the ``names`` of one of its dimensions (the workers' outcome, the
+    hedges' mode); ``key`` keeps the metric ids unique on a graph."""
     metrics = {
         f"{key}_{i}": cw.Metric(
             namespace=METRICS_NAMESPACE,
             metric_name=metric,
             period=PERIOD,
             statistic="Sum",
-            dimensions_map={"outcome": name},
+            dimensions_map={dimension: name},
         )
         for i, name in enumerate(names)
     }
