@@ -13,25 +13,22 @@ from basis.positions import store
 from basis.positions.saga import StepInput
 from local.runtime.controls import Fault
 from local.runtime.httpservice import LocalService
+from tests.integration import crashes
 
 Step = Callable[[StepInput], dict[str, Any]]
 
 
 def crash_once_after(step: Step, position_id: str, crashed: list[str]) -> Step:
-    """``step``, except that its first run that moves ``position_id``'s row crashes right after
-    (and appends the step's name to ``crashed``)."""
+    """``step``, except that its first run that moves ``position_id``'s row (its version) crashes
+    right after (and appends the step's name to ``crashed``)."""
 
-    def crashing(event: StepInput) -> dict[str, Any]:
-        before = store.get(event.user_id, event.position_id)
-        result = step(event)
-        after = store.get(event.user_id, event.position_id)
-        moved = before is not None and after is not None and before.version != after.version
-        if event.position_id == position_id and moved and not crashed:
-            crashed.append(event.step)
-            raise TransientError(f"{event.step} crashed after its side effect")
-        return result
+    def version(event: StepInput) -> int | None:
+        row = store.get(event.user_id, event.position_id)
+        return None if row is None else row.version
 
-    return crashing
+    return crashes.crash_once_after(
+        step, crashed, mine=lambda event: event.position_id == position_id, state=version
+    )
 
 
 def lose_once(monkeypatch: pytest.MonkeyPatch, owner: type, method: str) -> list[bool]:

@@ -15,25 +15,22 @@ from basis.signing.breaker import CLOSED, SharedCircuitBreaker
 from basis.transfers import store
 from basis.transfers.saga import SagaStepInput, evm_wallet
 from local.runtime.stack import LocalStack
+from tests.integration import crashes
 
 
 def crash_once_after(
-    step: Callable[..., dict[str, Any]], transfer_id: str, crashed: list[bool]
+    step: Callable[..., dict[str, Any]], transfer_id: str, crashed: list[str]
 ) -> Callable[..., dict[str, Any]]:
     """``step``, except that the first run that moves ``transfer_id``'s stage crashes right after
-    (and appends to ``crashed``)."""
+    (and appends the step's name to ``crashed``)."""
 
-    def crashing(event: SagaStepInput) -> dict[str, Any]:
-        before = store.get(event.user_id, event.transfer_id)
-        result = step(event)
-        after = store.get(event.user_id, event.transfer_id)
-        moved = before is not None and after is not None and before.stage != after.stage
-        if event.transfer_id == transfer_id and moved and not crashed:
-            crashed.append(True)
-            raise TransientError(f"{event.step} crashed after its side effect")
-        return result
+    def stage(event: SagaStepInput) -> str | None:
+        row = store.get(event.user_id, event.transfer_id)
+        return None if row is None else row.stage
 
-    return crashing
+    return crashes.crash_once_after(
+        step, crashed, mine=lambda event: event.transfer_id == transfer_id, state=stage
+    )
 
 
 def crash_record_sent_once(

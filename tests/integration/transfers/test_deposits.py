@@ -127,7 +127,7 @@ def test_a_step_crashing_after_its_side_effect_is_rerun_without_a_second_transfe
     user_id, address = depositor
     key = uuid.uuid4().hex
     transfer_id = deposit_id(user_id, key)
-    crashed: list[bool] = []
+    crashed: list[str] = []
     monkeypatch.setitem(
         deposit_saga.STEPS, step, crash_once_after(deposit_saga.STEPS[step], transfer_id, crashed)
     )
@@ -135,7 +135,7 @@ def test_a_step_crashing_after_its_side_effect_is_rerun_without_a_second_transfe
     assert answer.status_code == 200, answer.text
     assert answer.json()["id"] == transfer_id
     assert_credited_once(api_client, user_id, address, transfer_id)
-    assert crashed == [True]
+    assert crashed == [step]
 
 
 def test_a_send_that_crashed_before_recording_its_hash_resends_the_same_transaction(

@@ -267,7 +267,7 @@ def test_a_step_crashing_after_its_side_effect_is_rerun_without_a_second_withdra
     before = usdc_balance(api_client, address)
     key = uuid.uuid4().hex
     transfer_id = withdrawal_id(user_id, key)
-    crashed: list[bool] = []
+    crashed: list[str] = []
     monkeypatch.setitem(
         withdrawal_saga.STEPS, step, crash_once_after(withdrawal_saga.STEPS[step], transfer_id, crashed)
     )
@@ -278,7 +278,7 @@ def test_a_step_crashing_after_its_side_effect_is_rerun_without_a_second_withdra
         assert_paid_out_once(api_client, user_id, address, transfer_id, before, "15")
     else:
         assert_delivered_once(api_client, withdrawer, to, transfer_id, before, "15")
-    assert crashed == [True]
+    assert crashed == [step]
 
 
 def test_a_withdrawal_with_a_destination_is_delivered_there_by_the_platform(
