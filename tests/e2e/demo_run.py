@@ -69,7 +69,6 @@ def run_demo(state_dir: Path, record_dir: Path, secrets_dir: Path) -> DemoRun:
     for variable, _ in PORTS.values():
         env[variable] = str(free_port())
     command = ["-m", "tests.e2e.recorded_demo", str(record_dir), str(secrets_dir), "demo", "--speed", "120"]
-    result = subprocess.run(
-        [sys.executable, *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    run = [sys.executable, *command]
+    result = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     return DemoRun(result, env, state_dir, record_dir, secrets_dir)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,98 +40,80 @@ class Recorder:
             out.write(json.dumps(entry, default=str) + "\n")
 
     def install(self) -> None:
-        self._wrap_requests()
-        self._wrap_httpx()
-        self._wrap_botocore()
-        self._wrap_jwt()
-        self._wrap_user_keys()
-        self._wrap_request_logs()
-
-    def _answer(self, url: object, call: Any, body: Any) -> Any:
-        try:
-            response = call()
-        except Exception as exc:
-            self.write("responses", {"url": str(url), "error": repr(exc)})
-            raise
-        self.write("responses", {"url": str(url), "status": response.status_code, "body": body(response)})
-        return response
-
-    def _wrap_requests(self) -> None:
-        import requests
-
-        send = requests.Session.send
-
-        def recorded(session: Any, request: Any, **kwargs: Any) -> Any:
-            return self._answer(request.url, lambda: send(session, request, **kwargs), lambda r: r.text)
-
-        requests.Session.send = recorded  # type: ignore[method-assign]
-
-    def _wrap_httpx(self) -> None:
         import httpx
-
-        send = httpx.Client.send
-
-        def recorded(client: Any, request: Any, **kwargs: Any) -> Any:
-            def body(response: Any) -> str:
-                response.read()  # kept: a streamed answer is still read from memory afterwards
-                return str(response.text)
-
-            return self._answer(request.url, lambda: send(client, request, **kwargs), body)
-
-        httpx.Client.send = recorded  # type: ignore[method-assign]
-
-    def _wrap_botocore(self) -> None:
+        import jwt
+        import requests
         from botocore.client import BaseClient
 
-        call = BaseClient._make_api_call
+        from local.privy import user_keys
+        from local.runtime.controls import Controls
 
+        _wrap(requests.Session, "send", lambda send: self._answers(send, lambda r: r.text))
+        _wrap(httpx.Client, "send", lambda send: self._answers(send, _read_text))
+        _wrap(BaseClient, "_make_api_call", self._aws_calls)
+        _wrap(jwt, "encode", self._tokens)
+        _wrap(user_keys, "seal", self._user_keys)
+        _wrap(Controls, "record", self._request_logs)
+
+    def _answers(self, send: Any, body: Callable[[Any], str]) -> Any:
+        def recorded(client: Any, request: Any, **kwargs: Any) -> Any:
+            try:
+                response = send(client, request, **kwargs)
+            except Exception as exc:
+                self.write("responses", {"url": str(request.url), "error": repr(exc)})
+                raise
+            answer = {"url": str(request.url), "status": response.status_code, "body": body(response)}
+            self.write("responses", answer)
+            return response
+
+        return recorded
+
+    def _aws_calls(self, call: Any) -> Any:
         def recorded(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            entry = {"service": client.meta.service_model.service_name, "operation": operation, "params": params}
+            entry = {"service": client.meta.service_model.service_name, "operation": operation}
             try:
                 response = call(client, operation, params)
             except Exception as exc:
-                self.write("aws", {**entry, "error": repr(exc)})
+                self.write("aws", {**entry, "params": params, "error": repr(exc)})
                 raise
-            self.write("aws", {**entry, "response": response})
+            self.write("aws", {**entry, "params": params, "response": response})
             return response
 
-        BaseClient._make_api_call = recorded  # type: ignore[method-assign]
+        return recorded
 
-    def _wrap_jwt(self) -> None:
-        import jwt
-
-        encode = jwt.encode
-
+    def _tokens(self, encode: Any) -> Any:
         def recorded(payload: Any, key: Any, algorithm: str | None = "HS256", **kwargs: Any) -> str:
-            token = encode(payload, key, algorithm, **kwargs)
+            token = str(encode(payload, key, algorithm, **kwargs))
             kind = "service token" if algorithm == "HS256" else "user access token"
             self.write("minted", {"kind": kind, "shape": "jwt", "value": token})
             return token
 
-        jwt.encode = recorded
+        return recorded
 
-    def _wrap_user_keys(self) -> None:
-        from local.privy import user_keys
-
-        seal = user_keys.seal
-
-        def recorded(recipient_public_key: str, plaintext: bytes) -> dict[str, str]:
-            self.write("minted", {"kind": "user authorization key", "shape": "p256", "value": plaintext.decode()})
+    def _user_keys(self, seal: Any) -> Any:
+        def recorded(recipient_public_key: str, plaintext: bytes) -> Any:
+            minted = {"kind": "user authorization key", "shape": "p256", "value": plaintext.decode()}
+            self.write("minted", minted)
             return seal(recipient_public_key, plaintext)
 
-        user_keys.seal = recorded
+        return recorded
 
-    def _wrap_request_logs(self) -> None:
-        from local.runtime.controls import Controls
-
-        record = Controls.record
-
-        def recorded(controls: Controls, request: Any) -> Any:
+    def _request_logs(self, record: Any) -> Any:
+        def recorded(controls: Any, request: Any) -> Any:
             entry = record(controls, request)
             self.write("requests", {"service": controls.service, **entry.as_dict()})
             return entry
 
-        Controls.record = recorded  # type: ignore[method-assign]
+        return recorded
+
+
+def _wrap(owner: Any, name: str, wrapper: Callable[[Any], Any]) -> None:
+    setattr(owner, name, wrapper(getattr(owner, name)))
+
+
+def _read_text(response: Any) -> str:
+    response.read()  # kept: a streamed answer is still read from memory afterwards
+    return str(response.text)
 
 
 def main(argv: list[str]) -> int:

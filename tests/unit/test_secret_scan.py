@@ -92,7 +92,7 @@ def test_the_public_half_of_a_key_and_other_tokens_are_not_findings() -> None:
     public = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    token = [s for s in _known() if s.kind == "service token"][0]
+    token = next(s for s in _known() if s.kind == "service token")
     other = jwt.encode({"sub": "u", "iat": 1}, "k" * 32, algorithm="HS256")  # same header, other claims
     clean = _log(public.decode()) + _log(other.split(".")[0]) + _log("did:privy:a")
     assert scan([("clean", clean)], [secret, token, *_known()]) == []
