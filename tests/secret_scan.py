@@ -153,3 +153,16 @@ def scan(
                     findings.append(finding)
                 at = text.find(needle, at + 1)
     return sorted(set(findings), key=lambda f: (f.where, f.line, f.kind, f.form))
+
+
+def report(findings: list[Finding], limit: int = 40) -> str:
+    """The findings, one line per place and secret (its forms found there listed), at most ``limit``."""
+    places: dict[tuple[str, int, str, str], list[str]] = {}
+    for f in findings:
+        places.setdefault((f.where, f.line, f.kind, f.fingerprint), []).append(f.form)
+    lines = [
+        f"{kind} ({', '.join(forms)}; fingerprint {fingerprint}) at {where}:{line}"
+        for (where, line, kind, fingerprint), forms in places.items()
+    ]
+    more = [f"... and {len(lines) - limit} more"] if len(lines) > limit else []
+    return f"{len(lines)} leak(s):\n" + "\n".join(lines[:limit] + more)

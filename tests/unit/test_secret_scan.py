@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from eth_account import Account
 
-from tests.secret_scan import Finding, Secret, forms, scan
+from tests.secret_scan import Finding, Secret, forms, report, scan
 
 
 def _p256() -> tuple[ec.EllipticCurvePrivateKey, str]:
@@ -103,6 +103,17 @@ def test_a_finding_names_kind_form_and_place_never_the_value() -> None:
     [finding] = scan([("local.log", "one\ntwo " + secret.value + "\n")], [secret])
     assert str(finding) == f"privy app secret (raw, fingerprint {secret.fingerprint}) at local.log:2"
     assert secret.value not in str(finding) + repr(finding) + repr(secret)
+
+
+def test_the_report_lists_each_place_once_with_the_forms_found_there() -> None:
+    secret = next(s for s in _known() if s.kind == "service token")
+    found = scan([("api.log", "ok\n" + json.dumps({"headers": {"authorization": secret.value}}))], [secret])
+    assert report(found) == (
+        "1 leak(s):\n"
+        f"service token (JWT signature, JWT signature base64 #1, raw; fingerprint {secret.fingerprint}) "
+        "at api.log:2"
+    )
+    assert report(found * 3, limit=0).endswith("... and 1 more")
 
 
 def test_allowed_places_are_left_out() -> None:
