@@ -32,4 +32,6 @@ def get_secrets() -> Secrets:
         return Secrets.model_validate_json(raw)
     except ValidationError as exc:
         fields = ", ".join(str(e["loc"][0]) if e["loc"] else "the JSON" for e in exc.errors())
-        raise ConfigurationError(f"secret {name} is missing or has invalid fields: {fields}") from exc
+        # Not chained: pydantic's message quotes the values (the secret's own), and a logged
+        # traceback shows the exceptions it chains.
+        raise ConfigurationError(f"secret {name} is missing or has invalid fields: {fields}") from None
