@@ -65,6 +65,9 @@ def run_demo(state_dir: Path, record_dir: Path, secrets_dir: Path) -> DemoRun:
         **os.environ,
         "BASIS_LOCAL_STATE_DIR": str(state_dir),
         SECRETS_FILE_VARIABLE: str(secrets_dir / "secrets.json"),
+        # every wallet is under the gas threshold: the gas funder signs top-ups with its key
+        "BASIS_GAS_THRESHOLD_ETH": "1",
+        "BASIS_GAS_TOP_UP_TO_ETH": "2",
     }
     for variable, _ in PORTS.values():
         env[variable] = str(free_port())

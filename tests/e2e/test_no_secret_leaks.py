@@ -61,10 +61,13 @@ def test_no_secret_is_in_any_log_metric_answer_or_error(demo_run: DemoRun) -> No
     secrets = demo_run.secrets()
     by_kind = {s.kind: [x for x in secrets if x.kind == s.kind] for s in secrets}
     assert {"user access token", "service token", "user authorization key"} <= set(by_kind), set(by_kind)
-    # the stack ran with the values given: tokens signed with ours, the platform's key quorum ours
+    # the stack ran with the values given, and used them: tokens signed with our secret, gas sent
+    # with our funder key, the platform's key quorum made with our key
     [jwt_secret] = by_kind["internal_jwt_secret"]
     for token in by_kind["service token"]:
         jwt.decode(token.value, jwt_secret.value, algorithms=["HS256"], options={"verify_exp": False})
+    topped_up = "gas top-up sent" in (demo_run.state_dir / "logs/functions/gas_funder.log").read_text()
+    assert topped_up, "the gas funder did not sign a top-up with the configured key"
     quorum_key = _public_half(by_kind["privy_authorization_key"][0])
     ours = quorum_key in (demo_run.record_dir / "requests.jsonl").read_text()
     assert ours, "the platform's key quorum was not created with the configured authorization key"
