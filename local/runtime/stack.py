@@ -59,7 +59,7 @@ def _new_authorization_key() -> str:
     return base64.b64encode(der).decode()
 
 
-def _configured_secrets() -> dict[str, str]:
+def configured_secrets() -> dict[str, str]:
     """The secret values ``BASIS_LOCAL_SECRETS_FILE`` gives, if it is set."""
     from basis.platform.secrets import Secrets
 
@@ -110,7 +110,7 @@ class LocalStack:
             "internal_jwt_secret": secrets.token_urlsafe(48),
             "privy_authorization_key": _new_authorization_key(),
             "gas_funder_private_key": GAS_FUNDER.private_key,  # a public anvil dev key
-            **_configured_secrets(),
+            **configured_secrets(),
         }
 
     # -- configuration ---------------------------------------------------------------------------
