@@ -9,7 +9,8 @@
 * ``RECORD_DIR/aws.jsonl``: every AWS API call (botocore: DynamoDB items, SQS messages, Step
   Functions inputs, events, ...) with its parameters and answer, or the error instead;
 * ``SECRETS_DIR/minted.jsonl``: the secrets made during the run: every JWT signed (users' access
-  tokens, service tokens) and every user key Privy issued.
+  tokens, service tokens), every user key Privy issued and every key privy-client made to receive
+  one (the HPKE recipient's, which opens it).
 
 Only this test's process is instrumented (wrapped at the HTTP and AWS clients, the JWT encoder,
 Privy's user-key sealing and the request logs): nothing in the product changes.
@@ -17,12 +18,15 @@ Privy's user-key sealing and the request logs): nothing in the product changes.
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives import serialization
 
 
 class Recorder:
@@ -44,6 +48,7 @@ class Recorder:
         import jwt
         import requests
         from botocore.client import BaseClient
+        from privy.lib._hpke import HPKERecipient
 
         from local.privy import user_keys
         from local.runtime.controls import Controls
@@ -53,6 +58,7 @@ class Recorder:
         _wrap(BaseClient, "_make_api_call", self._aws_calls)
         _wrap(jwt, "encode", self._tokens)
         _wrap(user_keys, "seal", self._user_keys)
+        _wrap(HPKERecipient, "__init__", self._recipient_keys)
         _wrap(Controls, "record", self._request_logs)
 
     def _answers(self, send: Any, body: Callable[[Any], str]) -> Any:
@@ -95,6 +101,17 @@ class Recorder:
             minted = {"kind": "user authorization key", "shape": "p256", "value": plaintext.decode()}
             self.write("minted", minted)
             return seal(recipient_public_key, plaintext)
+
+        return recorded
+
+    def _recipient_keys(self, init: Any) -> Any:
+        def recorded(recipient: Any) -> None:
+            init(recipient)
+            der = recipient._private_key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            key = base64.b64encode(der).decode()
+            self.write("minted", {"kind": "user-key recipient key", "shape": "p256", "value": key})
 
         return recorded
 

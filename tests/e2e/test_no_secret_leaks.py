@@ -1,8 +1,8 @@
 """Secrets never leak: the journey runs with known secret values (configured: the Privy app secret,
 the platform's authorization key, the gas funder's key, the service-token secret; made during the
-run: users' access tokens, service tokens, users' Privy keys) and none of them, in any form
-(``tests.secret_scan``), is in a log line, an EMF metric, a response body, an error, the local
-services' request logs or the run's output."""
+run: users' access tokens, service tokens, users' Privy keys and the keys they are sealed to) and
+none of them, in any form (``tests.secret_scan``), is in a log line, an EMF metric, a response
+body, an error, the local services' request logs or the run's output."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def test_no_secret_is_in_any_log_metric_answer_or_error(demo_run: DemoRun) -> No
     assert set(CONFIGURED) == set(Secrets.model_fields), "every field of the secret has a known value"
     secrets = demo_run.secrets()
     by_kind = {s.kind: [x for x in secrets if x.kind == s.kind] for s in secrets}
-    assert {"user access token", "service token", "user authorization key"} <= set(by_kind), set(by_kind)
+    minted = {"user access token", "service token", "user authorization key", "user-key recipient key"}
+    assert minted <= set(by_kind), set(by_kind)
     # the stack ran with the values given, and used them: tokens signed with our secret, gas sent
     # with our funder key, the platform's key quorum made with our key
     [jwt_secret] = by_kind["internal_jwt_secret"]
