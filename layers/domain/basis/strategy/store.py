@@ -24,8 +24,8 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from basis.models import StrategyConfig
 from basis.models.base import utcnow
-from basis.platform.observability import METRICS_NAMESPACE
 from basis.platform.errors import ConflictError, TransientError
+from basis.platform.observability import METRICS_NAMESPACE
 from basis.strategy.config import PARAMETER_NAMES, Strategy, StrategyParameters
 
 ACTIVE = "1"
