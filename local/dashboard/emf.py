@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from basis.platform.observability import METRICS_NAMESPACE
 from infra.metric_graphs import Graph, Series
 
 MARKER = '"_aws"'  # lines without it are not EMF: not parsed
+REDUCE: dict[str, Callable[[list[float]], float]] = {"Sum": math.fsum, "Maximum": max, "Minimum": min}
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Window:
 def values(series: Series, points: Iterable[Point], window: Window) -> list[float | None]:
     """``series`` per bucket of ``window``: its points summed, or their maximum or minimum (a
     bucket without points is 0 for a sum, a gap otherwise)."""
-    reduce = {"Sum": math.fsum, "Maximum": max, "Minimum": min}[series.statistic]
+    reduce = REDUCE[series.statistic]
     found: list[list[float]] = [[] for _ in range(window.count)]
     for point in points:
         at = window.index(point.timestamp_ms)

@@ -74,7 +74,7 @@ def test_the_window_is_the_last_minutes_of_the_logs_in_as_few_buckets_as_fit() -
     window = Window.over(points, minutes=30)
     assert window.bucket_ms == 30_000  # 20 minutes in at most 90 buckets
     assert window.start_ms <= end - 20 * 60_000 and window.index(end - 120 * 60_000) is None
-    assert sum(emf.values(Series("low", "GasFunderLow"), points, window)) == 2
+    assert sum(v or 0 for v in emf.values(Series("low", "GasFunderLow"), points, window)) == 2
     assert Window.over([], minutes=30).count == 0
 
 

@@ -1,0 +1,89 @@
+"""``basis-local dashboard`` in headless Chromium (Debian's ``chromium``; ``make browser``): over a
+log folder holding the metrics the product writes, every graph draws its series with Chart.js
+(served from node_modules: no network); over an empty folder, none does. The screenshot is kept in
+``test-artifacts/dashboard.png``."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+import requests
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from basis.platform.observability import METRICS_NAMESPACE
+from infra.metric_graphs import GRAPHS, Series
+from local.dashboard import browser
+from local.dashboard.server import Dashboard
+from local.runtime.httpservice import ServedApp
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def emf_line(series: Series, value: int) -> str:
+    """The line Powertools writes for one point of ``series`` (its first dimension set)."""
+    out = io.StringIO()
+    with (
+        redirect_stdout(out),
+        single_metric(
+            name=series.metric,
+            unit=MetricUnit.Count,
+            value=value,
+            namespace=METRICS_NAMESPACE,
+            default_dimensions=series.combinations()[0],
+        ),
+    ):
+        pass
+    return out.getvalue()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[ServedApp, Path]]:
+    app = ServedApp(Dashboard(tmp_path), 0, "dashboard").start()
+    try:
+        yield app, tmp_path
+    finally:
+        app.stop()
+
+
+def drawn(url: str) -> tuple[dict[str, str], dict[str, int]]:
+    """The page's summary of what it drew, and the points drawn per graph."""
+    dom = browser.dom(url)
+    summary = re.search(r'<div id="drawn"([^>]*)>', dom)
+    assert summary, dom[-2000:]
+    attributes = dict(re.findall(r'data-(\w+)="([^"]*)"', summary.group(1)))
+    cards = re.findall(r'class="graph" data-title="([^"]*)" data-series="\d+" data-points="(\d+)"', dom)
+    return attributes, {title.replace("&amp;", "&"): int(points) for title, points in cards}
+
+
+def test_every_graph_draws_the_metrics_in_the_logs(served: tuple[ServedApp, Path]) -> None:
+    app, log_dir = served
+    (log_dir / "functions").mkdir()
+    with (log_dir / "functions" / "worker.log").open("w") as log:
+        log.write('{"level":"INFO","message":"not a metric"}\n')
+        for graph in GRAPHS:
+            for i, series in enumerate(graph.series[:2]):
+                log.write(emf_line(series, i + 1))
+    answer = requests.get(f"{app.url}/series.json", timeout=10).json()
+    assert answer["points"] == sum(len(g.series[:2]) for g in GRAPHS)
+    assert requests.get(f"{app.url}/chart.js", timeout=10).text.startswith("/*!")
+
+    summary, points = drawn(f"{app.url}/")
+
+    assert summary["graphs"] == str(len(GRAPHS)) and json.loads(summary["empty"].replace("&quot;", '"')) == []
+    assert points == {graph.title: len(graph.series[:2]) for graph in GRAPHS}
+    shot = browser.screenshot(f"{app.url}/", ARTEFACTS / "dashboard.png")
+    print(f"dashboard screenshot: {shot}")
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
+
+
+def test_an_empty_log_folder_draws_nothing(served: tuple[ServedApp, Path]) -> None:
+    app, _ = served
+    summary, points = drawn(f"{app.url}/")
+    assert summary["points"] == "0" and set(points.values()) == {0}
+    assert len(json.loads(summary["empty"].replace("&quot;", '"'))) == len(GRAPHS)
