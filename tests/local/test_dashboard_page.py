@@ -18,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from basis.platform.observability import METRICS_NAMESPACE
 from infra.metric_graphs import GRAPHS, Series
+from local.cli import main
 from local.dashboard import browser
 from local.dashboard.server import Dashboard
 from local.runtime.httpservice import ServedApp
@@ -87,3 +88,15 @@ def test_an_empty_log_folder_draws_nothing(served: tuple[ServedApp, Path]) -> No
     summary, points = drawn(f"{app.url}/")
     assert summary["points"] == "0" and set(points.values()) == {0}
     assert len(json.loads(summary["empty"].replace("&quot;", '"'))) == len(GRAPHS)
+
+
+def test_the_cli_saves_the_page_as_chromium_draws_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_dir = tmp_path / "logs"
+    log_dir.mkdir()
+    (log_dir / "demo.log").write_text(emf_line(GRAPHS[0].series[0], 1))
+    shot = tmp_path / "dashboard.png"
+    assert main(["dashboard", "--log-dir", str(log_dir), "--screenshot", str(shot)]) == 0
+    assert capsys.readouterr().out.strip() == str(shot)
+    assert shot.read_bytes().startswith(b"\x89PNG")
