@@ -88,6 +88,12 @@ def _outcomes(metric: str, names: tuple[str, ...], *kinds: tuple[str, str]) -> t
     return tuple(Series(label, metric, {"outcome": kind(key)}) for label, key in kinds)
 
 
+def _evaluations(title: str, metric: str, names: tuple[str, ...], *own: tuple[str, str]) -> Graph:
+    """A worker's evaluations by outcome: its own outcomes, then its skips and its failures summed."""
+    kinds = (*own, ("skipped", "skipped:"), ("failed", "failed:"))
+    return Graph(title, _outcomes(metric, names, *kinds), stacked=True)
+
+
 def _count(metric: str, label: str) -> Series:
     """A count the reconciler emits every run: its latest value in the period."""
     return Series(label, metric, statistic="Maximum")
@@ -191,29 +197,19 @@ WITHDRAWALS_ATTENTION = Graph(
     "Withdrawals and reservations needing attention", (STUCK_WITHDRAWALS, UNRESOLVED_RESERVATIONS)
 )
 HEDGES_STUCK = Graph("Hedges stuck (unwind or close failed)", (STUCK_HEDGES,))
-SCANS = Graph(
+SCANS = _evaluations(
     "Scan evaluations by outcome",
-    _outcomes(
-        scan_outcomes.METRIC,
-        scan_outcomes.ALL,
-        ("entered", scan_outcomes.ENTERED),
-        ("entry ready (nothing started)", scan_outcomes.ENTRY_READY),
-        ("skipped", "skipped:"),
-        ("failed", "failed:"),
-    ),
-    stacked=True,
+    scan_outcomes.METRIC,
+    scan_outcomes.ALL,
+    ("entered", scan_outcomes.ENTERED),
+    ("entry ready (nothing started)", scan_outcomes.ENTRY_READY),
 )
-MONITOR = Graph(
+MONITOR = _evaluations(
     "Monitor evaluations by outcome",
-    _outcomes(
-        monitor_outcomes.METRIC,
-        monitor_outcomes.ALL,
-        ("exited", monitor_outcomes.EXITED),
-        ("held", monitor_outcomes.HELD),
-        ("skipped", "skipped:"),
-        ("failed", "failed:"),
-    ),
-    stacked=True,
+    monitor_outcomes.METRIC,
+    monitor_outcomes.ALL,
+    ("exited", monitor_outcomes.EXITED),
+    ("held", monitor_outcomes.HELD),
 )
 EXITS = Graph(
     "Monitor exits by reason",
