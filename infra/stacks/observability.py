@@ -1,4 +1,6 @@
-"""CloudWatch dashboard and alarms (to an encrypted SNS topic) over the service."""
+"""CloudWatch dashboard and alarms (to an encrypted SNS topic) over the service: AWS's own metrics
+(API, functions, queues, state machines) here, the product's own (EMF) metrics as declared in
+``infra.metric_graphs``, which the local dashboard (``basis-local dashboard``) draws too."""
 
 from __future__ import annotations
 
