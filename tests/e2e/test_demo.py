@@ -1,5 +1,6 @@
 """`basis-local demo` end to end: a fresh stack on free ports, the whole journey, a clean stop;
-stdout tells the journey only, the functions' logs are in the stack's log folder."""
+stdout tells the journey only, the functions' logs are in the stack's log folder, and the local
+dashboard draws their metrics (``test-artifacts/dashboard-demo.png``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from infra import metric_graphs
+from local.dashboard import browser
 from local.runtime.ports import PORTS, free_port
+from tests.dashboard_page import ARTEFACTS, dashboard, drawn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,3 +88,10 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
         if line[:1] == "{"
     ]
     assert demo and not any("function_name" in r for r in demo)  # the demo's own calls are no function's
+
+    # The local dashboard over the run's logs graphs what the journey did (its picture is kept).
+    with dashboard(tmp_path / "logs") as served:
+        _, points = drawn(f"{served.url}/")
+        browser.screenshot(f"{served.url}/", ARTEFACTS / "dashboard-demo.png")
+    for graph in (metric_graphs.SIGNING, metric_graphs.BREAKER, metric_graphs.SCANS, metric_graphs.PAUSES):
+        assert points[graph.title] > 0, points  # signatures, the denial, the scan's entry, close-all's pause

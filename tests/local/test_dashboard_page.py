@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterator
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -20,10 +19,8 @@ from basis.platform.observability import METRICS_NAMESPACE
 from infra.metric_graphs import GRAPHS, Series
 from local.cli import main
 from local.dashboard import browser
-from local.dashboard.server import Dashboard
 from local.runtime.httpservice import ServedApp
-
-ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.dashboard_page import ARTEFACTS, dashboard, drawn
 
 
 def emf_line(series: Series, value: int) -> str:
@@ -45,21 +42,8 @@ def emf_line(series: Series, value: int) -> str:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[ServedApp, Path]]:
-    app = ServedApp(Dashboard(tmp_path), 0, "dashboard").start()
-    try:
+    with dashboard(tmp_path) as app:
         yield app, tmp_path
-    finally:
-        app.stop()
-
-
-def drawn(url: str) -> tuple[dict[str, str], dict[str, int]]:
-    """The page's summary of what it drew, and the points drawn per graph."""
-    dom = browser.dom(url)
-    summary = re.search(r'<div id="drawn"([^>]*)>', dom)
-    assert summary, dom[-2000:]
-    attributes = dict(re.findall(r'data-(\w+)="([^"]*)"', summary.group(1)))
-    cards = re.findall(r'class="graph" data-title="([^"]*)" data-series="\d+" data-points="(\d+)"', dom)
-    return attributes, {title.replace("&amp;", "&"): int(points) for title, points in cards}
 
 
 def test_every_graph_draws_the_metrics_in_the_logs(served: tuple[ServedApp, Path]) -> None:
