@@ -1,12 +1,16 @@
 """`basis-local demo` end to end: a fresh stack on free ports, the whole journey, a clean stop;
-stdout tells the journey only, the functions' logs are in the stack's log folder."""
+stdout tells the journey only, the functions' logs are in the stack's log folder, and the local
+dashboard draws their metrics (``test-artifacts/dashboard-demo.png``)."""
 
 from __future__ import annotations
 
 import json
 import socket
 
+from infra import metric_graphs
+from local.dashboard import browser
 from local.runtime.ports import PORTS
+from tests.dashboard_page import ARTEFACTS, dashboard, drawn
 from tests.e2e.demo_run import DemoRun
 
 
@@ -68,3 +72,10 @@ def test_demo_runs_the_journey_and_stops_cleanly(demo_run: DemoRun) -> None:
         if line[:1] == "{"
     ]
     assert demo and not any("function_name" in r for r in demo)  # the demo's own calls are no function's
+
+    # The local dashboard over the run's logs graphs what the journey did (its picture is kept).
+    with dashboard(state_dir / "logs") as served:
+        _, points = drawn(f"{served.url}/")
+        browser.screenshot(f"{served.url}/", ARTEFACTS / "dashboard-demo.png")
+    for graph in (metric_graphs.SIGNING, metric_graphs.BREAKER, metric_graphs.SCANS, metric_graphs.PAUSES):
+        assert points[graph.title] > 0, points  # signatures, the denial, the scan's entry, close-all's pause
