@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from basis.identity.service_secrets import PREVIOUS_ACCEPTED_FOR, PREVIOUS_SIGNS_FOR, ServiceSecrets
+from basis.identity.service_secrets import PREVIOUS_ACCEPTED_FOR, PREVIOUS_SIGNS_FOR, ServiceSecrets, of
 from basis.identity.tokens import AuthError, issue_service_token, verify_service_token
 from basis.platform.aws import PARAMETERS_MAX_AGE_SECONDS
 from basis.platform.secrets import Secrets
@@ -80,7 +80,7 @@ def test_the_secret_json_carries_the_rotation() -> None:
             "internal_jwt_secret_rotated_at": ROTATED_AT.isoformat(),
         }
     )
-    assert ServiceSecrets.of(secrets) == rotated()
+    assert of(secrets) == rotated()
     with pytest.raises(ValueError, match="timezone"):
         Secrets.model_validate(
             {

@@ -33,14 +33,6 @@ class ServiceSecrets:
     previous: str | None = None
     rotated_at: datetime | None = None
 
-    @classmethod
-    def of(cls, secrets: Secrets) -> ServiceSecrets:
-        return cls(
-            secrets.internal_jwt_secret,
-            secrets.internal_jwt_secret_previous,
-            secrets.internal_jwt_secret_rotated_at,
-        )
-
     def _within(self, window: timedelta, now: float) -> bool:
         return bool(self.previous and self.rotated_at and now < (self.rotated_at + window).timestamp())
 
@@ -58,6 +50,11 @@ class ServiceSecrets:
         return (self.current,)
 
 
+def of(secrets: Secrets) -> ServiceSecrets:
+    rotated_at = secrets.internal_jwt_secret_rotated_at
+    return ServiceSecrets(secrets.internal_jwt_secret, secrets.internal_jwt_secret_previous, rotated_at)
+
+
 def service_secrets() -> ServiceSecrets:
     """The deployment's service-token secrets, as this process last read them."""
-    return ServiceSecrets.of(get_secrets())
+    return of(get_secrets())
