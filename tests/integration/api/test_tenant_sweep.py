@@ -22,7 +22,6 @@ import json
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -37,13 +36,13 @@ from schemathesis.core import NotSet
 from schemathesis.generation import GenerationMode
 
 from basis.positions import service
+from basis.privy.client import privy_client
 from local.cli.funding import Funding, fund_user
 from local.runtime.stack import LocalStack
 from tests.api_client import ApiClient
 from tests.helpers import sign_in
 from tests.integration.positions.conftest import settled as position_settled
 from tests.integration.transfers.operations import settled as operation_settled
-from tests.integration.transfers.test_withdrawal_addresses import in_privy_policy
 
 METHODS = ("get", "put", "post", "delete", "patch")
 # What an admin route answers a user's token before it reads anything, whatever the id.
@@ -87,10 +86,9 @@ def ids_of(api: ApiClient, user_id: str, wallets: dict[str, Any]) -> dict[str, l
 
 @pytest.fixture(scope="module")
 def tenants(stack: LocalStack) -> tuple[Owner, str]:
-    """User A with A's things, and user B (both signed in at once: provisioning takes seconds)."""
+    """User A with A's things, and user B."""
     api = ApiClient(stack)
-    with ThreadPoolExecutor(2) as pool:
-        owner_id, intruder = pool.map(lambda prefix: sign_in(stack, prefix), ("owner", "intruder"))
+    owner_id, intruder = sign_in(stack, "owner"), sign_in(stack, "intruder")
     wallets = api.get("/wallets/server", user=owner_id).json()
     return Owner(owner_id, wallets, ids_of(api, owner_id, wallets)), intruder
 
@@ -110,8 +108,13 @@ def tables(stack: LocalStack) -> dict[str, list[str]]:
 
 def on_chain(stack: LocalStack, owner: Owner) -> dict[str, Any]:
     """A's EVM wallet on anvil (USDC, ETH, nonce), A's Hyperliquid account at the simulator, and
-    the Privy policy the platform signs A's EVM wallet under."""
+    A's EVM wallet at Privy with the policy the platform signs it under (the registered addresses)."""
     evm = owner.wallets["evm_address"]
+    wallet = privy_client().wallets.get(owner.wallets["evm_wallet_id"])
+    policies = [
+        privy_client().policies.get(p).model_dump()
+        for p in wallet.additional_signers[0].override_policy_ids or []
+    ]
     w3 = stack.evm.web3()
     state = stack.hyperliquid.state
     with state.lock:
@@ -129,7 +132,7 @@ def on_chain(stack: LocalStack, owner: Owner) -> dict[str, Any]:
         "eth": w3.eth.get_balance(evm),
         "nonce": w3.eth.get_transaction_count(evm),
         "hyperliquid": hyperliquid,
-        "privy_policy": in_privy_policy(owner.wallets),
+        "privy": (wallet.model_dump(), policies),
     }
 
 
