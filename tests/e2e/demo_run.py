@@ -10,6 +10,7 @@ import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -24,9 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIGURED = {
     "privy_app_secret": "text",
     "internal_jwt_secret": "text",
+    "internal_jwt_secret_previous": "text",
     "privy_authorization_key": "p256",
     "gas_funder_private_key": "hexkey",
 }
+# Fields of the secret that hold no secret (when the service-token secret was last rotated).
+NOT_SECRET = {"internal_jwt_secret_rotated_at"}
 
 
 @dataclass
@@ -40,7 +44,9 @@ class DemoRun:
     def secrets(self) -> list[Secret]:
         """The values the stack was configured with, then those minted during the run."""
         configured = json.loads((self.secrets_dir / "secrets.json").read_text())
-        known = [Secret(name, value, CONFIGURED[name]) for name, value in configured.items()]
+        known = [
+            Secret(name, value, CONFIGURED[name]) for name, value in configured.items() if name in CONFIGURED
+        ]
         minted = [json.loads(line) for line in (self.secrets_dir / "minted.jsonl").read_text().splitlines()]
         return known + [Secret(m["kind"], m["value"], m["shape"]) for m in minted]
 
@@ -54,6 +60,9 @@ def known_secrets() -> dict[str, str]:
     return {
         "privy_app_secret": secrets.token_urlsafe(32),
         "internal_jwt_secret": secrets.token_urlsafe(48),
+        # a rotation finished an hour ago: the replaced secret is still stored but no longer used
+        "internal_jwt_secret_previous": secrets.token_urlsafe(48),
+        "internal_jwt_secret_rotated_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
         "privy_authorization_key": base64.b64encode(der).decode(),
         "gas_funder_private_key": "0x" + secrets.token_hex(32),
     }
