@@ -35,7 +35,7 @@ def kill_switch_engaged(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     engaged = [False]
     monkeypatch.setattr(
         kill_switch,
-        "status",
-        lambda: kill_switch.KillSwitch(engaged[0], reason="test" if engaged[0] else None),
+        "recent",
+        lambda along=None: kill_switch.KillSwitch(engaged[0], reason="test" if engaged[0] else None),
     )
     return engaged

@@ -133,6 +133,9 @@ class MemoryFlags:
     def get(self, name: str, *, default_state: str) -> Flag:
         return self.items.get(name, Flag(name, default_state, 0, None))
 
+    def recent(self, name: str, *, default_state: str, along: Any = None) -> Flag:
+        return self.get(name, default_state=default_state)
+
     def move(
         self, name: str, *, to_state: str, until: float, if_state: str, if_until: float | None = None
     ) -> bool:
