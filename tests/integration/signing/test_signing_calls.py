@@ -27,7 +27,7 @@ privy = test_signer.privy  # the Privy emulator fixture
 def long_lived_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """The flags' cache holds for the whole test (on a loaded machine a signature can take longer
     than the 1 s it holds for in production: the count would then include a refresh)."""
-    monkeypatch.setattr(flags, "RECENT_SECONDS", 60.0, raising=False)
+    monkeypatch.setattr(flags, "RECENT_SECONDS", 60.0)
 
 
 def test_a_typed_data_signature_makes_one_dynamodb_call(privy: Privy, long_lived_reads: None) -> None:

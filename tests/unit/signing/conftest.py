@@ -26,6 +26,8 @@ def windows(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> MemoryWindows:
     monkeypatch.setattr(caps.ledger, "read_window", store.read_window)
     monkeypatch.setattr(caps.ledger, "write_window", store.write_window)
     monkeypatch.setattr(caps.ledger, "unsettled_windows", store.unsettled_windows)
+    monkeypatch.setattr(caps.ledger, "add_reservation", store.add_reservation)
+    monkeypatch.setattr(caps.ledger, "append", store.append)
     return store
 
 
