@@ -140,12 +140,13 @@ def _log_lapsed(window: Window, lapsed: list[str]) -> None:
 
 def _tidy(window: Window, now: float) -> None:
     """Drop from ``window`` (as an update returned it) what left the rolling window, and turn its
-    lapsed reservations into unresolved ones, when it holds any: a rewrite guarded by its version,
-    given up when the window changed since (until then its total only counts too much). Happens
-    about once an hour per window; never raises (the reservation is made)."""
-    kept = (len(window.hourly), len(window.committed), len(window.unresolved))
+    lapsed reservations into unresolved ones, when an hour's total left it or a lease ran out: a
+    rewrite guarded by its version, given up when the window changed since (until then its total
+    only counts too much). At most about once an hour per window (a commit leaves 24 h after it is
+    made, with its hour's total at the latest); never raises (the reservation is made)."""
+    kept = (len(window.hourly), len(window.unresolved))  # the commits a bucket held leave with it
     lapsed = _prune(window, now)
-    if not lapsed and kept == (len(window.hourly), len(window.committed), len(window.unresolved)):
+    if not lapsed and kept == (len(window.hourly), len(window.unresolved)):
         return
     try:
         if ledger.write_window(window):
