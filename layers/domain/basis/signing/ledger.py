@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, fields
@@ -30,6 +31,10 @@ from basis.models import SigningRecord, SpendWindow
 from basis.models.base import connection
 
 LEDGER_TTL_SECONDS = 24 * 3600
+# A write to a window while a transaction (another request's commit) is in flight on it is refused
+# with a conflict, not serialised: tried again this many times in all, a few milliseconds apart.
+CONFLICT_TRIES = 5
+TRANSACTION_CONFLICT = "TransactionConflictException"
 
 
 class LedgerWriteError(Exception):
@@ -107,21 +112,32 @@ def append(event: SigningEvent, commits: tuple[Commit, ...] = ()) -> None:
         ttl=int(time.time()) + LEDGER_TTL_SECONDS,
         **columns,
     )
-    try:
-        if not commits:
+    if not commits:
+        try:
             row.save()
+        except PutError as exc:
+            raise LedgerWriteError(str(exc)) from exc
+        return
+    for attempt in range(CONFLICT_TRIES):
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                for c in commits:
+                    _commit_in(transaction, c)
+                transaction.save(row)
             return
-        with TransactWrite(connection=connection()) as transaction:
-            for c in commits:
-                _commit_in(transaction, c)
-            transaction.save(row)
-    except TransactWriteError as exc:
-        reasons = [r.code if r else None for r in exc.cancellation_reasons or []]
-        if "ConditionalCheckFailed" in reasons:
-            raise CommitRefusedError(str(exc)) from exc
-        raise LedgerWriteError(str(exc)) from exc
-    except PutError as exc:
-        raise LedgerWriteError(str(exc)) from exc
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons or []]
+            if "ConditionalCheckFailed" in reasons:
+                raise CommitRefusedError(str(exc)) from exc
+            if "TransactionConflict" not in reasons or attempt + 1 == CONFLICT_TRIES:
+                raise LedgerWriteError(str(exc)) from exc
+            _wait_for_transaction(attempt)
+
+
+def _wait_for_transaction(attempt: int) -> None:
+    """Another transaction holds the window (DynamoDB refuses a write to an item while one is in
+    flight): it ends within milliseconds."""
+    time.sleep(random.uniform(0.005, 0.02 * (attempt + 1)))  # noqa: S311 - jitter
 
 
 def _commit_in(transaction: TransactWrite, c: Commit) -> None:
@@ -219,27 +235,31 @@ def add_reservation(
     sparse index stays at or before its first lease's end: lowered when this one ends before it
     (one more update, only when leases of different lengths overlap)."""
     item = _changing(user_id, asset)
-    try:
-        item.update(
-            actions=[
-                SpendWindow.reservations[reservation].set({"amount": amount, "expires": expires}),
-                SpendWindow.total.add(amount),
-                SpendWindow.unsettled.set(asset),
-                SpendWindow.settle_by.set(SpendWindow.settle_by | expires),
-            ],
-            condition=(
-                SpendWindow.total.exists()
-                & (SpendWindow.total <= cap - amount)
-                & SpendWindow.reservations[reservation].does_not_exist()
-                & SpendWindow.committed[reservation].does_not_exist()
-                & SpendWindow.unresolved[reservation].does_not_exist()
-            ),
-            add_version_condition=False,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return None
+    for attempt in range(CONFLICT_TRIES):
+        try:
+            item.update(
+                actions=[
+                    SpendWindow.reservations[reservation].set({"amount": amount, "expires": expires}),
+                    SpendWindow.total.add(amount),
+                    SpendWindow.unsettled.set(asset),
+                    SpendWindow.settle_by.set(SpendWindow.settle_by | expires),
+                ],
+                condition=(
+                    SpendWindow.total.exists()
+                    & (SpendWindow.total <= cap - amount)
+                    & SpendWindow.reservations[reservation].does_not_exist()
+                    & SpendWindow.committed[reservation].does_not_exist()
+                    & SpendWindow.unresolved[reservation].does_not_exist()
+                ),
+                add_version_condition=False,
+            )
+            break
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            if exc.cause_response_code != TRANSACTION_CONFLICT or attempt + 1 == CONFLICT_TRIES:
+                raise
+            _wait_for_transaction(attempt)
     window = _window_of(item)
     if window.indexed is not None and window.indexed > expires:
         try:
@@ -255,7 +275,8 @@ def add_reservation(
 
 
 def write_window(window: Window) -> bool:
-    """Store ``window`` if nobody changed it since it was read; False when someone did."""
+    """Store ``window`` if nobody changed it since it was read; False when someone did (or a
+    transaction is changing it)."""
     due = settle_by(window)
     item = SpendWindow(
         window.user_id,
@@ -275,7 +296,8 @@ def write_window(window: Window) -> bool:
     try:
         item.save()
     except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        # Changed since it was read, or being changed now (a commit's transaction): read it again.
+        if exc.cause_response_code not in ("ConditionalCheckFailedException", TRANSACTION_CONFLICT):
             raise
         return False
     return True
