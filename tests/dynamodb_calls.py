@@ -30,11 +30,12 @@ def _hook(client: BaseClient) -> None:
 
 
 def _models_clients() -> Iterator[BaseClient]:
-    from basis.models import ALL_MODELS
+    """The clients already made: each model's, and the transactions' (``basis.models.base``)."""
+    from basis.models import ALL_MODELS, base
 
-    for model in ALL_MODELS:
-        connection = getattr(model, "_connection", None)
-        client = getattr(getattr(connection, "connection", None), "_client", None)
+    connections = [getattr(getattr(m, "_connection", None), "connection", None) for m in ALL_MODELS]
+    for connection in [*connections, *getattr(base, "_connections", {}).values()]:
+        client = getattr(connection, "_client", None)
         if client is not None:
             yield client
 

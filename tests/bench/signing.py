@@ -27,24 +27,26 @@ CONCURRENT_SENDS = (30, 100)  # one user's capped sends arriving together
 KINDS = ("typed_data", "capped_send")
 
 
-def _median_ms(call: Callable[[], Any], n: int) -> float:
-    samples = []
+def _paired(bare: Callable[[], Any], layered: Callable[[], Any], n: int) -> dict[str, float]:
+    """``n`` bare calls and ``n`` signatures, alternated (a load that drifts weighs on both): their
+    p50s, and the median and mean DynamoDB calls per signature (the mean counts the control flags'
+    read, once a second per container)."""
+    bare_ms, layered_ms, calls = [], [], []
     for _ in range(n):
         start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
-
-
-def _calls_per_signature(call: Callable[[], Any], n: int) -> tuple[float, float]:
-    """The median and the mean DynamoDB calls of ``n`` signatures (the mean counts the control
-    flags' read, once a second per container)."""
-    counts = []
-    for _ in range(n):
-        with counting() as calls:
-            call()
-        counts.append(sum(calls.values()))
-    return statistics.median(counts), round(statistics.fmean(counts), 3)
+        bare()
+        bare_ms.append((time.perf_counter() - start) * 1000)
+        with counting() as made:
+            start = time.perf_counter()
+            layered()
+            layered_ms.append((time.perf_counter() - start) * 1000)
+        calls.append(sum(made.values()))
+    return {
+        "bare_p50_ms": round(statistics.median(bare_ms), 2),
+        "signer_p50_ms": round(statistics.median(layered_ms), 2),
+        "calls_median": statistics.median(calls),
+        "calls_mean": round(statistics.fmean(calls), 3),
+    }
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -154,19 +156,18 @@ def run(n: int = 200) -> tuple[dict[str, object], dict[str, object]]:
                     def bare_call(b: dict[str, Any] = body) -> Any:
                         return bare.rpc(wallet.id, wallet_rpc_request_body=b)  # type: ignore[arg-type]
 
-                    round_trip = _median_ms(bare_call, n)
-                    with_layer = _median_ms(layered, n)
+                    measured = _paired(bare_call, layered, n)
+                    round_trip, with_layer = measured["bare_p50_ms"], measured["signer_p50_ms"]
                     ratios[label] = round(with_layer / round_trip, 3)
-                    p50s[label] = {"bare_p50_ms": round(round_trip, 2), "signer_p50_ms": round(with_layer, 2)}
+                    p50s[label] = {"bare_p50_ms": round_trip, "signer_p50_ms": with_layer}
                     if not latency:
                         overhead[label] = {
                             **p50s[label],
                             "overhead_ms": round(with_layer - round_trip, 2),
                             "overhead_ratio": round((with_layer - round_trip) / round_trip, 2),
                         }
-                        median, mean = _calls_per_signature(layered, n)
-                        summary["dynamodb_calls"][label] = median
-                        summary["dynamodb_calls"]["mean"][label] = mean
+                        summary["dynamodb_calls"][label] = measured["calls_median"]
+                        summary["dynamodb_calls"]["mean"][label] = measured["calls_mean"]
                 summary[f"ratio_at_{latency}ms"] = ratios
                 summary[f"p50_at_{latency}ms"] = p50s
             requests.delete(faults, timeout=5).raise_for_status()
