@@ -50,7 +50,8 @@ def test_a_capped_send_makes_two_dynamodb_calls(privy: Privy, long_lived_reads: 
 def test_thirty_concurrent_capped_sends_by_one_user_stop_exactly_at_the_cap(privy: Privy) -> None:
     user = f"did:privy:{uuid.uuid4().hex[:10]}"
     capped = PolicySettings(max_usdc_daily=Decimal(100), max_usdc_per_tx=Decimal(100))  # 20 sends of 5
-    signers = [make_signer(privy, user=user, policy_settings=capped) for _ in range(30)]
+    wallet = privy.wallet()
+    signers = [make_signer(privy, user=user, wallet=wallet, policy_settings=capped) for _ in range(30)]
 
     def send(index: int) -> bool:
         try:
