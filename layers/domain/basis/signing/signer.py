@@ -16,9 +16,8 @@ goes through one path, ``_call_rpc``, whose steps live in their own modules:
 4. reservations are committed on success (with the request's ledger row, in one transaction), left
    unresolved on an unknown outcome (it may be on chain: it counts until the reconciler resolves
    it from the chain), released only on a definitive failure (nothing was sent); one telemetry
-   record. What fails after a
-   broadcast (the breaker's or telemetry's writes, the ledger) is logged, never raised: the caller
-   always gets the hash or ``OutcomeUnknownError``.
+   record. What fails after a broadcast (the breaker's or telemetry's writes, the ledger) is
+   logged, never raised: the caller always gets the hash or ``OutcomeUnknownError``.
 """
 
 from __future__ import annotations
