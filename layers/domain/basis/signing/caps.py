@@ -31,6 +31,7 @@ the window's version, which every change moves: no interleaving can take the tot
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 import uuid
@@ -267,22 +268,25 @@ def unsettled(now: float | None = None) -> list[Unsettled]:
     for asset in ASSETS:
         for user_id in ledger.unsettled_windows(asset, due_by=int(now)):
             window = ledger.read_window(user_id, asset)
+            _reindex(copy.deepcopy(window))
             _prune(window, now)  # a lapsed reservation shows as the unresolved one it now is
             found += [
                 Unsettled(user_id, asset, r, v["amount"], v["since"]) for r, v in window.unresolved.items()
             ]
-            _reindex(window)
     return sorted(found, key=lambda u: u.since)
 
 
 def _reindex(window: Window) -> None:
     """A signer's commit leaves the window's key in the sparse index where it was (before the end of
     a lease that is now settled): set it to when the window next needs settling, or out of the
-    index when nothing is left to settle (a rewrite guarded by the version; given up on a change)."""
+    index when nothing is left to settle (a rewrite, as of now, guarded by the version; given up on
+    a change)."""
+    lapsed = _prune(window, time.time())
     if window.indexed == ledger.settle_by(window):
         return
     try:
-        ledger.write_window(window)
+        if ledger.write_window(window):
+            _log_lapsed(window, lapsed)
     except Exception:
         logger.exception("spend window could not be re-indexed", extra={"user_id": window.user_id})
 
