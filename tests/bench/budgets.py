@@ -1,0 +1,25 @@
+"""The bench's budgets: each limit next to what it bounds, set from the measurements of
+2026-12-02 (2 shared cores; README "Budgets") with headroom, and reported as
+``{"value": v, "budget": b, "unit": u, "within": v <= b}``. Checked in the report only: no test
+asserts a time (a busy machine must not fail the suite), and ``within`` false is for a person to read.
+"""
+
+from __future__ import annotations
+
+# Cold start: importing each handler module in a fresh interpreter (median), in seconds. Functions
+# on the chain layer import the venue clients or web3/solders at module level where they need them.
+COLDSTART_S: dict[str, float] = {}
+COLDSTART_DEFAULT_S = 1.5
+# Deployment size of a function: its code plus its layers, unzipped (Lambda's hard limit is 250 MB).
+DEPLOYMENT_UNZIPPED_MB: dict[str, float] = {"base": 60.0, "chain": 150.0}
+LAMBDA_UNZIPPED_LIMIT_MB = 250.0
+# The local stack: start until the API answers its health route, in seconds (median).
+STACK_START_S = 20.0
+# One scan cycle for 10,000 enabled users on the local stack.
+SCAN_DISPATCH_S = 45.0  # under scan_dispatcher's 60 s timeout and the schedule's 1-minute period
+SCAN_WORKER_MS_PER_USER = 35.0
+SCAN_CYCLE_S = 400.0  # dispatch plus every message consumed by one local consumer
+
+
+def budgeted(value: float, budget: float, unit: str) -> dict[str, object]:
+    return {"value": value, "budget": budget, "unit": unit, "within": value <= budget}
