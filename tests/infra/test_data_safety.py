@@ -17,7 +17,7 @@ from infra.deployment import Deployment
 from infra.nag import acknowledge, reason_problem
 from infra.stacks.data import DataStack
 from infra.tables import MONEY_TABLES
-from tests.infra.conftest import Synth
+from tests.infra.conftest import Synth, imported_resource
 
 pytestmark = pytest.mark.infra
 
@@ -125,15 +125,6 @@ def test_every_log_writer_writes_to_a_declared_log_group(synth: Synth) -> None:
             assert group in stage.get("DependsOn", []), "the group must exist before the stage logs"
 
 
-def _queue_name(value: Any, service: dict[str, Any]) -> str:
-    """The physical queue name behind an alarm's QueueName dimension (a cross-stack import)."""
-    export = value["Fn::ImportValue"]
-    (output,) = [o for o in service["Outputs"].values() if o.get("Export", {}).get("Name") == export]
-    logical, attribute = output["Value"]["Fn::GetAtt"]
-    assert attribute == "QueueName"
-    return str(service["Resources"][logical]["Properties"]["QueueName"])
-
-
 def _dlq_alarms(synth: Synth) -> dict[str, dict[str, Any]]:
     """Alarms on a queue's visible messages, by the physical name of the queue they watch."""
     observability, service = synth.templates["observability"], synth.templates["service"]
@@ -147,7 +138,7 @@ def _dlq_alarms(synth: Synth) -> dict[str, dict[str, Any]]:
                 assert metric["Namespace"] == "AWS/SQS" and len(stats) == 1
                 (dimension,) = metric["Dimensions"]
                 assert dimension["Name"] == "QueueName"
-                watched[_queue_name(dimension["Value"], service)] = props
+                watched[imported_resource(dimension["Value"], service)["Properties"]["QueueName"]] = props
     return watched
 
 
