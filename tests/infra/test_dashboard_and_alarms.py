@@ -146,7 +146,7 @@ def _alarms(synth: Synth) -> dict[str, tuple[str, dict[str, Any]]]:
 
 def _metric_stats(alarm: dict[str, Any]) -> list[dict[str, Any]]:
     if "MetricName" in alarm:  # a single-metric alarm
-        metric = {k: alarm[k] for k in ("Namespace", "MetricName") if k in alarm}
+        metric: dict[str, Any] = {k: alarm[k] for k in ("Namespace", "MetricName") if k in alarm}
         metric["Dimensions"] = alarm.get("Dimensions", [])
         return [{"Metric": metric, "Stat": alarm["Statistic"]}]
     return [m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m]

@@ -7,6 +7,7 @@ template, so a table, log group or queue added later is covered without touching
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -48,7 +49,7 @@ def _tables(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _protected(table: dict[str, Any]) -> bool:
+def _protected(table: Mapping[str, Any]) -> bool:
     props = table["Properties"]
     return (
         props.get("DeletionProtectionEnabled") is True
