@@ -41,12 +41,20 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
         },
-        "coldstart_import": coldstart.run(),
-        "deployment_size": deployment_size.run(),
-        "local_stack": stack_latency.run(),
-        "signing_overhead": signing.run(),
-        "scan_cycle": scan.run(),
     }
+    failed = []
+    for key, part in (
+        ("coldstart_import", coldstart),
+        ("deployment_size", deployment_size),
+        ("local_stack", stack_latency),
+        ("signing_overhead", signing),
+        ("scan_cycle", scan),
+    ):
+        try:  # one part failing does not lose the others' numbers; the exit status says so
+            results[key] = part.run()
+        except Exception as exc:
+            results[key] = {"error": f"{type(exc).__name__}: {exc}"}
+            failed.append(key)
     results["machine"]["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     items = dict(budgeted_items(results))
     results["budgets"] = {
@@ -62,7 +70,9 @@ def main() -> int:
     (OUT / f"bench-{results['when'].replace(':', '')}.json").write_text(text)
     print(text)
     print(f"written to {OUT / 'latest.json'}")
-    return 0
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 raise SystemExit(main())
