@@ -54,6 +54,10 @@ EXPECTED_WIDGETS: list[tuple[str, list[str]]] = [
         ["deposits stuck > 30 min", "unknown send outcomes", "failed deposit sagas (24 h)"],
     ),
     (
+        "Withdrawals by stage (in flight)",
+        ["initiated", "hl_withdraw_sent", "paid_out", "gas_funded", "delivering"],
+    ),
+    (
         "Withdrawals and reservations needing attention",
         ["withdrawals stuck > 30 min", "cap reservations unresolved > 30 min"],
     ),
@@ -68,6 +72,17 @@ EXPECTED_WIDGETS: list[tuple[str, list[str]]] = [
             "stop_loss",
             "take_profit",
             "carry_below_exit",
+        ],
+    ),
+    (
+        "Strategy pauses by reason",
+        [
+            "user_requested",
+            "user_close_all",
+            "closed_no_reopen",
+            "drawdown",
+            "consecutive_failures",
+            "kill_switch",
         ],
     ),
     ("Alarms", []),  # the alarm status widget: checked against every alarm below
