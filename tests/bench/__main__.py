@@ -42,7 +42,7 @@ def main() -> int:
             "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
         },
     }
-    failed = []
+    failed: list[str] = []
     # each part gives the report's key(s) it fills: the signing part gives two (signing_overhead, signing)
     parts: tuple[tuple[tuple[str, ...], Callable[[], Any]], ...] = (
         (("coldstart_import",), lambda: (coldstart.run(),)),
