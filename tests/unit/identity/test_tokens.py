@@ -219,15 +219,15 @@ def _service_claims(**overrides: object) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
-        ({"exp": str(int(time.time()) + 60)}, "exp is not a number"),
+        ({"exp": lambda now: str(now + 60)}, "exp is not a number"),
         ({"exp": "tomorrow"}, "must be an integer"),
         ({"exp": None}, 'missing the "exp" claim'),
         ({"iat": None}, 'missing the "iat" claim'),
-        ({"iat": str(int(time.time()))}, "iat is not a number"),
-        ({"nbf": str(int(time.time()))}, "nbf is not a number"),
-        ({"exp": int(time.time()) - MAX_CLOCK_LEEWAY_SECONDS - 1}, "expired"),
-        ({"iat": int(time.time()) + MAX_CLOCK_LEEWAY_SECONDS + 5}, "not yet valid"),
-        ({"nbf": int(time.time()) + MAX_CLOCK_LEEWAY_SECONDS + 5}, "not yet valid"),
+        ({"iat": lambda now: str(now)}, "iat is not a number"),
+        ({"nbf": lambda now: str(now)}, "nbf is not a number"),
+        ({"exp": lambda now: now - MAX_CLOCK_LEEWAY_SECONDS - 1}, "expired"),
+        ({"iat": lambda now: now + MAX_CLOCK_LEEWAY_SECONDS + 5}, "not yet valid"),
+        ({"nbf": lambda now: now + MAX_CLOCK_LEEWAY_SECONDS + 5}, "not yet valid"),
         ({"iss": "privy.io"}, "issuer"),
         ({"role": "root"}, "unknown role"),
     ],
@@ -248,7 +248,10 @@ def _service_claims(**overrides: object) -> dict[str, object]:
 def test_service_token_claims_are_enforced(
     privy_keys: tuple[str, str], overrides: dict[str, object], reason: str
 ) -> None:
-    token = jwt.encode(_service_claims(**overrides), SECRET, algorithm="HS256")
+    # times are made when the test runs (not at collection: the suite may take longer than a token lives)
+    now = int(time.time())
+    claims = {k: v(now) if callable(v) else v for k, v in overrides.items()}
+    token = jwt.encode(_service_claims(**claims), SECRET, algorithm="HS256")
     with pytest.raises(AuthError, match=f"(?i){reason}"):
         auth(f"Bearer {token}", privy_keys[1])
 
