@@ -62,6 +62,7 @@ class UserAudit:
     duplicates: list[str] = field(default_factory=list)
     overshoot: list[str] = field(default_factory=list)
     states: Counter[str] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)  # "<kind>:<state>: <error>" of the failed ones
     expected: Decimal = Decimal(0)
     held: dict[str, Decimal] = field(default_factory=dict)
     records: dict[str, Decimal] = field(default_factory=dict)
@@ -150,6 +151,8 @@ def _prepared_nonce(transfer: TransferRecord) -> int | None:
 def _check_transfers(stack: LocalStack, audit: UserAudit, evm: str, transfers: list[TransferRecord]) -> None:
     for t in transfers:
         audit.states[f"{t.kind}:{t.stage}"] += 1
+        if t.error:
+            audit.failures[f"{t.kind}:{t.stage}: {t.error[:120]}"] += 1
         if t.stage not in TRANSFER_FINAL or t.needs_reconciliation:
             audit.not_final.append(
                 f"{t.kind} {t.transfer_id} at {t.stage} (needs_reconciliation={t.needs_reconciliation})"
@@ -179,6 +182,8 @@ def _check_positions(
     legs_pdas = set()
     for p in positions:
         audit.states[f"position:{p.status}"] += 1
+        if p.error:
+            audit.failures[f"position:{p.status}: {p.error[:120]}"] += 1
         if p.status not in POSITION_FINAL:
             audit.not_final.append(f"position {p.position_id} at {p.status}")
         for phase, attempts in (("open", p.short.attempt), ("close", p.short.close_attempt)):

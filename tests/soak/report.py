@@ -50,13 +50,17 @@ def render(result: SoakResult) -> str:
         lines.append(f"  {service}: {_counts(kinds)} (total {sum(kinds.values())})")
     lines.append(f"  dynamodb paused {result.paused_seconds} s in all")
     states: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
     journeys: Counter[str] = Counter()
     for audit in result.audits:
         states.update(audit.states)
+        failures.update(audit.failures)
     for run in result.runs:
         journeys.update(run.outcomes)
     lines += [
         f"operations by final state: {_counts(states)}",
+        "failed, and why:",
+        *(f"  {n} x {why}" for why, n in sorted(failures.items())),
         f"journey steps: {_counts(journeys)}",
         f"cycles: {sum(r.cycles for r in result.runs)}, API calls {sum(r.api_calls for r in result.runs)} "
         f"({sum(r.api_retries for r in result.runs)} retried)",

@@ -37,12 +37,12 @@ class SoakConfig:
     seconds: float = 300
     users: int = 4
     seed: int = 13
-    arbitrum_usdc: Decimal = Decimal(1000)  # each user's, on anvil
-    solana_usdc: Decimal = Decimal(400)  # each user's, on Solana (the long's collateral)
-    deposit_usdc: Decimal = Decimal(120)
-    withdraw_usdc: Decimal = Decimal(40)
+    arbitrum_usdc: Decimal = Decimal(1500)  # each user's, on anvil
+    solana_usdc: Decimal = Decimal(200)  # each user's, on Solana (the long's collateral)
+    deposit_usdc: Decimal = Decimal(200)
+    withdraw_usdc: Decimal = Decimal(50)
     # The 24 h USDC cap per user: 5 deposits fit, the 6th is refused by it.
-    usdc_daily_cap: Decimal = Decimal(600)
+    usdc_daily_cap: Decimal = Decimal(1000)
     settle_seconds: float = 300
     log_dir: Path | None = None
 
