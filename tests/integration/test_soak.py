@@ -14,12 +14,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAST_LINE = re.compile(r"^soak: (\d+) operations, duplicates=(\d+), overshoot=(\d+), reconciliation_diff=(\S+)$")
+LAST_LINE = re.compile(
+    r"^soak: (\d+) operations, duplicates=(\d+), overshoot=(\d+), reconciliation_diff=(\S+)$"
+)
 
 
 @pytest.mark.timeout(420)
-def test_a_short_soak_under_faults_ends_final_without_duplicates_overshoot_or_difference(tmp_path: Path) -> None:
-    path = os.pathsep.join(filter(None, [str(ROOT / "layers" / "domain"), str(ROOT), os.environ.get("PYTHONPATH")]))
+def test_a_short_soak_ends_final_without_duplicates_overshoot_or_difference(tmp_path: Path) -> None:
+    paths = [str(ROOT / "layers" / "domain"), str(ROOT), os.environ.get("PYTHONPATH")]
+    path = os.pathsep.join(p for p in paths if p)
     finished = subprocess.run(
         [sys.executable, "-m", "tests.soak", "--seconds", "25", "--users", "3", "--out", str(tmp_path)],
         cwd=ROOT,

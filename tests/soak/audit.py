@@ -7,7 +7,8 @@ the risk tracking, the spend caps).
   withdrawal on Hyperliquid whose nonce no withdrawal of the product prepared, or one nonce applied
   twice; a Hyperliquid leg filled by more than one order (two attempts' cloids both filled, or one
   cloid placed twice); an Asgard position no leg of the product opened.
-* overshoot: more USDC moved out of the user's wallet on anvil than the 24 h cap; more trades than
+* overshoot: more USDC moved than the 24 h cap (what the signer counts: every USDC transfer out of
+  the user's wallet on anvil, and every ``withdraw3`` out of Hyperliquid); more trades than
   the day's limit (in the risk tracking or as live positions opened); more positions at once than
   the strategy's ``max_concurrent_positions``.
 * reconciliation, to the cent: ``funded + realized PnL - withdrawal fees - sent to external
@@ -224,9 +225,13 @@ def _max_overlap(positions: list[PositionRecord]) -> int:
 def _check_caps(
     stack: LocalStack, audit: UserAudit, evm: str, positions: list[PositionRecord], usdc_cap: Decimal
 ) -> None:
-    moved = sum((amount for _, amount in usdc_transfers(stack, evm, None)), Decimal(0))
-    if moved > usdc_cap:
-        audit.overshoot.append(f"{moved} USDC moved out on anvil, over the 24 h cap of {usdc_cap}")
+    on_chain = sum((amount for _, amount in usdc_transfers(stack, evm, None)), Decimal(0))
+    withdrawn = sum((w.amount for w in hyperliquid_withdrawals(stack, evm)), Decimal(0))
+    if on_chain + withdrawn > usdc_cap:
+        audit.overshoot.append(
+            f"{on_chain} USDC sent on anvil + {withdrawn} withdrawn from Hyperliquid: "
+            f"over the 24 h cap of {usdc_cap}"
+        )
     recorded = risk_store.get(audit.user_id).daily_trade_count
     trades = max(recorded, sum(1 for p in positions if not p.paper))
     if trades > CAPS.max_daily_trades:
