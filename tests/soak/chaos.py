@@ -26,14 +26,14 @@ class Kind:
     delay_ms: int = 0
     after: bool = False
 
-    def fault(self, path: str) -> Fault:
+    def fault(self, path: str, scale: float) -> Fault:
         return Fault(
             path,
             count=10**9,
             status=self.status,
             delay_ms=self.delay_ms,
             after=self.after,
-            rate=self.rate,
+            rate=self.rate * scale,
             kind=self.name,
         )
 
@@ -46,8 +46,9 @@ KINDS = (
     Kind("timeout", 0.005, delay_ms=CLIENT_TIMEOUT_MS + 1000),
     Kind("answer_lost", 0.02, status=502, after=True),
 )
-# Where the faults go: Privy's wallet calls (signing, sending) and every Hyperliquid request.
-TARGETS = {"privy": ("/v1/wallets",), "hyperliquid": ("/exchange", "/info")}
+# Where the faults go, and how much more often than ``KINDS`` says: Privy's wallet calls (signing,
+# sending: few, so more often) and every Hyperliquid request.
+TARGETS = {"privy": (("/v1/wallets",), 3.0), "hyperliquid": (("/exchange", "/info"), 1.0)}
 
 
 class Chaos:
@@ -71,9 +72,10 @@ class Chaos:
         for offset, (name, service) in enumerate(self.services().items()):
             controls = service.controls  # type: ignore[attr-defined]
             controls.seed(self.seed + offset)
-            for path in TARGETS[name]:
+            paths, scale = TARGETS[name]
+            for path in paths:
                 for kind in KINDS:
-                    controls.add_fault(kind.fault(path))
+                    controls.add_fault(kind.fault(path, scale))
         self._thread.start()
         return self
 

@@ -30,6 +30,7 @@ POSITION_SETTLED = frozenset({"open", *POSITION_FINAL})
 REQUEST_SECONDS = 60  # one API call, its retries included
 OPERATION_SECONDS = 120  # a saga to its end (or to the reconciler)
 POLL = 0.5
+MIN_CYCLE = 15  # seconds: a round with nothing to do does not spin
 
 
 @dataclass
@@ -98,13 +99,17 @@ class Journey:
         self.withdraw_usdc = withdraw
 
     def cycle(self, deadline: float) -> None:
-        """One round; each step is skipped once the deadline passed (nothing is left half-started)."""
+        """One round; each step is skipped once the deadline passed (nothing is left half-started).
+        Once the 24 h cap refused a deposit, the user only trades; a round lasts ``MIN_CYCLE`` at least."""
+        started = time.monotonic()
         self.run.cycles += 1
-        steps = (self.deposit, self.trade, self.withdraw)
+        capped = self.run.outcomes["deposits:rejected"] > 0
+        steps = (self.trade,) if capped else (self.deposit, self.trade, self.withdraw)
         for step in steps:
             if time.monotonic() > deadline:
                 return
             step()
+        time.sleep(max(0.0, min(MIN_CYCLE - (time.monotonic() - started), deadline - time.monotonic())))
 
     # -- funding ---------------------------------------------------------------------------------
     def operation(self, kind: str, amount: Decimal) -> None:
@@ -165,8 +170,8 @@ class Journey:
         return None
 
     def trade(self) -> None:
-        """Scan twice (up to two live hedges), wait for them to open, close them all, resume."""
-        for _ in range(2):
+        """Scan three times (up to three live hedges), wait for them to open, close them all, resume."""
+        for _ in range(3):
             self.run.note("scan", self.scan())
         _until(lambda: all(p["status"] in POSITION_SETTLED for p in self.positions()), OPERATION_SECONDS)
         closing = self.client.json("POST", "/positions/close-all")

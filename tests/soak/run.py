@@ -37,12 +37,13 @@ class SoakConfig:
     seconds: float = 300
     users: int = 4
     seed: int = 13
-    arbitrum_usdc: Decimal = Decimal(1500)  # each user's, on anvil
-    solana_usdc: Decimal = Decimal(200)  # each user's, on Solana (the long's collateral)
-    deposit_usdc: Decimal = Decimal(200)
-    withdraw_usdc: Decimal = Decimal(50)
-    # The 24 h USDC cap per user: 5 deposits fit, the 6th is refused by it.
-    usdc_daily_cap: Decimal = Decimal(1000)
+    arbitrum_usdc: Decimal = Decimal(2000)  # each user's, on anvil
+    solana_usdc: Decimal = Decimal(400)  # each user's, on Solana (the long's collateral)
+    deposit_usdc: Decimal = Decimal(250)
+    withdraw_usdc: Decimal = Decimal(150)
+    # The 24 h USDC cap per user, which deposits and withdrawals both count against: 5 cycles fit,
+    # the 6th deposit is refused by it.
+    usdc_daily_cap: Decimal = Decimal(2000)
     settle_seconds: float = 300
     log_dir: Path | None = None
 
@@ -87,7 +88,7 @@ def _user(stack: LocalStack, config: SoakConfig) -> UserRun:
 
     current = client.json("GET", "/strategy")
     body = {k: v for k, v in current.items() if k in StrategyParametersBody.model_fields}
-    body.update(enabled=True, mode="live", max_funding_volatility="1000000000", max_concurrent_positions=2)
+    body.update(enabled=True, mode="live", max_funding_volatility="1000000000", max_concurrent_positions=3)
     saved = client.call("PUT", "/strategy", json={**body, "version": current["version"]})
     assert saved is not None and saved.ok, saved.text if saved is not None else "no answer"
     return run
