@@ -180,7 +180,7 @@ def _check_positions(
     filled = {
         f["cloid"].lower() for f in stack.hyperliquid.state.fills.get(evm.lower(), []) if f.get("cloid")
     }
-    legs_pdas = set()
+    legs_pdas: set[str] = set()
     for p in positions:
         audit.states[f"position:{p.status}"] += 1
         if p.error:

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from local.runtime.controls import Fault
+from local.runtime.httpservice import LocalService
 from local.runtime.stack import LocalStack
 
 CLIENT_TIMEOUT_MS = 10_000  # the product's Privy and Hyperliquid clients give up after 10 s
@@ -65,12 +66,12 @@ class Chaos:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._pause_loop, name="soak-dynamodb-pauses", daemon=True)
 
-    def services(self) -> dict[str, object]:
+    def services(self) -> dict[str, LocalService]:
         return {"privy": self.stack.privy, "hyperliquid": self.stack.hyperliquid}
 
     def start(self) -> Chaos:
         for offset, (name, service) in enumerate(self.services().items()):
-            controls = service.controls  # type: ignore[attr-defined]
+            controls = service.controls
             controls.seed(self.seed + offset)
             paths, scale = TARGETS[name]
             for path in paths:
@@ -84,7 +85,7 @@ class Chaos:
         self._stop.set()
         self._thread.join(timeout=self.pause_max + 5)
         for service in self.services().values():
-            service.clear_faults()  # type: ignore[attr-defined]
+            service.clear_faults()
 
     def _pause_loop(self) -> None:
         while not self._stop.wait(self.rng.uniform(0.5, 2) * self.pause_every):
@@ -106,9 +107,8 @@ class Chaos:
 
     def injected(self) -> dict[str, Counter[str]]:
         """The faults injected so far, by service and kind (DynamoDB's pauses under ``dynamodb``)."""
-        counts = {
-            name: Counter(service.controls.stats()["injected"])  # type: ignore[attr-defined]
-            for name, service in self.services().items()
+        counts: dict[str, Counter[str]] = {
+            name: Counter(service.controls.stats()["injected"]) for name, service in self.services().items()
         }
         counts["dynamodb"] = Counter(self.pauses)
         return counts
