@@ -1,4 +1,4 @@
-"""The short fault soak in ``make test`` (``make soak`` runs the long one): 3 users for 25 s of
+"""The short fault soak in ``make test`` (``make soak`` runs the long one): 2 users for 20 s of
 faults, in a process and a local stack of its own (its DynamoDB Local is paused, its emulators
 fail at random: nothing of it may reach the session's stack). It passes only when every operation
 ended final, nothing was sent twice, no cap was passed and every user reconciles to the cent."""
@@ -24,7 +24,7 @@ def test_a_short_soak_ends_final_without_duplicates_overshoot_or_difference(tmp_
     paths = [str(ROOT / "layers" / "domain"), str(ROOT), os.environ.get("PYTHONPATH")]
     path = os.pathsep.join(p for p in paths if p)
     finished = subprocess.run(
-        [sys.executable, "-m", "tests.soak", "--seconds", "25", "--users", "3", "--out", str(tmp_path)],
+        [sys.executable, "-m", "tests.soak", "--seconds", "20", "--users", "2", "--out", str(tmp_path)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": path},
         capture_output=True,

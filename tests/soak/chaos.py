@@ -11,6 +11,7 @@ import signal
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from local.runtime.controls import Fault
 from local.runtime.httpservice import LocalService
@@ -27,12 +28,13 @@ class Kind:
     delay_ms: int = 0
     after: bool = False
 
-    def fault(self, path: str, scale: float) -> Fault:
+    def fault(self, path: str, scale: float, body: Any) -> Fault:
         return Fault(
             path,
             count=10**9,
             status=self.status,
             delay_ms=self.delay_ms,
+            body=body,
             after=self.after,
             rate=self.rate * scale,
             kind=self.name,
@@ -44,12 +46,17 @@ KINDS = (
     Kind("5xx", 0.03, status=503),
     Kind("429", 0.02, status=429),
     Kind("latency", 0.03, delay_ms=1500),
-    Kind("timeout", 0.005, delay_ms=CLIENT_TIMEOUT_MS + 1000),
+    Kind("timeout", 0.01, delay_ms=CLIENT_TIMEOUT_MS + 1000),
     Kind("answer_lost", 0.02, status=502, after=True),
 )
-# Where the faults go, and how much more often than ``KINDS`` says: Privy's wallet calls (signing,
-# sending: few, so more often) and every Hyperliquid request.
-TARGETS = {"privy": (("/v1/wallets",), 3.0), "hyperliquid": (("/exchange", "/info"), 1.0)}
+# Where the faults go, how much more often than ``KINDS`` says, and the error body: Privy's wallet
+# calls (signing, sending: few, so more often; the emulator's error body) and every Hyperliquid
+# request (its error shape, which the Hyperliquid SDK reads ``code`` and ``msg`` of on a 4xx).
+HYPERLIQUID_ERROR = {"code": None, "msg": "injected fault", "data": None}
+TARGETS: dict[str, tuple[tuple[str, ...], float, Any]] = {
+    "privy": (("/v1/wallets",), 3.0, None),
+    "hyperliquid": (("/exchange", "/info"), 1.0, HYPERLIQUID_ERROR),
+}
 
 
 class Chaos:
@@ -73,10 +80,10 @@ class Chaos:
         for offset, (name, service) in enumerate(self.services().items()):
             controls = service.controls
             controls.seed(self.seed + offset)
-            paths, scale = TARGETS[name]
+            paths, scale, body = TARGETS[name]
             for path in paths:
                 for kind in KINDS:
-                    controls.add_fault(kind.fault(path, scale))
+                    controls.add_fault(kind.fault(path, scale, body))
         self._thread.start()
         return self
 
