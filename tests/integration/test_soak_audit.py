@@ -14,6 +14,7 @@ from local.runtime.stack import LocalStack
 from tests.api_client import ApiClient
 from tests.helpers import sign_in
 from tests.soak.audit import Funded, audit_user
+from tests.soak.journey import UserRun
 
 
 def test_the_audit_finds_a_difference_and_a_withdrawal_sent_outside_the_records(
@@ -26,15 +27,16 @@ def test_the_audit_finds_a_difference_and_a_withdrawal_sent_outside_the_records(
     )
     wallets = api_client.get("/wallets/server", user=user_id).json()
     evm, sol = wallets["evm_address"], wallets["solana_address"]
+    user = UserRun(user_id, evm, sol)
     funded = Funded(arbitrum_usdc=Decimal(100), solana_usdc=Decimal(0))
 
-    clean = audit_user(stack, user_id, evm, sol, funded, usdc_cap=Decimal(50))
+    clean = audit_user(stack, user, funded, usdc_cap=Decimal(50))
     assert (clean.diff, clean.duplicates, clean.overshoot, clean.not_final) == (Decimal(0), [], [], [])
 
     mint_usdc(deploy(stack.url("anvil")), evm, 1_230_000)  # 1.23 USDC no record accounts for
     stack.hyperliquid.credit_deposit(evm, Decimal(60), f"0x{'ab' * 32}:0")  # and 60 on Hyperliquid
     stack.hyperliquid.state.withdraw(evm, evm, "55", 1)  # a withdraw3 the product never prepared
-    found = audit_user(stack, user_id, evm, sol, funded, usdc_cap=Decimal(50))
+    found = audit_user(stack, user, funded, usdc_cap=Decimal(50))
 
     assert found.diff == Decimal("61.23") - Decimal(55)  # the 55 left Hyperliquid, its payout is not on anvil
     assert found.duplicates == ["withdraw3 with nonce 1 was prepared by no withdrawal"]

@@ -3,7 +3,8 @@ Hyperliquid simulator, Solana and Asgard) against the product's own records (tra
 the risk tracking, the spend caps).
 
 * final: every transfer and position in a final (or named failed) state; the others are listed.
-* duplicates: a bridge transfer on anvil that is not the deposit's recorded one (sent twice); a
+* duplicates: a bridge transfer on anvil that is not the deposit's recorded one (sent twice), a
+  delivery to the registered address that is not the withdrawal's recorded one; a
   withdrawal on Hyperliquid whose nonce no withdrawal of the product prepared, or one nonce applied
   twice; a Hyperliquid leg filled by more than one order (two attempts' cloids both filled, or one
   cloid placed twice); an Asgard position no leg of the product opened.
@@ -39,7 +40,7 @@ from basis.transfers import store as transfer_store
 from basis.transfers.store import TransferRecord
 from basis.venues.hyperliquid.trader import WITHDRAW_FEE_USDC, cloid_for
 from local.runtime.stack import LocalStack
-from tests.soak.journey import TRANSFER_FINAL
+from tests.soak.journey import TRANSFER_FINAL, UserRun
 
 CENT = Decimal("0.01")
 USDC_UNIT = Decimal(10**6)
@@ -173,6 +174,18 @@ def _check_transfers(stack: LocalStack, audit: UserAudit, evm: str, transfers: l
             audit.duplicates.append(f"withdraw3 with nonce {nonce} applied {times} times")
 
 
+def _check_deliveries(
+    stack: LocalStack, audit: UserAudit, evm: str, destination: str, transfers: list[TransferRecord]
+) -> None:
+    """Every USDC transfer from the wallet to the registered address is a withdrawal's recorded delivery."""
+    if not destination:
+        return
+    recorded = {t.delivery_tx_hash.lower() for t in transfers if t.delivery_tx_hash}
+    for tx_hash, amount in usdc_transfers(stack, evm, destination):
+        if tx_hash not in recorded:
+            audit.duplicates.append(f"delivery {tx_hash} of {amount} USDC is no withdrawal's recorded one")
+
+
 def _check_positions(
     stack: LocalStack, audit: UserAudit, evm: str, sol: str, positions: list[PositionRecord]
 ) -> None:
@@ -280,13 +293,13 @@ def _reconcile(
     }
 
 
-def audit_user(
-    stack: LocalStack, user_id: str, evm: str, sol: str, funded: Funded, usdc_cap: Decimal
-) -> UserAudit:
+def audit_user(stack: LocalStack, user: UserRun, funded: Funded, usdc_cap: Decimal) -> UserAudit:
+    user_id, evm, sol = user.user_id, user.evm_address, user.solana_address
     audit = UserAudit(user_id)
     transfers = transfer_store.list_for_user(user_id)
     positions = positions_of(user_id)
     _check_transfers(stack, audit, evm, transfers)
+    _check_deliveries(stack, audit, evm, user.destination, transfers)
     _check_positions(stack, audit, evm, sol, positions)
     _check_caps(stack, audit, evm, positions, usdc_cap)
     _reconcile(stack, audit, evm, sol, funded, transfers, positions)

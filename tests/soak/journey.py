@@ -1,6 +1,7 @@
 """One soak user's journey, through the API as a client would drive it, over and over until the
 soak's deadline: deposit USDC into Hyperliquid, let the strategy engine's scan open live hedges
-(a Hyperliquid short and an Asgard long), close them all, withdraw part of it back.
+(a Hyperliquid short and an Asgard long), close them all, withdraw part of it back (every other
+round delivered on to the user's registered withdrawal address).
 
 A request the API answers 5xx (or that gets no answer) is retried with the same Idempotency-Key, as
 a client should; every wait has a deadline. What each step ended as is kept in ``UserRun``."""
@@ -38,6 +39,7 @@ class UserRun:
     user_id: str
     evm_address: str
     solana_address: str
+    destination: str = ""  # the user's registered withdrawal address (an external one)
     cycles: int = 0
     api_calls: int = 0
     api_retries: int = 0
@@ -112,9 +114,10 @@ class Journey:
         time.sleep(max(0.0, min(MIN_CYCLE - (time.monotonic() - started), deadline - time.monotonic())))
 
     # -- funding ---------------------------------------------------------------------------------
-    def operation(self, kind: str, amount: Decimal) -> None:
+    def operation(self, kind: str, amount: Decimal, destination: str | None = None) -> None:
         key = f"soak-{kind}-{uuid.uuid4().hex[:12]}"
-        answer = self.client.call("POST", f"/funding/{kind}", key=key, json={"amount_usdc": str(amount)})
+        body = {"amount_usdc": str(amount), **({"destination": destination} if destination else {})}
+        answer = self.client.call("POST", f"/funding/{kind}", key=key, json=body)
         if answer is None:
             self.run.note(kind, "no_answer")
             return
@@ -137,7 +140,9 @@ class Journey:
         self.operation("deposits", self.deposit_usdc)
 
     def withdraw(self) -> None:
-        self.operation("withdrawals", self.withdraw_usdc)
+        """To the server wallet, and every other round on to the registered address."""
+        external = self.run.destination if self.run.cycles % 2 == 0 else None
+        self.operation("withdrawals", self.withdraw_usdc, external)
 
     # -- trading ---------------------------------------------------------------------------------
     def positions(self) -> list[dict[str, Any]]:

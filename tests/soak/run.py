@@ -17,6 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from eth_account import Account
+
 from infra.catalog import SCHEDULES
 from local.aws.scheduler import scheduled_event
 from local.cli.funding import Funding, fund_user
@@ -91,6 +93,12 @@ def _user(stack: LocalStack, config: SoakConfig) -> UserRun:
     body.update(enabled=True, mode="live", max_funding_volatility="1000000000", max_concurrent_positions=3)
     saved = client.call("PUT", "/strategy", json={**body, "version": current["version"]})
     assert saved is not None and saved.ok, saved.text if saved is not None else "no answer"
+    external = {"address": Account.create().address, "label": "soak"}
+    registered = client.call("POST", "/funding/withdrawal-addresses", json=external)
+    assert registered is not None and registered.ok, (
+        registered.text if registered is not None else "no answer"
+    )
+    run.destination = registered.json()["address"]
     return run
 
 
@@ -174,13 +182,8 @@ def run(config: SoakConfig) -> SoakResult:
         result.paused_seconds = round(chaos.paused_seconds, 1)
         settle(stack, runs, result, config.settle_seconds)
         result.timings["settled"] = round(time.perf_counter() - started, 1)
-        for run_ in runs:
-            funded = Funded(config.arbitrum_usdc, config.solana_usdc)
-            result.audits.append(
-                audit_user(
-                    stack, run_.user_id, run_.evm_address, run_.solana_address, funded, config.usdc_daily_cap
-                )
-            )
+        funded = Funded(config.arbitrum_usdc, config.solana_usdc)
+        result.audits = [audit_user(stack, r, funded, config.usdc_daily_cap) for r in runs]
         result.requests = _requests(stack)
     result.timings["total"] = round(time.perf_counter() - started, 1)
     return result
