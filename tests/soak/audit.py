@@ -7,7 +7,9 @@ the risk tracking, the spend caps).
   delivery to the registered address that is not the withdrawal's recorded one; a
   withdrawal on Hyperliquid whose nonce no withdrawal of the product prepared, or one nonce applied
   twice; a Hyperliquid leg filled by more than one order (two attempts' cloids both filled, or one
-  cloid placed twice); an Asgard position no leg of the product opened.
+  cloid placed twice); an Asgard position no leg of the product opened; exposure the records do
+  not know of (a SOL position on Hyperliquid other than the open short legs, an Asgard position
+  still open whose leg is not).
 * overshoot: more USDC moved than the 24 h cap (what the signer counts: every USDC transfer out of
   the user's wallet on anvil, and every ``withdraw3`` out of Hyperliquid); more trades than
   the day's limit (in the risk tracking or as live positions opened); more positions at once than
@@ -132,6 +134,13 @@ def asgard_positions(stack: LocalStack, owner: str) -> list[dict[str, Any]]:
         ]
 
 
+def hyperliquid_szi(stack: LocalStack, address: str) -> Decimal:
+    with stack.hyperliquid.state.lock:
+        account = stack.hyperliquid.state.accounts.get(address.lower())
+        position = account.positions.get("SOL") if account else None
+        return position.szi if position else Decimal(0)
+
+
 def hyperliquid_orders(stack: LocalStack, address: str) -> list[Any]:
     with stack.hyperliquid.state.lock:
         return [o for o in stack.hyperliquid.state.orders.by_oid.values() if o.user == address.lower()]
@@ -212,9 +221,15 @@ def _check_positions(
                     f"{p.position_id} short {phase} filled by {sum(c in filled for c in cloids)} orders"
                 )
         legs_pdas.update(x for x in (p.long.client_id, p.long.venue_ref) if x)
+    open_longs = {x for p in positions if p.long.is_open for x in (p.long.client_id, p.long.venue_ref) if x}
     for record in asgard_positions(stack, sol):
         if record["positionPda"] not in legs_pdas:
             audit.duplicates.append(f"Asgard position {record['positionPda']} opened by no leg")
+        elif record["equityNative"] is not None and record["positionPda"] not in open_longs:
+            audit.duplicates.append(f"Asgard position {record['positionPda']} still open, its leg is not")
+    short = -sum((p.short.size or Decimal(0) for p in positions if p.short.is_open), Decimal(0))
+    if (held := hyperliquid_szi(stack, evm)) != short:
+        audit.duplicates.append(f"Hyperliquid holds SOL {held}, the open short legs {short}")
 
 
 def _max_overlap(positions: list[PositionRecord]) -> int:
