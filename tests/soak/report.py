@@ -45,6 +45,7 @@ def render(result: SoakResult) -> str:
         f"soak report: {c.users} users, {c.seconds:g} s of faults, seed {c.seed}",
         f"timings (s since start): {_counts(result.timings)}",
         f"requests: {_counts(result.requests)}",
+        f"market: {_counts(result.market)}",
         "injected faults:",
     ]
     for service, kinds in result.injected.items():

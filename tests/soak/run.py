@@ -1,8 +1,9 @@
 """The soak itself: a local stack of its own (its DynamoDB Local is the process it pauses), N users
 signed in and funded on the local chains with a live strategy, each running ``Journey`` cycles
-under ``Chaos`` until ``seconds`` have passed; then the faults stop, the sagas finish, positions
-still open are closed (close-all), the reconciler runs (now, and as it will run once a stuck
-transfer is due), and every user is audited (``tests.soak.audit``)."""
+under ``Chaos`` while the market moves (``MarketMotion``) until ``seconds`` have passed; then the
+faults stop, the sagas finish, positions still open are closed (close-all), the reconciler runs
+(now, and as it will run once a stuck transfer is due), and every user is audited
+(``tests.soak.audit``)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,8 @@ from tests.helpers import sign_in
 from tests.soak.audit import Funded, UserAudit, audit_user
 from tests.soak.chaos import Chaos
 from tests.soak.journey import POSITION_FINAL, TRANSFER_FINAL, Journey, SoakClient, UserRun
+from tests.soak.market import MarketMotion
 
-HOURLY_FUNDING = Decimal("0.0000125")  # 0.01 % per 8 hours: the scan enters at 3x
-SOL_PRICE = Decimal(150)
 RECONCILER = next(s for s in SCHEDULES if s.target == "reconciler")
 STUCK_DUE = timedelta(minutes=6)  # past the reconciler's 5 minutes: every unmoved transfer is due
 
@@ -67,15 +67,8 @@ class SoakResult:
     paused_seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     reconciler: Counter[str] = field(default_factory=Counter)
+    market: dict[str, object] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # the soak's own troubles (a thread that never ended)
-
-
-def _market(stack: LocalStack) -> None:
-    sim = stack.hyperliquid
-    sim.set_funding_path("SOL", [HOURLY_FUNDING])
-    sim.accrue_funding(2)  # a funding history for the scan to measure
-    sim.set_mark("SOL", SOL_PRICE)
-    stack.asgard.set_price(SOL_PRICE)
 
 
 def _user(stack: LocalStack, config: SoakConfig) -> UserRun:
@@ -168,15 +161,22 @@ def run(config: SoakConfig) -> SoakResult:
     started = time.perf_counter()
     with LocalStack(ephemeral_ports(), schedules=False, log_dir=log_dir) as stack:
         result.timings["stack_start"] = round(time.perf_counter() - started, 1)
-        _market(stack)
+        market = MarketMotion(stack, config.seed).set_up()
         runs = [_user(stack, config) for _ in range(config.users)]
         result.runs = runs
         result.timings["users_ready"] = round(time.perf_counter() - started, 1)
         chaos = Chaos(stack, config.seed).start()
+        market.start()
         try:
             _drive(stack, runs, config, result)
         finally:
             chaos.stop()
+            market.stop()
+        result.market = {
+            "price": str(market.price),
+            "price_moves": market.ticks,
+            "interest_hours": market.hours,
+        }
         result.timings["soak"] = round(time.perf_counter() - started, 1)
         result.injected = chaos.injected()
         result.paused_seconds = round(chaos.paused_seconds, 1)
