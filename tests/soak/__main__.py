@@ -27,7 +27,7 @@ def main() -> int:
     from tests.soak.report import clean, render
     from tests.soak.run import SoakConfig, run
 
-    result = run(SoakConfig(seconds=args.seconds, users=args.users, seed=args.seed))
+    result = run(SoakConfig.sized(args.seconds, args.users, args.seed))
     text = render(result)
     args.out.mkdir(exist_ok=True)
     when = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

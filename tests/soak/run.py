@@ -7,6 +7,7 @@ faults stop, the sagas finish, positions still open are closed (close-all), the 
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import threading
@@ -48,6 +49,13 @@ class SoakConfig:
     usdc_daily_cap: Decimal = Decimal(2000)
     settle_seconds: float = 300
     log_dir: Path | None = None
+
+    @classmethod
+    def sized(cls, seconds: float, users: int, seed: int) -> SoakConfig:
+        """The 24 h cap (and the USDC on anvil) for about one funded round a minute: the cap refuses
+        a deposit near the end of the soak, not in its first minutes."""
+        cap = Decimal(400 * max(5, math.ceil(seconds / 60)))  # a round counts 250 + 150 against it
+        return cls(seconds=seconds, users=users, seed=seed, usdc_daily_cap=cap, arbitrum_usdc=cap)
 
     def environment(self) -> dict[str, str]:
         """The product's caps for the soak (configuration, as CDK would set them)."""
