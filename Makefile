@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: deps check-tools demo local test test-unit test-integration synth bench soak lint format clean
+.PHONY: deps check-tools browser demo local dashboard test test-unit test-integration synth bench soak lint format clean
 
 deps: $(PY_STAMP) $(NODE_STAMP)
 
@@ -28,19 +28,31 @@ check-tools:
 	@command -v java >/dev/null 2>&1 || { echo "make: 'java' not found: install a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
 	@command -v javac >/dev/null 2>&1 || { echo "make: 'javac' not found: DynamoDB Local's launcher runs in Java source-file mode, which needs a JDK (17+), not just a JRE (e.g. apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
 
+# Headless Chromium (Debian's package) loads the local dashboard in its test; installed when missing.
+CHROMIUM ?= /usr/bin/chromium
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	@[ "$$(id -u)" = 0 ] || { echo "make: $(CHROMIUM) not found: install Debian's chromium as root (apt-get install --no-install-recommends chromium), or set CHROMIUM=/path/to/chromium" >&2; exit 1; }
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 demo: deps check-tools ## start the local stack, run the user journey, stop
 	$(PY) -m local demo
 
 local: deps check-tools ## the local stack in the foreground (Ctrl-C stops it)
 	$(PY) -m local up
 
-test: deps check-tools ## the whole suite: unit, integration (local stack), e2e, infra
+dashboard: deps      ## the local dashboard over the stack's logs (after `make demo`), on 127.0.0.1:8050
+	$(PY) -m local dashboard
+
+test: deps check-tools browser ## the whole suite: unit, integration (local stack), e2e, infra
 	$(PY) -m pytest
 
 test-unit: deps
 	$(PY) -m pytest tests/unit
 
-test-integration: deps check-tools
+test-integration: deps check-tools browser
 	$(PY) -m pytest tests/integration tests/local tests/e2e
 
 synth: deps           ## CloudFormation templates into cdk.out/ (offline)

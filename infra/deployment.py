@@ -1,7 +1,8 @@
 """What varies between deployments, read from CDK context (``cdk.json`` or ``-c key=value``).
 
-Endpoints default to mainnet; the stage names every physical resource (``basis-<stage>-...``),
-and ``prod`` turns on deletion protection and retention of the data.
+Endpoints default to mainnet; the stage names every physical resource (``basis-<stage>-...``).
+The money tables are deletion-protected and retained in every stage (``infra.tables.MONEY_TABLES``);
+``prod`` protects the others too.
 """
 
 from __future__ import annotations

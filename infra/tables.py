@@ -12,6 +12,22 @@ from pynamodb.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
 
 from basis.models import ALL_MODELS, BaseModel
 
+# The tables holding money state, or what money state hangs on: always deletion-protected and
+# retained (README "Data safety"). ``control`` (kill switch, breaker, heartbeats) is the one left
+# out: operational flags an operator re-asserts, no balances, wallets or records of funds.
+MONEY_TABLES: frozenset[str] = frozenset(
+    {
+        "users",  # the user's server wallets (ids, addresses, custody)
+        "claims",  # wallet uniqueness guards and orphans (wallets created at Privy, not yet recorded)
+        "transfers",  # deposits and withdrawals in flight and done
+        "spend_windows",  # the daily spend caps and their reservations
+        "signing_ledger",  # every signing request: the audit trail of funds moved
+        "positions",  # open and closed hedges
+        "strategy_configs",  # what the platform may trade on the user's behalf
+        "risk_tracking",  # drawdown peaks, trade counts, failures: the risk limits' memory
+    }
+)
+
 
 @dataclass(frozen=True)
 class Key:
@@ -40,6 +56,10 @@ class TableSpec:
 
     def physical_name(self, prefix: str) -> str:
         return f"{prefix}{self.suffix}"
+
+    @property
+    def holds_money(self) -> bool:
+        return self.suffix in MONEY_TABLES
 
 
 def _index_spec(index: GlobalSecondaryIndex | LocalSecondaryIndex) -> IndexSpec:
@@ -77,4 +97,8 @@ def table_spec(model: type[BaseModel]) -> TableSpec:
 
 
 def all_table_specs() -> tuple[TableSpec, ...]:
-    return tuple(table_spec(model) for model in ALL_MODELS)
+    specs = tuple(table_spec(model) for model in ALL_MODELS)
+    unknown = MONEY_TABLES - {spec.suffix for spec in specs}
+    if unknown:
+        raise ValueError(f"MONEY_TABLES names no model's table: {sorted(unknown)}")
+    return specs

@@ -9,8 +9,8 @@ from typing import Any
 
 import requests
 
+from basis.identity.service_secrets import service_secrets
 from basis.identity.tokens import issue_service_token
-from basis.platform.secrets import get_secrets
 from local.runtime.stack import LocalStack
 
 
@@ -31,7 +31,7 @@ class ApiClient:
         return self.stack.privy.issue_token(user_id, **kwargs)
 
     def service_token(self, user_id: str, *, role: str = "user") -> str:
-        return issue_service_token(get_secrets().internal_jwt_secret, user_id, role=role)
+        return issue_service_token(service_secrets().signing(), user_id, role=role)
 
     def request(
         self,

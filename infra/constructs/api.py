@@ -8,11 +8,11 @@ import json
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from basis.identity.settings import CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS
 from infra.catalog import API_PREFIX, GATEWAY_RESPONSES, PUBLIC_PATHS
+from infra.constructs.logs import log_group
 from infra.nag import acknowledge
 
 AUTHORIZER_CACHE_SECONDS = 60
@@ -31,12 +31,7 @@ class RestApi(Construct):
         cors_allowed_origins: tuple[str, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
+        access_logs = log_group(self, "AccessLogs")
         self.api = apigw.RestApi(
             self,
             "Api",
@@ -75,6 +70,12 @@ class RestApi(Construct):
             if cors_allowed_origins
             else None,
         )
+        # The stage's execution logs (logging level ERROR): API Gateway creates this group itself, with no
+        # retention, unless it exists first.
+        execution_logs = log_group(
+            self, "ExecutionLogs", f"API-Gateway-Execution-Logs_{self.api.rest_api_id}/{stage}"
+        )
+        self.api.deployment_stage.node.add_dependency(execution_logs)
         for response in GATEWAY_RESPONSES:
             self.api.add_gateway_response(
                 response.kind,

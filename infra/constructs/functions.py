@@ -7,11 +7,11 @@ from collections.abc import Mapping
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.catalog import FUNCTIONS_DIR, Function
 from infra.constructs.layers import ARCHITECTURE, RUNTIME
+from infra.constructs.logs import log_group
 from infra.nag import acknowledge
 
 
@@ -28,13 +28,7 @@ def catalog_function(
     environment: dict[str, str],
 ) -> lambda_.Function:
     physical = f"{prefix}{fn.name}"
-    log_group = logs.LogGroup(
-        scope,
-        f"{logical_name(fn.name)}Logs",
-        log_group_name=f"/aws/lambda/{physical}",
-        retention=logs.RetentionDays.ONE_MONTH,
-        removal_policy=cdk.RemovalPolicy.DESTROY,
-    )
+    function_logs = log_group(scope, f"{logical_name(fn.name)}Logs", f"/aws/lambda/{physical}")
     # Its own role, writing only to its own log group (no AWS-managed execution policy).
     role = iam.Role(
         scope,
@@ -42,7 +36,7 @@ def catalog_function(
         assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         description=f"Execution role of {physical}",
     )
-    log_group.grant_write(role)
+    function_logs.grant_write(role)
     function = lambda_.Function(
         scope,
         f"{logical_name(fn.name)}Function",
@@ -57,7 +51,7 @@ def catalog_function(
         memory_size=fn.memory_mb,
         environment=environment,
         tracing=lambda_.Tracing.ACTIVE,
-        log_group=log_group,
+        log_group=function_logs,
         logging_format=lambda_.LoggingFormat.JSON,
         role=role,
     )

@@ -10,11 +10,11 @@ import re
 
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.catalog import StateMachine
+from infra.constructs.logs import log_group
 from infra.nag import acknowledge
 
 PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
@@ -42,13 +42,7 @@ class CatalogStateMachine(Construct):
                 f"{machine.path.name}: placeholders {sorted(unresolved)} have no catalog function"
             )
         physical = f"{prefix}{machine.name}"
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/aws/vendedlogs/states/{physical}",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
+        self.log_group = log_group(self, "Logs", f"/aws/vendedlogs/states/{physical}")
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",

@@ -35,6 +35,8 @@ class DataStack(cdk.Stack):
             self.tables[spec.suffix] = self._table(spec, deployment)
 
     def _table(self, spec: TableSpec, deployment: Deployment) -> ddb.Table:
+        # Money tables are protected in every stage (a dev stage's funds are real too); the rest in prod.
+        protected = spec.holds_money or deployment.is_prod
         table = ddb.Table(
             self,
             _logical_id(spec),
@@ -47,8 +49,8 @@ class DataStack(cdk.Stack):
             ),
             time_to_live_attribute=spec.ttl_attribute,
             encryption=ddb.TableEncryption.AWS_MANAGED,
-            deletion_protection=deployment.is_prod,
-            removal_policy=cdk.RemovalPolicy.RETAIN if deployment.is_prod else cdk.RemovalPolicy.DESTROY,
+            deletion_protection=protected,
+            removal_policy=cdk.RemovalPolicy.RETAIN if protected else cdk.RemovalPolicy.DESTROY,
         )
         for index in spec.indexes:
             self._index(table, index)

@@ -63,5 +63,8 @@ def create_aws_app(lambdas: LocalLambdas) -> LambdaShim:
     from moto.core.config import default_user_config
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from local.aws import moto_sqs
+
+    moto_sqs.install()
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
     return LambdaShim(DomainDispatcherApplication(create_backend_app), lambdas)

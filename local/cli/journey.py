@@ -224,10 +224,10 @@ def show_transfer_out(target: DemoTarget, say: Timeline, user_id: str) -> None:
 
 
 def _service_token(user_id: str) -> str:
+    from basis.identity.service_secrets import service_secrets
     from basis.identity.tokens import issue_service_token
-    from basis.platform.secrets import get_secrets
 
-    return issue_service_token(get_secrets().internal_jwt_secret, user_id)
+    return issue_service_token(service_secrets().signing(), user_id)
 
 
 def show_funding(target: DemoTarget, say: Timeline, user_id: str) -> None:

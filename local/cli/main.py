@@ -35,6 +35,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(speed=args.speed, verbose=args.verbose)
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from local.cli.dashboard import serve
+
+    quiet()
+    return serve(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="basis-local", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,6 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--speed", type=float, default=60.0, help="schedule speed-up for a fresh stack")
     demo.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     demo.set_defaults(func=cmd_demo)
+    dashboard = sub.add_parser("dashboard", help="graph the product's metrics from the stack's logs")
+    dashboard.add_argument("--log-dir", help="the log folder (default: the stack's, .basis-local/logs)")
+    dashboard.add_argument("--port", type=int, default=8050, help="on 127.0.0.1 (0: any free port)")
+    dashboard.add_argument(
+        "--screenshot", metavar="PNG", help="save the page as drawn by headless Chromium, stop"
+    )
+    dashboard.set_defaults(func=cmd_dashboard)
     args = parser.parse_args(argv)
     if args.command in {"up", "demo"} and args.speed <= 0:
         parser.error("--speed must be positive")

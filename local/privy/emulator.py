@@ -145,9 +145,18 @@ class PrivyEmulator(LocalService):
         self.route("/_local/denials", methods=["GET"])(self._local_denials)
 
     # -- the Python API tests and the stack use --------------------------------------------------
-    def issue_token(self, user_id: str, ttl: int = 3600, *, ttl_seconds: int | None = None) -> str:
-        """A Privy-style ES256 access token for ``user_id`` (``ttl_seconds`` overrides ``ttl``)."""
-        return self.tokens.issue(user_id, ttl if ttl_seconds is None else ttl_seconds)
+    def issue_token(
+        self,
+        user_id: str,
+        ttl: int = 3600,
+        *,
+        ttl_seconds: int | None = None,
+        now: float | None = None,
+        claims: dict[str, Any] | None = None,
+    ) -> str:
+        """A Privy-style ES256 access token for ``user_id`` (``ttl_seconds`` overrides ``ttl``;
+        ``now``, ``claims``: see ``TokenIssuer.issue``)."""
+        return self.tokens.issue(user_id, ttl if ttl_seconds is None else ttl_seconds, now=now, claims=claims)
 
     @property
     def verification_key(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -27,11 +28,15 @@ class TokenIssuer:
             .decode("ascii")
         )
 
-    def issue(self, user_id: str, ttl: int = 3600, *, now: float | None = None) -> str:
+    def issue(
+        self, user_id: str, ttl: int = 3600, *, now: float | None = None, claims: dict[str, Any] | None = None
+    ) -> str:
+        """A token for ``user_id``; ``claims`` adds or replaces claims (None removes one): tests of
+        what the authorizer refuses (another audience, a time in the future, no ``exp``...)."""
         if not user_id:
             raise ValueError("user_id is required")
         issued = int(now if now is not None else time.time())
-        claims = {
+        standard = {
             "iss": ISSUER,
             "aud": self.app_id,
             "sub": user_id,
@@ -39,7 +44,8 @@ class TokenIssuer:
             "iat": issued,
             "exp": issued + int(ttl),
         }
-        return jwt.encode(claims, self._key, algorithm="ES256", headers={"typ": "JWT"})
+        signed = {k: v for k, v in {**standard, **(claims or {})}.items() if v is not None}
+        return jwt.encode(signed, self._key, algorithm="ES256", headers={"typ": "JWT"})
 
     def verify(self, token: str) -> str:
         """The user id of a valid token for this app (ES256 with this key, ``aud`` the app id, ``iss``

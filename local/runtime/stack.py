@@ -7,6 +7,7 @@ configured through the same ``BASIS_*`` environment variables CDK sets on AWS.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import time
@@ -27,6 +28,11 @@ STAGE = "local"
 PREFIX = f"basis-{STAGE}-"
 # Origins a browser app may call the API from (API Gateway's CORS configuration on AWS).
 DEFAULT_CORS_ORIGINS = "http://localhost:3000"
+# A JSON file of secret values to use instead of the ones made per run (e.g. known values a test
+# scans the logs for): any of the deployment secret's fields.
+SECRETS_FILE_VARIABLE = "BASIS_LOCAL_SECRETS_FILE"
+# ETH the gas funder is given on the local chain (a configured funder key is a fresh account).
+GAS_FUNDER_WEI = 1000 * 10**18
 
 
 @dataclass
@@ -51,6 +57,20 @@ def _new_authorization_key() -> str:
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     return base64.b64encode(der).decode()
+
+
+def configured_secrets() -> dict[str, str]:
+    """The secret values ``BASIS_LOCAL_SECRETS_FILE`` gives, if it is set."""
+    from basis.platform.secrets import Secrets
+
+    path = os.environ.get(SECRETS_FILE_VARIABLE)
+    if not path:
+        return {}
+    values: dict[str, str] = json.loads(Path(path).read_text(encoding="utf-8"))
+    unknown = sorted(set(values) - set(Secrets.model_fields))
+    if unknown:
+        raise ValueError(f"{SECRETS_FILE_VARIABLE}: not fields of the secret: {', '.join(unknown)}")
+    return values
 
 
 class LocalStack:
@@ -90,6 +110,7 @@ class LocalStack:
             "internal_jwt_secret": secrets.token_urlsafe(48),
             "privy_authorization_key": _new_authorization_key(),
             "gas_funder_private_key": GAS_FUNDER.private_key,  # a public anvil dev key
+            **configured_secrets(),
         }
 
     # -- configuration ---------------------------------------------------------------------------
@@ -264,10 +285,19 @@ class LocalStack:
         self.anvil = Anvil(self.log_dir)
         self.anvil.start(self.ports["anvil"], block_time=1)
         self.evm = deploy(self.anvil.rpc_url)
+        self._fund_gas_funder()
         self.timings.mark("anvil", step)
         self._start_solana()
         self._start_asgard()
         self._start_hyperliquid()
+
+    def _fund_gas_funder(self) -> None:
+        from eth_account import Account
+
+        from local.chains.evm_funding import fund_eth
+
+        funder = Account.from_key(self._secret_values["gas_funder_private_key"]).address
+        fund_eth(self.anvil.rpc_url, funder, GAS_FUNDER_WEI)
 
     def _start_solana(self) -> None:
         from local.chains.solana_rpc import SolanaRpc

@@ -1,33 +1,21 @@
 """`basis-local demo` end to end: a fresh stack on free ports, the whole journey, a clean stop;
-stdout tells the journey only, the functions' logs are in the stack's log folder."""
+stdout tells the journey only, the functions' logs are in the stack's log folder, and the local
+dashboard draws their metrics (``test-artifacts/dashboard-demo.png``)."""
 
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
-from local.runtime.ports import PORTS, free_port
+from infra import metric_graphs
+from local.dashboard import browser
+from local.runtime.ports import PORTS
+from tests.dashboard_page import ARTEFACTS, dashboard, drawn
+from tests.e2e.demo_run import DemoRun
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
-    env = {**os.environ, "BASIS_LOCAL_STATE_DIR": str(tmp_path)}
-    for variable, _ in PORTS.values():
-        env[variable] = str(free_port())
-    result = subprocess.run(
-        [sys.executable, "-m", "local", "demo", "--speed", "120"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+def test_demo_runs_the_journey_and_stops_cleanly(demo_run: DemoRun) -> None:
+    result, env, state_dir = demo_run.result, demo_run.env, demo_run.state_dir
     out = result.stdout
     assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
     lines = [line.rstrip() for line in out.splitlines() if line.strip()]
@@ -68,7 +56,7 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", int(env[variable]))) != 0, f"{variable} still in use"
 
-    functions = tmp_path / "logs" / "functions"
+    functions = state_dir / "logs" / "functions"
     for name in ("api", "authorizer", "provision_wallets", "scan_dispatcher", "scan_worker", "deposit_saga"):
         logged = [
             json.loads(line)
@@ -80,7 +68,14 @@ def test_demo_runs_the_journey_and_stops_cleanly(tmp_path: Path) -> None:
         assert {r["function_name"] for r in records} == {f"basis-local-{name}"}, name
     demo = [
         json.loads(line)
-        for line in (tmp_path / "logs" / "demo.log").read_text().splitlines()
+        for line in (state_dir / "logs" / "demo.log").read_text().splitlines()
         if line[:1] == "{"
     ]
     assert demo and not any("function_name" in r for r in demo)  # the demo's own calls are no function's
+
+    # The local dashboard over the run's logs graphs what the journey did (its picture is kept).
+    with dashboard(state_dir / "logs") as served:
+        _, points = drawn(f"{served.url}/")
+        browser.screenshot(f"{served.url}/", ARTEFACTS / "dashboard-demo.png")
+    for graph in (metric_graphs.SIGNING, metric_graphs.BREAKER, metric_graphs.SCANS, metric_graphs.PAUSES):
+        assert points[graph.title] > 0, points  # signatures, the denial, the scan's entry, close-all's pause

@@ -40,3 +40,13 @@ def synthesize(outdir: Path, context: dict[str, Any] | None = None) -> Synth:
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize(tmp_path_factory.mktemp("cdk.out"))
+
+
+def imported_resource(value: Any, exporter: dict[str, Any]) -> dict[str, Any]:
+    """The resource behind a cross-stack ``{"Fn::ImportValue": ...}`` that ``exporter`` exports
+    (by ``Ref`` or ``Fn::GetAtt``)."""
+    export = value["Fn::ImportValue"]
+    (output,) = [o for o in exporter["Outputs"].values() if o.get("Export", {}).get("Name") == export]
+    exported = output["Value"]
+    logical = exported["Ref"] if "Ref" in exported else exported["Fn::GetAtt"][0]
+    return dict(exporter["Resources"][logical])

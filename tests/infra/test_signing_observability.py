@@ -10,7 +10,7 @@ import pytest
 from basis.models import SigningRecord
 from basis.signing.breaker import TRIP_METRIC
 from basis.signing.telemetry import RESULTS, SigningEvent, record
-from infra.stacks.observability import SIGNING_RESULTS
+from infra.metric_graphs import SIGNING
 from tests.infra.conftest import Synth
 
 
@@ -36,7 +36,7 @@ def test_alarms_on_policy_denials_and_breaker_openings(synth: Synth) -> None:
 
 
 def test_dashboard_graphs_every_signing_result(synth: Synth) -> None:
-    assert set(SIGNING_RESULTS) == set(RESULTS)
+    assert {series.label for series in SIGNING.series} == set(RESULTS)
     dashboards = [
         r
         for r in synth.templates["observability"]["Resources"].values()
@@ -44,6 +44,7 @@ def test_dashboard_graphs_every_signing_result(synth: Synth) -> None:
     ]
     body = json.dumps(dashboards[0]["Properties"]["DashboardBody"])
     assert "Signing requests by result" in body and "SigningRequests" in body
+    assert all(f'\\"result\\",\\"{result}\\"' in body for result in RESULTS)
 
 
 def test_the_signing_metrics_emitted_on_lambda_are_the_ones_the_alarms_watch(

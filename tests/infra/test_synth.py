@@ -181,19 +181,6 @@ def test_cors_preflight_follows_the_configured_origins(tmp_path: Path) -> None:
     assert api_env["BASIS_CORS_ALLOWED_ORIGINS"] == origins
 
 
-def test_dashboard_and_alarms_exist(synth: Synth) -> None:
-    template = Template.from_json(synth.templates["observability"])
-    template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
-    alarms = template.find_resources("AWS::CloudWatch::Alarm")
-    names = {a["Properties"]["AlarmName"] for a in alarms.values()}
-    expected = {f"basis-dev-{q.name}-dlq-not-empty" for q in QUEUES}
-    expected |= {f"basis-dev-{m.name}-failed" for m in STATE_MACHINES}
-    expected |= {f"basis-dev-{fn.name.replace('_', '-')}-errors" for fn in FUNCTIONS}
-    assert expected <= names
-    assert all(a["Properties"]["AlarmActions"] for a in alarms.values())
-    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
-
-
 def _role_statements(template: dict[str, Any], function_name: str) -> list[dict[str, Any]]:
     """Every statement of the inline policies attached to ``function_name``'s execution role."""
     resources = template["Resources"]

@@ -5,6 +5,8 @@ Manager and SSM (moto): a value rotated by someone else is served from the cache
 from __future__ import annotations
 
 import json
+import secrets
+import traceback
 from collections.abc import Iterator
 from datetime import datetime, timedelta, tzinfo
 from typing import Self
@@ -13,10 +15,12 @@ import pytest
 
 from basis.platform import aws
 from basis.platform.config import get_settings
+from basis.platform.errors import ConfigurationError
 from basis.platform.secrets import get_secrets
 from basis.privy.client import privy_client
 from basis.privy.ids import PrivyIds, load_privy_ids, parameter_name, store_privy_ids
 from local.runtime.stack import LocalStack
+from tests.secret_scan import Secret, report, scan
 
 
 class Clock:
@@ -87,3 +91,22 @@ def test_a_rewritten_parameter_is_used_within_five_minutes(stack: LocalStack, cl
     finally:
         store_privy_ids(original)
     assert load_privy_ids() == original  # what this process writes, it reads at once
+
+
+@pytest.mark.parametrize("broken", ["a field invalid", "not JSON"])
+def test_a_broken_secret_is_refused_naming_fields_never_values(
+    stack: LocalStack, rotate_secret: None, broken: str
+) -> None:
+    values = {"privy_app_secret": secrets.token_urlsafe(24), "internal_jwt_secret": secrets.token_urlsafe(12)}
+    text = json.dumps(values)  # the JWT secret is too short
+    if broken == "not JSON":
+        text = text.replace(", ", " ")
+    stack.client("secretsmanager").put_secret_value(SecretId=get_settings().secret_name, SecretString=text)
+    aws.secrets_provider().clear_cache()
+    with pytest.raises(ConfigurationError, match="missing or has invalid fields") as refused:
+        get_secrets()
+    # what a log shows of it: the message and the traceback, with the exceptions it chains
+    shown = "".join(traceback.format_exception(refused.value))
+    findings = scan([("traceback", shown)], [Secret(name, value) for name, value in values.items()])
+    assert not findings, report(findings)
+    assert ("internal_jwt_secret" in str(refused.value)) is (broken == "a field invalid")

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from basis.signing import caps as spend_caps
+from basis.signing import ledger
 from basis.signing.caps import CapExceededError
 from local.runtime.stack import LocalStack
 
@@ -84,3 +85,40 @@ def test_caps_are_per_user_and_per_asset(stack: LocalStack) -> None:
 def test_non_positive_amounts_are_refused(stack: LocalStack) -> None:
     with pytest.raises(ValueError, match="positive"):
         spend_caps.reserve(user(), "USDC", 0, cap=10)
+
+
+def test_the_index_key_stays_at_or_before_the_first_lease_to_end(stack: LocalStack) -> None:
+    user_id = user()
+    spend_caps.reserve(user_id, "USDC", 1, cap=10, lease_seconds=3600)  # a deposit's long hold
+    short = spend_caps.reserve(user_id, "USDC", 1, cap=10, lease_seconds=60)  # then a signature's
+    window = ledger.read_window(user_id, "USDC")
+    assert window.indexed == window.reservations[short]["expires"] == ledger.settle_by(window)
+
+
+def test_a_window_a_commit_left_in_the_index_leaves_it_when_the_reconciler_lists(stack: LocalStack) -> None:
+    user_id = user()
+    spend_caps.commit(user_id, "SOL", spend_caps.reserve(user_id, "SOL", 1, cap=10), 1)  # made
+    held = spend_caps.hold(user_id, {"SOL": 2}, {"SOL": 10}, lease_seconds=1)  # one update
+    assert spend_caps.settle(user_id, held, "sent", row=event(user_id))  # one transaction
+    due = time.time() + 3600
+    assert user_id in ledger.unsettled_windows("SOL", due_by=int(due))  # keyed by a settled lease
+    assert [u for u in spend_caps.unsettled(due) if u.user_id == user_id] == []
+    assert user_id not in ledger.unsettled_windows("SOL", due_by=int(due))
+    assert spend_caps.usage(user_id, "SOL") == spend_caps.Usage(committed=3, reserved=0, unresolved=0)
+
+
+def test_a_window_written_before_it_had_a_total_is_counted_from_its_maps(stack: LocalStack) -> None:
+    user_id = user()
+    spend_caps.commit(user_id, "USDC", spend_caps.reserve(user_id, "USDC", 8, cap=10), 8)
+    legacy = ledger.read_window(user_id, "USDC")
+    legacy_item = ledger.SpendWindow.get(user_id, "USDC")
+    legacy_item.update(actions=[ledger.SpendWindow.total.remove()], add_version_condition=False)
+    with pytest.raises(CapExceededError):
+        spend_caps.reserve(user_id, "USDC", 3, cap=10)
+    spend_caps.reserve(user_id, "USDC", 2, cap=10)
+    assert legacy.hourly == ledger.read_window(user_id, "USDC").hourly
+    assert spend_caps.usage(user_id, "USDC").total == 10
+
+
+def event(user_id: str) -> ledger.SigningEvent:
+    return ledger.SigningEvent(user_id, "w1", None, "solana", "signAndSendTransaction", None, "success", 1.0)

@@ -3,6 +3,7 @@ captured at close (N6) and the sparse index the scan fan-out reads."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -131,3 +132,21 @@ def test_active_users_are_the_enabled_unpaused_ones(user: str) -> None:
     store.resume(users["resumed"])
     active = {u for u in store.active_users() if u.startswith(user)}
     assert active == {users["on"], users["resumed"]}
+
+
+def _pauses_counted(out: str) -> list[tuple[str, float]]:
+    """The ``StrategyPauses`` EMF lines written: (reason, value) each."""
+    lines = [json.loads(line) for line in out.splitlines() if f'"{store.PAUSES_METRIC}"' in line]
+    return [(line["reason"], *line[store.PAUSES_METRIC]) for line in lines]
+
+
+def test_each_pause_that_takes_effect_is_counted_by_reason(
+    user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store.save(user, replace(ON, auto_reopen=False), expected_version=0)
+    capsys.readouterr()
+    store.pause(user, "drawdown")
+    store.pause(user, "user_requested")  # already paused: nothing changes, nothing counted
+    store.resume(user)
+    store.record_close(user, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    assert _pauses_counted(capsys.readouterr().out) == [("drawdown", 1.0), (store.NO_REOPEN, 1.0)]

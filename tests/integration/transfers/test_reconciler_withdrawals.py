@@ -18,6 +18,7 @@ from basis.platform.errors import TransientError
 from basis.signing import caps
 from basis.signing.hyperliquid import PrivyHyperliquidExchange
 from basis.transfers import store, withdrawal_saga
+from basis.transfers.reconciler import WITHDRAWALS_IN_FLIGHT
 from basis.transfers.saga import arbitrum
 from tests.api_client import ApiClient
 from tests.integration.transfers import test_withdrawals as withdrawals
@@ -118,12 +119,18 @@ def test_a_withdrawal_stuck_past_thirty_minutes_is_counted_and_listed(
     counts = run_reconciler(api_client)
 
     assert counts["withdrawals_stuck_past_alarm"] >= 1, counts
+    out = "\n".join(line for line in capsys.readouterr().out.splitlines() if '"_aws"' in line)
     emitted = [
-        json.loads(line)["StuckWithdrawals"]
-        for line in capsys.readouterr().out.splitlines()
-        if '"StuckWithdrawals"' in line
+        json.loads(line)["StuckWithdrawals"] for line in out.splitlines() if '"StuckWithdrawals"' in line
     ]
     assert emitted == [[counts["withdrawals_stuck_past_alarm"]]]
+    in_stage = {
+        line["stage"]: line["WithdrawalsInStage"]
+        for line in map(json.loads, out.splitlines())
+        if "WithdrawalsInStage" in line
+    }
+    assert set(in_stage) == set(WITHDRAWALS_IN_FLIGHT) and in_stage["hl_withdraw_sent"][0] >= 1, in_stage
     report = api_client.as_admin("GET", "/health/funding").json()
     assert transfer.transfer_id in [w["transfer_id"] for w in report["stuck_withdrawals"]]
     assert report["withdrawals_stuck_past_alarm"] >= 1
+    assert report["withdrawals_in_stage"]["hl_withdraw_sent"] >= 1

@@ -52,7 +52,7 @@ def privy_token(private: str, **overrides: object) -> str:
 
 def auth(header: str | None, public: str) -> Principal:
     return authenticate(
-        header, privy_key=public, app_id=APP_ID, service_secret=SECRET, leeway=MAX_CLOCK_LEEWAY_SECONDS
+        header, privy_key=public, app_id=APP_ID, service_secrets=SECRET, leeway=MAX_CLOCK_LEEWAY_SECONDS
     )
 
 
@@ -166,3 +166,99 @@ def test_privy_style_ids_are_accepted(privy_keys: tuple[str, str]) -> None:
     private, public = privy_keys
     privy_id = "did:privy:cm3np4u9j00ab1234567890xy"  # Privy's own: 25 lowercase alphanumerics
     assert auth(f"Bearer {privy_token(private, sub=privy_id)}", public).user_id == privy_id
+
+
+def _other_key_pair() -> str:
+    return (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        .decode()
+    )
+
+
+def _tampered(token: str, **claims: object) -> str:
+    """The token with its payload changed and its original signature kept."""
+    header, payload, signature = token.split(".")
+    body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return f"{header}.{_b64(json.dumps({**body, **claims}).encode())}.{signature}"
+
+
+def test_a_forged_signature_is_refused(privy_keys: tuple[str, str]) -> None:
+    private, public = privy_keys
+    forged = _tampered(privy_token(private), sub="did:privy:mallory")
+    with pytest.raises(AuthError, match="Signature verification failed"):
+        auth(f"Bearer {forged}", public)
+    service = _tampered(issue_service_token(SECRET, "did:privy:bob"), role="admin")
+    with pytest.raises(AuthError, match="Signature verification failed"):
+        auth(f"Bearer {service}", public)
+
+
+def test_a_token_signed_by_a_key_that_is_not_the_apps_is_refused(privy_keys: tuple[str, str]) -> None:
+    _, public = privy_keys
+    with pytest.raises(AuthError, match="Signature verification failed"):
+        auth(f"Bearer {privy_token(_other_key_pair())}", public)
+    with pytest.raises(AuthError, match="Signature verification failed"):
+        auth(f"Bearer {issue_service_token('o' * 48, 'did:privy:bob', role='admin')}", public)
+
+
+def test_a_token_not_valid_before_a_moment_past_the_leeway_is_refused(privy_keys: tuple[str, str]) -> None:
+    private, public = privy_keys
+    now = int(time.time())
+    with pytest.raises(AuthError, match="not yet valid"):
+        auth(f"Bearer {privy_token(private, nbf=now + MAX_CLOCK_LEEWAY_SECONDS + 5)}", public)
+
+
+def _service_claims(**overrides: object) -> dict[str, object]:
+    now = int(time.time())
+    claims: dict[str, object] = {"iss": "basis-internal", "sub": "did:privy:bob", "iat": now, "exp": now + 60}
+    return {k: v for k, v in {**claims, **overrides}.items() if v is not None}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"exp": str(int(time.time()) + 60)}, "exp is not a number"),
+        ({"exp": "tomorrow"}, "must be an integer"),
+        ({"exp": None}, 'missing the "exp" claim'),
+        ({"iat": None}, 'missing the "iat" claim'),
+        ({"iat": str(int(time.time()))}, "iat is not a number"),
+        ({"nbf": str(int(time.time()))}, "nbf is not a number"),
+        ({"exp": int(time.time()) - MAX_CLOCK_LEEWAY_SECONDS - 1}, "expired"),
+        ({"iat": int(time.time()) + MAX_CLOCK_LEEWAY_SECONDS + 5}, "not yet valid"),
+        ({"nbf": int(time.time()) + MAX_CLOCK_LEEWAY_SECONDS + 5}, "not yet valid"),
+        ({"iss": "privy.io"}, "issuer"),
+        ({"role": "root"}, "unknown role"),
+    ],
+    ids=[
+        "exp-a-numeric-string",
+        "exp-a-string",
+        "exp-missing",
+        "iat-missing",
+        "iat-a-numeric-string",
+        "nbf-a-numeric-string",
+        "expired",
+        "issued-in-the-future",
+        "not-yet-valid",
+        "wrong-issuer",
+        "unknown-role",
+    ],
+)
+def test_service_token_claims_are_enforced(
+    privy_keys: tuple[str, str], overrides: dict[str, object], reason: str
+) -> None:
+    token = jwt.encode(_service_claims(**overrides), SECRET, algorithm="HS256")
+    with pytest.raises(AuthError, match=f"(?i){reason}"):
+        auth(f"Bearer {token}", privy_keys[1])
+
+
+def test_a_privy_token_times_are_numbers(privy_keys: tuple[str, str]) -> None:
+    private, public = privy_keys
+    now = int(time.time())
+    claims = {"iss": "privy.io", "aud": APP_ID, "sub": "did:privy:alice", "iat": now}
+    with pytest.raises(AuthError, match='missing the "exp" claim'):
+        auth(f"Bearer {jwt.encode(claims, private, algorithm='ES256')}", public)
+    with pytest.raises(AuthError, match="exp is not a number"):
+        auth(f"Bearer {privy_token(private, exp=str(now + 600))}", public)
+    assert auth(f"Bearer {privy_token(private, exp=now + 600.5)}", public).user_id == "did:privy:alice"

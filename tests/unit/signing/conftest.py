@@ -26,6 +26,8 @@ def windows(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> MemoryWindows:
     monkeypatch.setattr(caps.ledger, "read_window", store.read_window)
     monkeypatch.setattr(caps.ledger, "write_window", store.write_window)
     monkeypatch.setattr(caps.ledger, "unsettled_windows", store.unsettled_windows)
+    monkeypatch.setattr(caps.ledger, "add_reservation", store.add_reservation)
+    monkeypatch.setattr(caps.ledger, "append", store.append)
     return store
 
 
@@ -35,7 +37,7 @@ def kill_switch_engaged(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     engaged = [False]
     monkeypatch.setattr(
         kill_switch,
-        "status",
-        lambda: kill_switch.KillSwitch(engaged[0], reason="test" if engaged[0] else None),
+        "recent",
+        lambda along=None: kill_switch.KillSwitch(engaged[0], reason="test" if engaged[0] else None),
     )
     return engaged

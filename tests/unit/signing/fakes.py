@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -86,30 +87,73 @@ class Clock:
 
 
 class MemoryWindows:
-    """The spend windows of ``basis.signing.ledger`` in a dict, with the same version check;
-    ``fail_writes`` makes the next writes raise as DynamoDB would when it is unavailable."""
+    """The spend windows of ``basis.signing.ledger`` in a dict, with the same version check and the
+    same conditions on its atomic updates (a window's total is what its maps hold); ``fail_writes``
+    makes the next writes raise as DynamoDB would when it is unavailable."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Window] = {}
+        self.rows: list[ledger.SigningEvent] = []  # rows written with commits
         self.fail_writes = 0
         self.writes = 0
+
+    def _failing(self) -> None:
+        if self.fail_writes:
+            self.fail_writes -= 1
+            raise RuntimeError("DynamoDB unavailable")
+
+    def _changed(self, window: Window) -> None:
+        window.version = (window.version or 0) + 1
+        window.indexed = ledger.settle_by(window)
+        self.writes += 1
+
+    def add_reservation(
+        self, user_id: str, asset: str, reservation: str, amount: int, *, expires: int, cap: int
+    ) -> Window | None:
+        self._failing()
+        window = self.items.get((user_id, asset))
+        if window is None or any(
+            reservation in held for held in (window.reservations, window.committed, window.unresolved)
+        ):
+            return None
+        total = sum(window.hourly.values()) + sum(
+            r["amount"] for r in [*window.reservations.values(), *window.unresolved.values()]
+        )
+        if total + amount > cap:
+            return None
+        window.reservations[reservation] = {"amount": amount, "expires": expires}
+        self._changed(window)
+        return copy.deepcopy(window)
+
+    def append(self, event: ledger.SigningEvent, commits: tuple[ledger.Commit, ...] = ()) -> None:
+        self._failing()
+        for c in commits:
+            window = self.items.get((c.user_id, c.asset))
+            held = window.reservations.get(c.reservation) if window else None
+            if window is None or c.reservation in window.committed or (held or {}).get("amount") != c.amount:
+                raise ledger.CommitRefusedError(c.reservation)
+        for c in commits:
+            window = self.items[(c.user_id, c.asset)]
+            window.reservations.pop(c.reservation)
+            window.committed[c.reservation] = int(c.at)
+            hour = ledger.bucket_of(datetime.fromtimestamp(c.at, UTC))
+            window.hourly[hour] = window.hourly.get(hour, 0) + c.amount
+            self._changed(window)
+        self.rows.append(event)
 
     def read_window(self, user_id: str, asset: str) -> Window:
         stored = self.items.get((user_id, asset))
         return copy.deepcopy(stored) if stored else Window(user_id, asset)
 
     def write_window(self, window: Window) -> bool:
-        if self.fail_writes:
-            self.fail_writes -= 1
-            raise RuntimeError("DynamoDB unavailable")
+        self._failing()
         key = (window.user_id, window.asset)
         stored = self.items.get(key)
         if (stored.version if stored else None) != window.version:
             return False
         saved = copy.deepcopy(window)
-        saved.version = (window.version or 0) + 1
+        self._changed(saved)
         self.items[key] = saved
-        self.writes += 1
         return True
 
     def unsettled_windows(self, asset: str, *, due_by: int) -> list[str]:
@@ -132,6 +176,9 @@ class MemoryFlags:
 
     def get(self, name: str, *, default_state: str) -> Flag:
         return self.items.get(name, Flag(name, default_state, 0, None))
+
+    def recent(self, name: str, *, default_state: str, along: Any = None) -> Flag:
+        return self.get(name, default_state=default_state)
 
     def move(
         self, name: str, *, to_state: str, until: float, if_state: str, if_until: float | None = None

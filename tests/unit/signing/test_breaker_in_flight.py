@@ -22,7 +22,7 @@ ORDER = hl_order_typed_data()["typed_data"]  # moves no capped asset: no spend w
 def flags(monkeypatch: pytest.MonkeyPatch) -> MemoryFlags:
     store = MemoryFlags()
     monkeypatch.setattr(breaker_module, "flags", store)
-    monkeypatch.setattr(signer_module.telemetry, "record", lambda event: None)
+    monkeypatch.setattr(signer_module.telemetry, "record", lambda event, **_: None)
     return store
 
 

@@ -64,7 +64,7 @@ def test_backoff_is_exponential_capped_and_jitter_stays_within_its_fraction() ->
 @pytest.fixture
 def events(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     recorded: list[Any] = []
-    monkeypatch.setattr(signer_module.telemetry, "record", recorded.append)
+    monkeypatch.setattr(signer_module.telemetry, "record", lambda event, **_: recorded.append(event))
     return recorded
 
 

@@ -43,7 +43,7 @@ class NoBreaker:
 
 
 def privy_signer(monkeypatch: Any) -> tuple[PrivyWalletSigner, KeyHoldingWallets]:
-    monkeypatch.setattr(signer_module.telemetry, "record", lambda event: None)
+    monkeypatch.setattr(signer_module.telemetry, "record", lambda event, **_: None)
     # withdraw3 counts against the USDC cap: keep the ledger (DynamoDB) out of these unit tests
     monkeypatch.setattr(signer_module.caps, "hold", lambda *args, **kwargs: [])
     wallets = KeyHoldingWallets()

@@ -20,7 +20,7 @@ ORDER = hl_order_typed_data()["typed_data"]
 @pytest.fixture
 def events(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     recorded: list[Any] = []
-    monkeypatch.setattr(signer_module.telemetry, "record", recorded.append)
+    monkeypatch.setattr(signer_module.telemetry, "record", lambda event, **_: recorded.append(event))
     return recorded
 
 

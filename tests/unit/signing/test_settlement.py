@@ -37,7 +37,7 @@ USDC = 1_000_000
 @pytest.fixture(autouse=True)
 def quiet_telemetry(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     recorded: list[Any] = []
-    monkeypatch.setattr(signer_module.telemetry, "record", recorded.append)
+    monkeypatch.setattr(signer_module.telemetry, "record", lambda event, **_: recorded.append(event))
     return recorded
 
 
@@ -251,7 +251,7 @@ def test_an_unreadable_breaker_before_any_try_is_a_retriable_error_that_frees_th
 def test_a_telemetry_failure_after_a_broadcast_is_logged_not_raised(
     windows: MemoryWindows, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unwritable(event: Any) -> None:
+    def unwritable(event: Any, **_: Any) -> None:
         raise RuntimeError("CloudWatch / DynamoDB unavailable")
 
     monkeypatch.setattr(signer_module.telemetry, "record", unwritable)

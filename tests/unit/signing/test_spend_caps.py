@@ -78,3 +78,17 @@ def test_the_unsettled_list_holds_leases_that_ran_out_not_live_ones(
     ]
     clock.now += 600
     assert {u.reservation for u in caps.unsettled()} == {live, stalled}
+
+
+def test_a_reservation_drops_the_hours_that_left_the_window(windows: MemoryWindows, clock: Clock) -> None:
+    caps.commit(USER, "USDC", caps.reserve(USER, "USDC", 10 * USDC, CAP), 10 * USDC)
+    caps.commit(USER, "USDC", caps.reserve(USER, "USDC", 20 * USDC, CAP), 20 * USDC)
+    writes = windows.writes
+    caps.reserve(USER, "USDC", 1 * USDC, CAP)  # one update, nothing to drop
+    assert windows.writes == writes + 1
+    clock.now += 26 * 3600
+    caps.reserve(USER, "USDC", 5 * USDC, CAP)  # one update, then the day-old hour is dropped
+    stored = windows.items[(USER, "USDC")]
+    assert windows.writes == writes + 3
+    assert stored.hourly == {} and stored.committed == {} and stored.unresolved == {}  # all a day old
+    assert caps.usage(USER, "USDC") == caps.Usage(committed=0, reserved=5 * USDC, unresolved=0)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from basis.identity.service_secrets import service_secrets
 from basis.identity.settings import IdentitySettings
 from basis.identity.tokens import AuthError, Principal, authenticate
 from basis.platform.config import get_settings
 from basis.platform.observability import logger
-from basis.platform.secrets import get_secrets
 
 
 class UnauthorizedError(Exception):
@@ -45,7 +45,7 @@ def authorize(event: dict[str, Any], settings: IdentitySettings) -> dict[str, An
             headers.get("authorization"),
             privy_key=settings.privy_verification_key,
             app_id=get_settings().privy_app_id,
-            service_secret=get_secrets().internal_jwt_secret,
+            service_secrets=service_secrets().accepted(),
             leeway=settings.token_leeway_seconds,
         )
     except AuthError as exc:

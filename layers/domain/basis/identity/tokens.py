@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jwt
@@ -42,6 +43,14 @@ def _user_id(subject: object) -> str:
     return subject
 
 
+def _times_are_numbers(claims: dict[str, object]) -> None:
+    # PyJWT reads a time claim with int(), so "exp": "1999999999" (a string) would pass: a JWT's
+    # times are NumericDate (RFC 7519), numbers and nothing else.
+    for name in ("exp", "iat", "nbf"):
+        if name in claims and not isinstance(claims[name], int | float):
+            raise AuthError(f"the token's {name} is not a number")
+
+
 def _bearer(header: str | None) -> str:
     if not header:
         raise AuthError("missing Authorization header")
@@ -64,6 +73,7 @@ def verify_privy_token(token: str, verification_key: str, app_id: str, *, leeway
         )
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid Privy token: {exc}") from exc
+    _times_are_numbers(claims)
     return Principal(user_id=_user_id(claims["sub"]), kind="user")
 
 
@@ -75,7 +85,23 @@ def issue_service_token(secret: str, user_id: str, *, role: str = "user", ttl: i
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def verify_service_token(token: str, secret: str, *, leeway: int = 0) -> Principal:
+def _signed_with(token: str, secrets: Sequence[str]) -> str:
+    """The one of ``secrets`` whose HS256 signature the token carries."""
+    for secret in secrets:
+        try:
+            jwt.PyJWS().decode_complete(token, secret, algorithms=["HS256"])
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"invalid service token: {exc}") from exc
+        return secret
+    raise AuthError("invalid service token: Signature verification failed")
+
+
+def verify_service_token(token: str, secrets: str | Sequence[str], *, leeway: int = 0) -> Principal:
+    """A service token signed with ``secrets`` (one, or each one accepted during a rotation:
+    ``basis.identity.service_secrets``)."""
+    secret = _signed_with(token, [secrets] if isinstance(secrets, str) else secrets)
     try:
         claims = jwt.decode(
             token,
@@ -87,6 +113,7 @@ def verify_service_token(token: str, secret: str, *, leeway: int = 0) -> Princip
         )
     except jwt.PyJWTError as exc:
         raise AuthError(f"invalid service token: {exc}") from exc
+    _times_are_numbers(claims)
     if int(claims["exp"]) - int(claims["iat"]) > SERVICE_TOKEN_MAX_TTL:
         raise AuthError("service token lifetime exceeds the maximum")
     role = str(claims.get("role", "user"))
@@ -96,7 +123,12 @@ def verify_service_token(token: str, secret: str, *, leeway: int = 0) -> Princip
 
 
 def authenticate(
-    header: str | None, *, privy_key: str, app_id: str, service_secret: str, leeway: int = 0
+    header: str | None,
+    *,
+    privy_key: str,
+    app_id: str,
+    service_secrets: str | Sequence[str],
+    leeway: int = 0,
 ) -> Principal:
     token = _bearer(header)
     try:
@@ -106,5 +138,5 @@ def authenticate(
     if alg == "ES256":
         return verify_privy_token(token, privy_key, app_id, leeway=leeway)
     if alg == "HS256":
-        return verify_service_token(token, service_secret, leeway=leeway)
+        return verify_service_token(token, service_secrets, leeway=leeway)
     raise AuthError(f"unsupported token algorithm {alg!r}")

@@ -44,9 +44,16 @@ class BaseModel(Model):
     created_at = UTCDateTimeAttribute(default=utcnow)
 
 
+_connections: dict[tuple[str, str | None], Connection] = {}
+
+
 def connection() -> Connection:
-    """A low-level connection to the bound deployment (for transactions across tables)."""
-    return Connection(region=BaseModel.Meta.region, host=BaseModel.Meta.host)
+    """A low-level connection to the bound deployment (for transactions across tables); one per
+    binding, so its client (and its HTTP connections) are made once per container."""
+    key = (BaseModel.Meta.region, BaseModel.Meta.host)
+    if key not in _connections:
+        _connections[key] = Connection(region=key[0], host=key[1])
+    return _connections[key]
 
 
 def bind_models(settings: Settings, models: tuple[type[BaseModel], ...] | None = None) -> None:

@@ -3,8 +3,10 @@
 ``SigningRecord`` access patterns: every signing request in an hour bucket (``bucket`` =
 ``YYYYMMDDHH``; the health endpoint reads the last 24) and a user's requests (``by_user``).
 
-``SpendWindow``: one item per (user, asset) holding hourly spend buckets and pending reservations;
-updated with a version check so concurrent requests cannot overshoot a cap (G2, G3). The sparse
+``SpendWindow``: one item per (user, asset) holding hourly spend buckets and pending reservations,
+and their ``total``; a reservation is one conditional update of the total (``total + amount <=
+cap``), other changes are atomic updates or a rewrite guarded by the version, so concurrent requests
+cannot overshoot a cap (G2, G3). The sparse
 ``by_unsettled`` index lists, per asset, the windows holding a reservation or an unresolved one, by
 the earliest time one needs settling (the reconciler's stale reservations).
 """
@@ -78,6 +80,10 @@ class SpendWindow(BaseModel):
     # when the oldest unresolved one lapsed.
     unsettled = UnicodeAttribute(null=True)
     settle_by = NumberAttribute(null=True)
-    version = VersionAttribute()
+    # Everything the maps count (hourly + reservations + unresolved), including what left the rolling
+    # window but is not yet dropped: never less than the window's usage. Absent on windows written
+    # before it existed (a reservation then rewrites the window).
+    total = NumberAttribute(null=True)
+    version = VersionAttribute()  # every change adds one
 
     by_unsettled = ByUnsettled()

@@ -3,10 +3,18 @@ breaker, the kill switch, the schedules' heartbeats, per-signer nonce counters).
 
 Every change is one atomic update; a conditional one answers False when it did not happen (another
 container changed the flag first, or DynamoDB refused the write) instead of overwriting anything.
+
+``get`` is one consistent read. ``recent`` answers from what this container read at most
+``RECENT_SECONDS`` ago (the age counted from before the read was sent), reading what it lacks, and the
+flags it is asked to bring ``along``, in one consistent ``BatchGetItem``: the signer's kill switch and
+breaker cost one call per second per container, not one per signature. Every change this module makes
+drops the flag from that cache once made (a container sees its own changes; another's within
+``RECENT_SECONDS``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +48,33 @@ def get(name: str, *, default_state: str) -> Flag:
         return Flag(name, default_state, 0, None)
 
 
+RECENT_SECONDS = 1.0
+_recent: dict[str, tuple[float, Flag]] = {}  # name -> (monotonic time the read was sent, flag)
+
+
+def recent(name: str, *, default_state: str, along: Mapping[str, str] | None = None) -> Flag:
+    """The flag as read at most ``RECENT_SECONDS`` ago; when that read is older, it is read again
+    with every stale flag of ``along`` (name -> default state) in one consistent batch."""
+    now = time.monotonic()
+    kept = _recent.get(name)
+    if kept is not None and now - kept[0] < RECENT_SECONDS:
+        return kept[1]
+    wanted = {name: default_state} | {
+        other: state
+        for other, state in (along or {}).items()
+        if other not in _recent or now - _recent[other][0] >= RECENT_SECONDS
+    }
+    found = {item.name: _flag(item) for item in ControlFlag.batch_get(list(wanted), consistent_read=True)}
+    for key, state in wanted.items():
+        _recent[key] = (now, found.get(key) or Flag(key, state, 0, None))
+    return _recent[name][1]
+
+
+def _changed(name: str) -> None:
+    """This container changed the flag: its next ``recent`` reads it."""
+    _recent.pop(name, None)
+
+
 def move(name: str, *, to_state: str, until: float, if_state: str, if_until: float | None = None) -> bool:
     """Set ``state`` and ``until`` if the flag is still in ``if_state`` (and, given ``if_until``,
     still has that ``until``); False when it did not happen."""
@@ -52,6 +87,8 @@ def move(name: str, *, to_state: str, until: float, if_state: str, if_until: flo
         )
     except UpdateError:
         return False
+    finally:
+        _changed(name)
     return True
 
 
@@ -67,15 +104,20 @@ def reset(name: str, *, state: str, if_state: str | None = None) -> bool:
         if if_state is None:
             raise
         return False
+    finally:
+        _changed(name)
     return True
 
 
 def count(name: str, *, default_state: str) -> Flag:
     """Add one to the counter (creating the flag in ``default_state``); the flag after the update."""
     item = ControlFlag(name)
-    item.update(
-        actions=[ControlFlag.counter.add(1), ControlFlag.state.set(ControlFlag.state | default_state)]
-    )
+    try:
+        item.update(
+            actions=[ControlFlag.counter.add(1), ControlFlag.state.set(ControlFlag.state | default_state)]
+        )
+    finally:
+        _changed(name)
     return _flag(item)
 
 
@@ -99,7 +141,10 @@ def raise_counter(name: str, *, at_least: int) -> int:
 
 def set_state(name: str, state: str, **details: str) -> None:
     """Put the flag in ``state`` with ``details`` (replacing the earlier ones; last writer wins)."""
-    ControlFlag(name).update(actions=[ControlFlag.state.set(state), ControlFlag.details.set(details)])
+    try:
+        ControlFlag(name).update(actions=[ControlFlag.state.set(state), ControlFlag.details.set(details)])
+    finally:
+        _changed(name)
 
 
 def record_run(name: str, state: str, **facts: object) -> None:

@@ -1,6 +1,7 @@
 """The platform's kill switch (seed 7.4.3): a durable flag in the control table that every scan,
-monitor and platform signature checks (``engaged``: one consistent read), and that pauses every
-user's strategy when engaged.
+monitor checks (``engaged``: one consistent read) and every platform signature checks (``recent``:
+a read at most 1 s old, see ``basis.signing.preflight``), and that pauses every user's strategy
+when engaged.
 
 * ``engage(by, reason)`` sets the flag FIRST (from then on nothing enters and the platform signs
   nothing), then pauses every active strategy with reason ``kill_switch``; both steps are
@@ -11,6 +12,7 @@ user's strategy when engaged.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +36,16 @@ class KillSwitch:
 
 
 def status() -> KillSwitch:
-    flag = flags.get(NAME, default_state=LIFTED)
+    return _switch(flags.get(NAME, default_state=LIFTED))
+
+
+def recent(along: Mapping[str, str] | None = None) -> KillSwitch:
+    """``status`` as this container read it at most ``flags.RECENT_SECONDS`` ago (read again, with
+    the flags ``along``, in one call when older)."""
+    return _switch(flags.recent(NAME, default_state=LIFTED, along=along))
+
+
+def _switch(flag: flags.Flag) -> KillSwitch:
     changed_at = flag.details.get("at")
     return KillSwitch(
         engaged=flag.state == ENGAGED,

@@ -6,6 +6,10 @@ answer to a request sent before the trip closes it); then lets exactly one probe
 (half-open), closing on its success and re-opening on its failure. Every transition is a
 conditional update, so concurrent containers neither lose a failure count nor let two probes
 through; the container whose update trips the breaker logs it at CRITICAL.
+
+The state is read as this container read it at most ``flags.RECENT_SECONDS`` (1 s) ago (with the
+kill switch: one call for both, see ``basis.signing.preflight``), so after another container trips
+it, tries may still start here for up to 1 s; this container's own transitions are seen at once.
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ from basis.platform.observability import METRICS_NAMESPACE, logger
 from basis.signing.errors import CircuitOpenError
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+NAME = "signing-breaker"  # the platform's one breaker
 TRIP_METRIC = "SigningBreakerOpened"
 
 
 class SharedCircuitBreaker:
     def __init__(
         self,
-        name: str = "signing-breaker",
+        name: str = NAME,
         *,
         threshold: int = 5,
         cooldown: float = 60.0,
@@ -40,7 +45,7 @@ class SharedCircuitBreaker:
         self.clock = clock
 
     def state(self) -> flags.Flag:
-        return flags.get(self.name, default_state=CLOSED)
+        return flags.recent(self.name, default_state=CLOSED)
 
     def before_call(self) -> None:
         """Raise ``CircuitOpenError`` unless a call may go out now."""

@@ -1,13 +1,19 @@
 """Strict rolling 24 h spend caps per user and asset (closes G2 and G3).
 
 One spend window per (user, asset) in the signing ledger (``basis.signing.ledger``) holds hourly
-committed totals, pending reservations and unresolved ones. Every change is a read-modify-write
-guarded by the window's version, so concurrent requests are serialised by DynamoDB: no interleaving
-can take the total past the cap.
+committed totals, pending reservations and unresolved ones, and their ``total``. A signer's
+reservation is one conditional update (``total + amount <= cap``, the total never counting less
+than the rolling window does) and its commit one atomic update in the transaction that writes the
+request's ledger row: two DynamoDB calls per capped signature, and concurrent requests of one user
+are serialised by DynamoDB without retries. Everything else (a refusal's exact count, a re-driven
+key, dropping what left the window, the reconciler's settlements) is a read-modify-write guarded by
+the window's version, which every change moves: no interleaving can take the total past the cap.
 
 * ``reserve`` before signing: counts the committed spend of this hour and the 24 before it (so a
   spend counts for 24 to 25 hours: never more permissive than a true rolling 24 h) plus live and
-  unresolved reservations; refuses with ``CapExceededError`` if the amount would pass the cap.
+  unresolved reservations; refuses with ``CapExceededError`` if the amount would pass the cap. When
+  the total leaves room, that is one update; when it does not, the window is read and counted
+  exactly (what left the window no longer counts) and either refuses or reserves by rewriting it.
 * ``commit`` after a successful signature: moves the reservation into the hour's total. Idempotent
   per reservation: committing it again (a retry, a late worker) never counts it twice.
 * ``release`` after a definitive failure (nothing was sent): frees the reservation.
@@ -25,6 +31,7 @@ can take the total past the cap.
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 import uuid
@@ -118,14 +125,35 @@ def _mutate(user_id: str, asset: str, change: Callable[[Window, float], None]) -
         lapsed = _prune(window, now)
         change(window, now)
         if ledger.write_window(window):
-            for r in lapsed:
-                logger.warning(
-                    "spend reservation lapsed unsettled: counted as spent until resolved",
-                    extra={"user_id": user_id, "asset": asset, "reservation": r},
-                )
+            _log_lapsed(window, lapsed)
             return
         time.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))  # noqa: S311 - jitter
     raise ContentionError(f"spend window {user_id}/{asset} kept changing")
+
+
+def _log_lapsed(window: Window, lapsed: list[str]) -> None:
+    for r in lapsed:
+        logger.warning(
+            "spend reservation lapsed unsettled: counted as spent until resolved",
+            extra={"user_id": window.user_id, "asset": window.asset, "reservation": r},
+        )
+
+
+def _tidy(window: Window, now: float) -> None:
+    """Drop from ``window`` (as an update returned it) what left the rolling window, and turn its
+    lapsed reservations into unresolved ones, when an hour's total left it or a lease ran out: a
+    rewrite guarded by its version, given up when the window changed since (until then its total
+    only counts too much). At most about once an hour per window (a commit leaves 24 h after it is
+    made, with its hour's total at the latest); never raises (the reservation is made)."""
+    kept = (len(window.hourly), len(window.unresolved))  # the commits a bucket held leave with it
+    lapsed = _prune(window, now)
+    if not lapsed and kept == (len(window.hourly), len(window.unresolved)):
+        return
+    try:
+        if ledger.write_window(window):
+            _log_lapsed(window, lapsed)
+    except Exception:
+        logger.exception("spend window could not be tidied", extra={"user_id": window.user_id})
 
 
 def key_reservation(key: str) -> str:
@@ -155,6 +183,15 @@ def _reserve(
     if amount <= 0:
         raise ValueError("amount must be positive")
     reservation = key_reservation(key) if key else uuid.uuid4().hex
+    now = time.time()
+    added = ledger.add_reservation(
+        user_id, asset, reservation, amount, expires=int(now) + lease_seconds, cap=cap
+    )
+    if added is not None:
+        _tidy(added, now)
+        return reservation, True
+    # The window is new, written before it had a total, counts what left the rolling window, is
+    # full, or knows the id: read it and decide exactly.
     made = False
 
     def change(window: Window, now: float) -> None:
@@ -231,11 +268,27 @@ def unsettled(now: float | None = None) -> list[Unsettled]:
     for asset in ASSETS:
         for user_id in ledger.unsettled_windows(asset, due_by=int(now)):
             window = ledger.read_window(user_id, asset)
+            _reindex(copy.deepcopy(window))
             _prune(window, now)  # a lapsed reservation shows as the unresolved one it now is
             found += [
                 Unsettled(user_id, asset, r, v["amount"], v["since"]) for r, v in window.unresolved.items()
             ]
     return sorted(found, key=lambda u: u.since)
+
+
+def _reindex(window: Window) -> None:
+    """A signer's commit leaves the window's key in the sparse index where it was (before the end of
+    a lease that is now settled): set it to when the window next needs settling, or out of the
+    index when nothing is left to settle (a rewrite, as of now, guarded by the version; given up on
+    a change)."""
+    lapsed = _prune(window, time.time())
+    if window.indexed == ledger.settle_by(window):
+        return
+    try:
+        if ledger.write_window(window):
+            _log_lapsed(window, lapsed)
+    except Exception:
+        logger.exception("spend window could not be re-indexed", extra={"user_id": window.user_id})
 
 
 @dataclass(frozen=True)
@@ -271,15 +324,34 @@ def hold(
     return held
 
 
-def settle(user_id: str, held: list[Hold], outcome: Outcome) -> None:
+def settle(
+    user_id: str, held: list[Hold], outcome: Outcome, *, row: ledger.SigningEvent | None = None
+) -> bool:
     """Commit the reservations when the money moved, leave them unresolved when it may have (the
     reconciler decides), release them when it did not (only those this request made: one an earlier
     request with its key made may be on chain).
+
+    With the request's ledger ``row``, the commits and the row are one transaction (one call):
+    True when it was written. When it was not (a reservation is no longer held as made, e.g. a
+    re-drive's, or DynamoDB failed), each is settled alone as below and the row is left to the caller.
 
     Never raises: the signature already happened (or did not), and a ledger hiccup must not turn it
     into an error. Each write is tried ``SETTLE_TRIES`` times; a reservation that still could not be
     settled keeps counting (held, then unresolved once its lease runs out) until it is settled (too
     much, never too little)."""
+    if outcome == "sent" and row is not None and held:
+        at = time.time()
+        try:
+            ledger.append(
+                row, tuple(ledger.Commit(user_id, h.asset, h.reservation, h.amount, at) for h in held)
+            )
+            return True
+        except ledger.CommitRefusedError:
+            pass  # settled one by one: each commit then sees what the window holds
+        except Exception:
+            logger.warning(
+                "spend commit with the ledger row failed", exc_info=True, extra={"user_id": user_id}
+            )
     for h in held:
         if outcome == "not_sent" and not h.owned:
             continue
@@ -307,3 +379,4 @@ def settle(user_id: str, held: list[Hold], outcome: Outcome) -> None:
                         "outcome": outcome,
                     },
                 )
+    return False

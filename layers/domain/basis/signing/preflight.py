@@ -2,7 +2,11 @@
 before anything goes to Privy.
 
 While the kill switch is engaged (``basis.risk.kill_switch``) no platform signature is requested
-(a user's own signature, by their access token, still is).
+(a user's own signature, by their access token, still is). The switch is read as this container
+read it at most ``flags.RECENT_SECONDS`` (1 s) ago, together with the signing breaker's state (one
+call for both, once a second, instead of two consistent reads per signature): a signature may
+start up to 1 s after the switch is engaged in another container (one already past this step
+could always finish; a whole request can last ``request_seconds``).
 
 The policy is the signer's local copy (``basis.policies.local_copy``): Privy's rules for the
 signing wallet plus the Solana rules Privy cannot express, which only this step enforces. A local
@@ -21,8 +25,9 @@ from basis.signing.errors import KillSwitchEngagedError, PolicyDeniedError
 def halted() -> KillSwitchEngagedError | None:
     """The refusal to raise while the kill switch is engaged; None otherwise."""
     from basis.risk import kill_switch
+    from basis.signing import breaker
 
-    switch = kill_switch.status()
+    switch = kill_switch.recent(along={breaker.NAME: breaker.CLOSED})
     return KillSwitchEngagedError(switch.reason) if switch.engaged else None
 
 

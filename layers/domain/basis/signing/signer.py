@@ -13,11 +13,11 @@ goes through one path, ``_call_rpc``, whose steps live in their own modules:
    otherwise); Privy ``wallets.rpc`` is called with the platform's authorization signature and one
    idempotency key for every try of this request (a retried send cannot broadcast twice).
    Transient failures are retried with backoff; a policy denial never is.
-4. reservations are committed on success, left unresolved on an unknown outcome (it may be on
-   chain: it counts until the reconciler resolves it from the chain), released only on a
-   definitive failure (nothing was sent); one telemetry record. What fails after a
-   broadcast (the breaker's or telemetry's writes, the ledger) is logged, never raised: the caller
-   always gets the hash or ``OutcomeUnknownError``.
+4. reservations are committed on success (with the request's ledger row, in one transaction), left
+   unresolved on an unknown outcome (it may be on chain: it counts until the reconciler resolves
+   it from the chain), released only on a definitive failure (nothing was sent); one telemetry
+   record. What fails after a broadcast (the breaker's or telemetry's writes, the ledger) is
+   logged, never raised: the caller always gets the hash or ``OutcomeUnknownError``.
 """
 
 from __future__ import annotations
@@ -187,21 +187,23 @@ class PrivyWalletSigner:
     ) -> Any:
         started = time.perf_counter()
 
-        def done(result: str, error: str | None = None) -> None:
+        def event(result: str, error: str | None = None) -> telemetry.SigningEvent:
+            return telemetry.SigningEvent(
+                user_id=self.user_id,
+                wallet_id=self.wallet_id,
+                wallet_address=self.wallet_address,
+                chain=self.chain,
+                method=method,
+                action=action,
+                result=result,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                error=error,
+            )
+
+        def done(result: str, error: str | None = None, *, row: telemetry.SigningEvent | None = None) -> None:
+            """Record the outcome; ``row``: its event, whose ledger row was already written."""
             try:
-                telemetry.record(
-                    telemetry.SigningEvent(
-                        user_id=self.user_id,
-                        wallet_id=self.wallet_id,
-                        wallet_address=self.wallet_address,
-                        chain=self.chain,
-                        method=method,
-                        action=action,
-                        result=result,
-                        duration_ms=(time.perf_counter() - started) * 1000,
-                        error=error,
-                    )
-                )
+                telemetry.record(row or event(result, error), row_written=row is not None)
             except Exception:  # telemetry never turns an outcome (maybe a broadcast) into another
                 logger.exception("signing telemetry failed", extra={"user_id": self.user_id})
 
@@ -266,8 +268,9 @@ class PrivyWalletSigner:
             # it keeps counting until someone settles it.
             logger.exception("signing request ended unexpectedly", extra={"user_id": self.user_id})
             raise
-        caps.settle(self.user_id, held, "sent")
-        done("success")
+        # The commits and the request's ledger row: one transaction.
+        success = event("success")
+        done("success", row=success if caps.settle(self.user_id, held, "sent", row=success) else None)
         return data
 
     # -- collaborators -------------------------------------------------------------------------

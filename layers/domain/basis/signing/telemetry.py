@@ -17,7 +17,9 @@ from basis.signing.ledger import SigningEvent
 RESULTS = ("success", "policy_denied", "error", "circuit_open", "cap_exceeded", "kill_switch")
 
 
-def record(event: SigningEvent) -> None:
+def record(event: SigningEvent, *, row_written: bool = False) -> None:
+    """Log ``event``, count it, and write its ledger row (unless ``row_written``: the signer wrote
+    it with the request's spend commits)."""
     if event.result not in RESULTS:
         raise ValueError(f"unknown signing result {event.result!r}")
     fields = asdict(event)
@@ -35,6 +37,8 @@ def record(event: SigningEvent) -> None:
         default_dimensions={"result": event.result, "chain": event.chain},
     ) as metric:
         metric.add_metadata("method", event.method)
+    if row_written:
+        return
     try:
         ledger.append(event)
     except ledger.LedgerWriteError:  # telemetry must never fail a signature that already happened

@@ -7,6 +7,8 @@
   the version, so an edit made against the state before them answers 409 and shows the pause);
   ``record_close`` notes a close once (the same close again, or an older one, changes nothing) and,
   without ``auto_reopen``, pauses the strategy (``closed_no_reopen``) until the user resumes it;
+* every pause that takes effect (``pause``, or ``record_close`` without ``auto_reopen``) is
+  counted as the ``StrategyPauses`` metric by reason (the dashboards' strategy pauses);
 * ``active_users`` lists the users to scan from the sparse ``by_active`` index (enabled and not
   paused: the index holds nobody else), never a table scan.
 """
@@ -17,16 +19,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import fields
 from datetime import datetime
 
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from basis.models import StrategyConfig
 from basis.models.base import utcnow
 from basis.platform.errors import ConflictError, TransientError
+from basis.platform.observability import METRICS_NAMESPACE
 from basis.strategy.config import PARAMETER_NAMES, Strategy, StrategyParameters
 
 ACTIVE = "1"
 NO_REOPEN = "closed_no_reopen"  # the pause after a close when the strategy does not re-open
 ATTEMPTS = 5  # optimistic retries of a platform change (pause, resume, close) racing other writers
+PAUSES_METRIC = "StrategyPauses"
 
 
 class StaleStrategyError(ConflictError, code="stale_version"):
@@ -118,12 +123,22 @@ def save(user_id: str, parameters: StrategyParameters, *, expected_version: int)
 
 def _change(user_id: str, change: Callable[[StrategyConfig], bool]) -> Strategy:
     """Apply ``change`` (False: nothing to change) to the stored strategy, creating it with the
-    defaults if need be, retrying when another writer came first."""
+    defaults if need be, retrying when another writer came first. A pause it stored is counted."""
     for _ in range(ATTEMPTS):
         item = _load(user_id) or _fresh(user_id)
-        if not change(item) or _save(item):
+        was_paused = item.paused_at is not None
+        if not change(item):
+            return _strategy(item)
+        if _save(item):
+            if item.paused_reason is not None and not was_paused:
+                _count_pause(item.paused_reason)
             return _strategy(item)
     raise TransientError(f"the strategy of {user_id} kept changing under {ATTEMPTS} attempts; retry")
+
+
+def _count_pause(reason: str) -> None:
+    with single_metric(name=PAUSES_METRIC, unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE) as m:
+        m.add_dimension("reason", reason)
 
 
 def pause(user_id: str, reason: str, at: datetime | None = None) -> Strategy:

@@ -15,9 +15,9 @@ Its passes, in order (one item's error never stops the others; results counted p
 5. ``reservations``: cap reservations past their lease or unresolved, settled from their transfer.
 
 Then ``report.funding_health`` (``GET /api/v1/health/funding``) and the metrics its alarms watch:
-``StuckDeposits``, ``UnknownSendOutcomes``, ``FailedDepositSagas``, ``DepositsInStage`` per
-in-flight stage (dashboard), ``StuckWithdrawals`` and ``UnresolvedReservations`` (past
-``ALARM_AFTER``).
+``StuckDeposits``, ``UnknownSendOutcomes``, ``FailedDepositSagas``, ``DepositsInStage`` and
+``WithdrawalsInStage`` per in-flight stage (dashboard), ``StuckWithdrawals`` and
+``UnresolvedReservations`` (past ``ALARM_AFTER``).
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from basis.platform.observability import METRICS_NAMESPACE, logger
 from basis.transfers.reconciler import deliveries, deposits, outcomes, reservations, withdrawals
-from basis.transfers.reconciler.report import IN_FLIGHT, FundingHealth, funding_health
+from basis.transfers.reconciler.report import IN_FLIGHT, WITHDRAWALS_IN_FLIGHT, FundingHealth, funding_health
 from basis.transfers.reconciler.runs import each
 from basis.transfers.store import TransferRecord
 
-__all__ = ["IN_FLIGHT", "FundingHealth", "funding_health", "reconcile"]
+__all__ = ["IN_FLIGHT", "WITHDRAWALS_IN_FLIGHT", "FundingHealth", "funding_health", "reconcile"]
 
 
 def reconcile(now: datetime | None = None) -> dict[str, int]:
@@ -70,6 +70,8 @@ def reconcile(now: datetime | None = None) -> dict[str, int]:
     _emit("UnresolvedReservations", health.reservations_past_alarm)
     for stage, count in health.in_stage.items():
         _emit("DepositsInStage", count, stage=stage)
+    for stage, count in health.withdrawals_in_stage.items():
+        _emit("WithdrawalsInStage", count, stage=stage)
     attention = (
         health.stuck_past_alarm,
         health.unknown_outcomes,

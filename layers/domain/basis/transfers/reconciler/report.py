@@ -15,6 +15,7 @@ from basis.transfers.store import TransferRecord
 
 FAILED_LOOKBACK = timedelta(hours=24)
 IN_FLIGHT = ("initiated", "validated", "gas_funded", "bridge_sent", "bridge_confirmed")
+WITHDRAWALS_IN_FLIGHT = ("initiated", "hl_withdraw_sent", *deliveries.UNDELIVERED)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class FundingHealth:
     unknown_outcomes: list[PendingTransfer]  # a transaction, no receipt, not resolved from the chain yet
     failed_executions: list[FailedExecution]  # deposit sagas, last FAILED_LOOKBACK
     in_stage: dict[str, int]  # deposits in flight
+    withdrawals_in_stage: dict[str, int]  # withdrawals in flight
     stuck_withdrawals: list[PendingTransfer]  # not recorded, not paid out, or not delivered
     withdrawals_stuck_past_alarm: int
     unresolved_reservations: list[UnresolvedReservation]  # counted as spent until resolved
@@ -87,6 +89,9 @@ def funding_health(now: datetime | None = None) -> FundingHealth:
         unknown_outcomes=[PendingTransfer.of(t) for t in outcomes.pending(now)],
         failed_executions=executions.failed("deposit", now - FAILED_LOOKBACK),
         in_stage={stage: store.count_in_stage(stage) for stage in IN_FLIGHT},
+        withdrawals_in_stage={
+            stage: store.count_in_stage(stage, kind="withdrawal") for stage in WITHDRAWALS_IN_FLIGHT
+        },
         stuck_withdrawals=[PendingTransfer.of(t) for t in stuck_out],
         withdrawals_stuck_past_alarm=sum(1 for t in stuck_out if stale(t, now, ALARM_AFTER)),
         unresolved_reservations=[UnresolvedReservation.of(h) for h in held],
