@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: deps check-tools browser demo local dashboard test test-unit test-integration synth bench lint format clean
+.PHONY: deps check-tools browser demo local dashboard test test-unit test-integration synth bench soak lint format clean
 
 deps: $(PY_STAMP) $(NODE_STAMP)
 
@@ -60,6 +60,11 @@ synth: deps           ## CloudFormation templates into cdk.out/ (offline)
 
 bench: deps           ## benchmarks; results in bench-results/
 	$(PY) -m tests.bench
+
+# The fault soak: SOAK_SECONDS of faults (default 300) for SOAK_USERS users (default 4); the report
+# goes to soak-results/ and its last line is `soak: <n> operations, duplicates=<n>, ...`.
+soak: deps check-tools ## fault soak; report in soak-results/
+	$(PY) -m tests.soak
 
 lint: deps            ## ruff + mypy
 	$(PY) -m ruff check .

@@ -8,6 +8,11 @@ received, and faults to inject into the next matching requests.
   ``{"path": "...", "delay_ms": 2000, "count": 1}`` (optional ``"method"``, ``"body"``; with
   ``"after": true`` the request is served first and only its answer is replaced: applied, answer
   lost); ``DELETE /_local/faults`` clears them; ``GET /_local/faults`` lists the pending ones.
+  With ``"rate": 0.1`` a matching request takes the fault with that probability (drawn from the
+  service's RNG, which ``{"seed": n}`` in any fault reseeds), ``count`` times at most: faults at
+  random for as long as they stay. ``"kind"`` names the fault in the counts (default: its status,
+  ``delay`` or ``after:<status>``).
+* ``GET /_local/stats`` -> ``{"requests": <served since start>, "injected": {kind: n}}``
 
 A service serves them on its own port, or (the API gateway) only on a separate control port: then
 ``Controls`` is the WSGI application to serve there.
@@ -16,9 +21,10 @@ A service serves them on its own port, or (the API gateway) only on a separate c
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +47,15 @@ class Fault:
     method: str | None = None
     body: Any = None
     after: bool = False  # served first, then its answer replaced (the request took effect)
+    rate: float | None = None  # taken by a matching request with this probability (None: always)
+    kind: str | None = None  # its name in the injected counts
+
+    @property
+    def label(self) -> str:
+        if self.kind:
+            return self.kind
+        name = str(self.status) if self.status is not None else "delay"
+        return f"after:{name}" if self.after else name
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method.upper():
@@ -82,6 +97,9 @@ class Controls:
         self._faults: list[Fault] = []
         self._requests: deque[RecordedRequest] = deque(maxlen=MAX_RECORDED)
         self._lock = threading.Lock()
+        self._rng = random.Random()
+        self._served = 0
+        self._injected: Counter[str] = Counter()
         self._routes = Routes(f"{service}-control")
         for rule, methods, handler in self.endpoints():
             self._routes.add(rule, methods, handler)
@@ -91,6 +109,7 @@ class Controls:
             ("/_local/health", ["GET"], self._health),
             ("/_local/requests", ["GET", "DELETE"], self._requests_endpoint),
             ("/_local/faults", ["GET", "POST", "DELETE"], self._faults_endpoint),
+            ("/_local/stats", ["GET"], self._stats),
         ]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -108,6 +127,9 @@ class Controls:
             return json_response({"cleared": True})
         prefix = request.args.get("path", "")
         return json_response({"requests": [r.as_dict() for r in self.recorded(prefix)]})
+
+    def _stats(self, request: Request) -> Response:
+        return json_response(self.stats())
 
     def _faults_endpoint(self, request: Request) -> Response:
         with self._lock:
@@ -130,9 +152,13 @@ class Controls:
                 method=spec.get("method"),
                 body=spec.get("body"),
                 after=bool(spec.get("after", False)),
+                rate=float(spec["rate"]) if spec.get("rate") is not None else None,
+                kind=str(spec["kind"]) if spec.get("kind") else None,
             )
         except (TypeError, ValueError) as exc:
             return json_response({"error": f"invalid fault: {exc}"}, 400)
+        if spec.get("seed") is not None:
+            self.seed(int(spec["seed"]))
         self.add_fault(fault)
         return json_response({"fault": fault.__dict__}, 201)
 
@@ -145,15 +171,25 @@ class Controls:
         with self._lock:
             self._faults.clear()
 
+    def seed(self, seed: int) -> None:
+        with self._lock:
+            self._rng.seed(seed)
+
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path):
+                if fault.matches(method, path) and (fault.rate is None or self._rng.random() < fault.rate):
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)
+                    self._injected[fault.label] += 1
                     return fault
         return None
+
+    def stats(self) -> dict[str, Any]:
+        """Requests served since the start (the log keeps only the last ones) and faults injected by kind."""
+        with self._lock:
+            return {"requests": self._served, "injected": dict(self._injected)}
 
     def recorded(self, prefix: str = "") -> list[RecordedRequest]:
         with self._lock:
@@ -169,4 +205,5 @@ class Controls:
         )
         with self._lock:
             self._requests.append(entry)
+            self._served += 1
         return entry

@@ -183,3 +183,28 @@ def test_the_stack_serves_the_simulator_with_the_shared_local_contract(stack: Lo
     requests.post(f"{url}/_local/faults", json={"path": "/markets", "status": 503}, timeout=5)
     assert requests.get(f"{url}/markets", timeout=5).status_code == 503
     assert requests.get(f"{url}/markets", timeout=5).status_code == 200
+
+
+def test_the_proceeds_of_a_close_are_its_own_transaction_s_not_what_else_landed_meanwhile(
+    stack: LocalStack, privy_client: Any, policy_id: str, price: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the fault soak: two longs of one user closing at once each recorded both payouts
+    (the wallet's balance change over a window the other close also landed in)."""
+    signer = solana_signer(privy_client, policy_id)
+    owner = str(signer.wallet_address)
+    stack.solana.airdrop_sol(owner, 1 * SOL)
+    stack.solana.mint_usdc(owner, 500 * USDC)
+    manager = AsgardPositionManager(stack.url("asgard"), signer, SolanaClient(stack.url("solana")))
+    position = manager.open_long(Decimal("100"), 3)
+    submit = manager._post
+
+    def another_payout_lands_meanwhile(path: str, body: dict[str, Any]) -> Any:
+        answer = submit(path, body)
+        if path == "/submit-close-position-tx":
+            stack.solana.mint_usdc(owner, 77 * USDC)  # e.g. the user's other long closing
+        return answer
+
+    monkeypatch.setattr(manager, "_post", another_payout_lands_meanwhile)
+    closed = manager.close(position.pda)
+
+    assert closed.proceeds == closed.reported == 100 * USDC  # 100 USDC of equity at an unchanged price

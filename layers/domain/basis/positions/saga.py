@@ -173,30 +173,12 @@ def stuck(step: StepInput) -> dict[str, Any]:
 
 # -- running a step ------------------------------------------------------------------------------
 def transient(exc: Exception) -> bool:
-    """Whether ``exc`` means "not now": the state machine retries the step (which re-reads the row
-    and asks the venues what became of what it recorded)."""
-    import requests
+    """Whether ``exc`` means "not now": the row moved under the step, or a venue is down for now
+    (``venue_unavailable``); the state machine retries the step (which re-reads the row and asks
+    the venues what became of what it recorded)."""
+    from basis.venues.transient import venue_unavailable
 
-    from basis.signing.errors import SigningError
-    from basis.venues.asgard.client import AsgardError
-
-    if isinstance(exc, StaleVersionError | requests.ConnectionError | requests.Timeout):
-        return True
-    if isinstance(exc, SigningError):
-        return exc.retriable
-    status = None
-    if isinstance(exc, AsgardError):
-        status = exc.status
-    elif isinstance(exc, requests.HTTPError) and exc.response is not None:
-        status = exc.response.status_code
-    else:
-        from hyperliquid.utils.error import ClientError, ServerError
-
-        if isinstance(exc, ServerError):
-            return True
-        if isinstance(exc, ClientError):
-            status = exc.status_code
-    return status is not None and (status >= 500 or status == 429)
+    return isinstance(exc, StaleVersionError) or venue_unavailable(exc)
 
 
 def run(steps: Mapping[str, Callable[[StepInput], dict[str, Any]]], step: StepInput) -> dict[str, Any]:

@@ -206,10 +206,20 @@ def fail(
 
 
 def run(steps: Mapping[str, Callable[[Any], dict[str, Any]]], step: SagaStepInput) -> dict[str, Any]:
-    """Run ``step``; a signing error worth retrying is raised as ``TransientError`` (the ASL retries it)."""
+    """Run ``step``; a signing error worth retrying, or a venue down for now (``venue_unavailable``:
+    no connection, no answer in time, 5xx, 429), is raised as ``TransientError`` (the ASL retries
+    it; every step is safe to run again); anything else goes to the step's Catch."""
+    from basis.venues.transient import venue_unavailable
+
     try:
         return steps[step.step](step)
+    except TransientError:
+        raise
     except SigningError as exc:
         if exc.retriable:
             raise TransientError(exc.message) from exc
+        raise
+    except Exception as exc:
+        if venue_unavailable(exc):
+            raise TransientError(f"{type(exc).__name__}: {exc}"[:500]) from exc
         raise

@@ -5,8 +5,9 @@ Asgard builds each transaction; the user's Solana server wallet signs it through
 ``/submit-create-position-tx`` (``build_open`` then ``submit_open``: the position's PDA is known
 before anything is signed, so a caller can record it first and look the position up by it after a
 crash). Close: ``/close-position`` -> sign -> ``/submit-close-position-tx``, and the proceeds are what
-the wallet's USDC balance actually gained on chain. Health is Asgard's ``healthFactor`` (percent the
-SOL price can fall before liquidation) from ``/refresh-positions``.
+the close transaction itself paid the wallet on chain (its USDC token balances after less before,
+whatever else landed meanwhile). Health is Asgard's ``healthFactor`` (percent the SOL price can
+fall before liquidation) from ``/refresh-positions``.
 
 ``AsgardReader`` is the part that needs no wallet: markets, a position by PDA, a wallet's positions,
 health (paper trading and the positions API read through it).
@@ -23,6 +24,7 @@ import requests
 
 from basis.chains.amounts import parse_decimal, usdc_base_units
 from basis.chains.solana import USDC_MINT
+from basis.platform.errors import TransientError
 from basis.venues.solana.client import SolanaClient
 
 if TYPE_CHECKING:
@@ -314,10 +316,14 @@ class AsgardPositionManager(AsgardReader):
         }
         built = self._post("/close-position", request)
         signed = self._sign_all(built, "asgard_close")
-        before = self.solana.usdc_balance(self.wallet)
         answer = self._post("/submit-close-position-tx", signed)
-        proceeds = self.solana.usdc_balance(self.wallet) - before
         reported = int(answer.get("equityWithdrawnNative") or 0)
+        # What the close transaction itself paid the wallet: not a balance change over a window that
+        # another transaction (the user's other long closing at the same time) may also land in.
+        gained = self.solana.token_change(str(answer["txHash"]), self.wallet)
+        if gained is None:
+            raise TransientError(f"the close of {position_pda} ({answer['txHash']}) is not on Solana yet")
+        proceeds = gained
         if proceeds != reported:
             log.warning(
                 "asgard: close %s reported %s USDC base units, the wallet gained %s",

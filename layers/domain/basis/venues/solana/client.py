@@ -99,6 +99,27 @@ class SolanaClient:
         """Base units of ``mint`` the owner holds, over all its token accounts for it."""
         return sum(account.amount for account in self.token_accounts(owner, mint))
 
+    def token_change(self, signature: str, owner: str, mint: str = USDC_MINT) -> int | None:
+        """Base units of ``mint`` the owner's token accounts gained (negative: lost) in the landed
+        transaction ``signature`` itself (its ``postTokenBalances`` less its ``preTokenBalances``),
+        whatever else moved them before or after; None while the transaction is not found."""
+        found = self.call(
+            "getTransaction",
+            [signature, {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}],
+        )
+        if not found or not found.get("meta"):
+            return None
+
+        def held(balances: list[dict[str, Any]] | None) -> int:
+            return sum(
+                int(b["uiTokenAmount"]["amount"])
+                for b in balances or []
+                if b.get("owner") == owner and b.get("mint") == mint
+            )
+
+        meta = found["meta"]
+        return held(meta.get("postTokenBalances")) - held(meta.get("preTokenBalances"))
+
     def account_exists(self, address: str) -> bool:
         return (
             self.call("getAccountInfo", [address, {"encoding": "base64", "commitment": "confirmed"}])["value"]
