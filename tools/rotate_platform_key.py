@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +34,7 @@ from typing import Any
 from basis.platform.aws import PARAMETERS_MAX_AGE_SECONDS
 from basis.platform.errors import ConfigurationError
 from infra.catalog import FUNCTIONS
-from tools.deployment import WrongStageError, add_stage_argument, bootstrap_for
+from tools.deployment import RotationError, add_stage_argument, bootstrap_for, exit_status
 from tools.platform_secret import PlatformSecret
 from tools.privy_setup import authorization_public_key
 
@@ -44,10 +43,6 @@ PREVIOUS = "privy_authorization_key_previous"
 ROTATED_AT = "privy_authorization_key_rotated_at"
 # Until then a function may still sign with the previous key: its cached secret, then one invocation.
 WINDOW = timedelta(seconds=PARAMETERS_MAX_AGE_SECONDS + max(f.timeout_seconds for f in FUNCTIONS))
-
-
-class RotationError(Exception):
-    """The step cannot be taken now; the message says why and what to do."""
 
 
 def _when(moment: datetime | None) -> str:
@@ -203,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     from basis.privy.client import privy_client
     from basis.privy.ids import load_privy_ids
 
-    try:
+    def step() -> None:
         bootstrap_for(args.stage)
         quorum_id = load_privy_ids().key_quorum_id
         if not quorum_id:
@@ -214,16 +209,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.step == "finish":
             rotator.finish(force=args.force)
         print(rotator.state().describe(rotator.now()))
-    except (WrongStageError, ConfigurationError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except RotationError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    except privy.APIStatusError as exc:
-        print(f"Privy answered {exc.status_code}: {exc.body}", file=sys.stderr)
-        return 1
-    return 0
+
+    def step_at_privy() -> None:
+        try:
+            step()
+        except privy.APIStatusError as exc:
+            raise RotationError(f"Privy answered {exc.status_code}: {exc.body}") from exc
+
+    return exit_status(step_at_privy)
 
 
 if __name__ == "__main__":

@@ -18,23 +18,17 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from basis.identity.service_secrets import PREVIOUS_ACCEPTED_FOR, PREVIOUS_SIGNS_FOR
-from basis.platform.errors import ConfigurationError
-from tools.deployment import WrongStageError, add_stage_argument, bootstrap_for
+from tools.deployment import RotationError, add_stage_argument, bootstrap_for, exit_status
 from tools.platform_secret import PlatformSecret
 
 KEY = "internal_jwt_secret"
 PREVIOUS = "internal_jwt_secret_previous"
 ROTATED_AT = "internal_jwt_secret_rotated_at"
-
-
-class RotationError(Exception):
-    """The rotation cannot be done now; the message says why and when."""
 
 
 def _rotated_at(values: dict[str, Any]) -> datetime | None:
@@ -88,19 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--revoke", action="store_true", help="refuse the old secret at once (it leaked)")
     add_stage_argument(parser)
     args = parser.parse_args(argv)
-    try:
+
+    def step() -> None:
         bootstrap_for(args.stage)
         secret = PlatformSecret()
         if args.step == "rotate":
             rotate(secret, revoke=args.revoke)
         print(describe(secret.read(), datetime.now(UTC)))
-    except (WrongStageError, ConfigurationError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except RotationError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    return 0
+
+    return exit_status(step)
 
 
 if __name__ == "__main__":
