@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import GetError
 
 from basis.platform.errors import TransientError
+from basis.signing.errors import SigningError
 from basis.transfers import deposit_saga, store, withdrawal_saga
 from basis.transfers.deposit_saga import StepInput
 
@@ -72,3 +73,16 @@ def test_a_venue_refusing_the_request_is_not_retried(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(withdrawal_saga.STEPS, "withdraw", refused)
     with pytest.raises(requests.HTTPError):
         withdrawal_saga.run_step(withdrawal_saga.StepInput(step="withdraw", user_id="u", transfer_id="t"))
+
+
+@pytest.mark.parametrize(("retriable", "raised"), [(True, TransientError), (False, SigningError)])
+def test_a_signing_error_is_retried_only_when_worth_retrying(
+    retriable: bool, raised: type[Exception], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def signer_trouble(step: object) -> dict[str, Any]:
+        raise SigningError("privy answered 503", retriable=retriable)
+
+    monkeypatch.setitem(deposit_saga.STEPS, "send", signer_trouble)
+    with pytest.raises(raised) as caught:
+        deposit_saga.run_step(StepInput(step="send", user_id="u", transfer_id="t"))
+    assert isinstance(caught.value, TransientError) is retriable

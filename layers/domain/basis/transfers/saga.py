@@ -215,10 +215,6 @@ def run(steps: Mapping[str, Callable[[Any], dict[str, Any]]], step: SagaStepInpu
         return steps[step.step](step)
     except TransientError:
         raise
-    except SigningError as exc:
-        if exc.retriable:
-            raise TransientError(exc.message) from exc
-        raise
     except Exception as exc:
         if venue_unavailable(exc):
             raise TransientError(f"{type(exc).__name__}: {exc}"[:500]) from exc
