@@ -83,13 +83,15 @@ class SoakClient:
         return answer.json() if answer is not None and answer.ok else None
 
 
-def _until(check: Any, seconds: float) -> Any:
+def until(check: Any, seconds: float, poll: float = POLL) -> Any:
+    """``check()`` once truthy, or its last (falsy) value after ``seconds``: the soak records what
+    did not finish instead of failing at the first wait (``tests.helpers.wait_for`` fails)."""
     deadline = time.monotonic() + seconds
     while True:
         value = check()
         if value or time.monotonic() > deadline:
             return value
-        time.sleep(POLL)
+        time.sleep(poll)
 
 
 class Journey:
@@ -133,7 +135,7 @@ class Journey:
                 return dict(current)
             return None
 
-        ended = _until(final, OPERATION_SECONDS)
+        ended = until(final, OPERATION_SECONDS)
         self.run.note(kind, ended["stage"] if ended else "still_running")
 
     def deposit(self) -> None:
@@ -161,7 +163,7 @@ class Journey:
             QueueUrl=self.stack.resources.queues["scan"]["url"], MessageBody=json.dumps(body)
         )
         time.sleep(1.1)  # the next slot is another second
-        seen = _until(lambda: scan_outcomes(self.stack, self.run.user_id)[before:], OPERATION_SECONDS)
+        seen = until(lambda: scan_outcomes(self.stack, self.run.user_id)[before:], OPERATION_SECONDS)
         return str(seen[0]) if seen else "no_outcome"
 
     @staticmethod
@@ -178,11 +180,11 @@ class Journey:
         """Scan three times (up to three live hedges), wait for them to open, close them all, resume."""
         for _ in range(3):
             self.run.note("scan", self.scan())
-        _until(lambda: all(p["status"] in POSITION_SETTLED for p in self.positions()), OPERATION_SECONDS)
+        until(lambda: all(p["status"] in POSITION_SETTLED for p in self.positions()), OPERATION_SECONDS)
         closing = self.client.json("POST", "/positions/close-all")
         if closing is None:
             self.run.note("close_all", "no_answer")
-        done = _until(lambda: all(p["status"] in POSITION_FINAL for p in self.positions()), OPERATION_SECONDS)
+        done = until(lambda: all(p["status"] in POSITION_FINAL for p in self.positions()), OPERATION_SECONDS)
         self.run.note("close_all", "all_final" if done else "still_running")
         resumed = self.client.call("POST", "/strategy/resume")
         self.run.note("resume", str(resumed.status_code) if resumed is not None else "no_answer")

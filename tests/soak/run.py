@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from eth_account import Account
 
@@ -28,7 +27,7 @@ from local.runtime.stack import LocalStack
 from tests.helpers import sign_in
 from tests.soak.audit import Funded, UserAudit, audit_user
 from tests.soak.chaos import Chaos
-from tests.soak.journey import POSITION_FINAL, TRANSFER_FINAL, Journey, SoakClient, UserRun
+from tests.soak.journey import POSITION_FINAL, TRANSFER_FINAL, Journey, SoakClient, UserRun, until
 from tests.soak.market import MarketMotion
 
 RECONCILER = next(s for s in SCHEDULES if s.target == "reconciler")
@@ -111,15 +110,6 @@ def _running_executions(stack: LocalStack) -> int:
     )
 
 
-def _until(check: Any, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(1)
-    return True
-
-
 def _reconcile(stack: LocalStack, at: datetime) -> Counter[str]:
     result = stack.lambdas.invoke("reconciler", scheduled_event(RECONCILER, "arn:rule/reconcile", at))
     if result.error is not None:
@@ -145,7 +135,7 @@ def settle(stack: LocalStack, runs: list[UserRun], result: SoakResult, seconds: 
     """Everything brought to its end without faults: sagas finished, positions closed, the reconciler
     run (now, then as its schedule runs once the rest is due), until settled or ``seconds``."""
     deadline = time.monotonic() + seconds
-    _until(lambda: _running_executions(stack) == 0, max(deadline - time.monotonic(), 0))
+    until(lambda: _running_executions(stack) == 0, max(deadline - time.monotonic(), 0), poll=1)
     for run in runs:  # what the user does with positions still open: close them all
         journey = Journey(stack, run, deposit=Decimal(0), withdraw=Decimal(0))
         if any(p["status"] not in POSITION_FINAL for p in journey.positions()):
@@ -155,7 +145,7 @@ def settle(stack: LocalStack, runs: list[UserRun], result: SoakResult, seconds: 
         passes += 1
         now = datetime.now(UTC)
         result.reconciler.update(_reconcile(stack, now if passes == 1 else now + STUCK_DUE))
-        _until(lambda: _running_executions(stack) == 0, max(min(120, deadline - time.monotonic()), 0))
+        until(lambda: _running_executions(stack) == 0, max(min(120, deadline - time.monotonic()), 0), poll=1)
         time.sleep(2)
     result.timings["reconciler_passes"] = passes
 
