@@ -41,6 +41,7 @@ from basis.strategy.limits import CAPS
 from basis.transfers import store as transfer_store
 from basis.transfers.store import TransferRecord
 from basis.venues.hyperliquid.trader import WITHDRAW_FEE_USDC, cloid_for
+from local.chains import evm_funding
 from local.runtime.stack import LocalStack
 from tests.soak.journey import TRANSFER_FINAL, UserRun
 
@@ -99,18 +100,7 @@ def usdc_transfers(stack: LocalStack, sender: str | None, recipient: str | None)
 
 
 def usdc_balance(stack: LocalStack, address: str) -> Decimal:
-    data = "0x70a08231" + address.lower().removeprefix("0x").rjust(64, "0")
-    answer = requests.post(
-        stack.url("anvil"),
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "eth_call",
-            "params": [{"to": stack.evm.usdc_address, "data": data}, "latest"],
-        },
-        timeout=30,
-    ).json()
-    return Decimal(int(answer["result"], 16)) / USDC_UNIT
+    return Decimal(evm_funding.usdc_balance(stack.evm, address)) / USDC_UNIT
 
 
 # -- the venues --------------------------------------------------------------------------------

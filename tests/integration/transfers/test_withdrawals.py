@@ -25,6 +25,7 @@ from basis.transfers.funding import withdrawal_id
 from basis.transfers.saga import evm_signer
 from basis.venues.hyperliquid.trader import HyperliquidTrader
 from infra.catalog import STATE_MACHINES
+from local.chains import evm_funding
 from local.chains.evm_deploy import deploy
 from tests.api_client import ApiClient
 from tests.integration.transfers.faults import crash_once_after, crash_record_sent_once
@@ -98,9 +99,7 @@ def withdraw(
 
 
 def usdc_balance(api_client: ApiClient, address: str) -> Decimal:
-    anvil = deploy(api_client.stack.url("anvil"))
-    units = anvil.usdc(anvil.web3()).functions.balanceOf(Web3.to_checksum_address(address)).call()
-    return Decimal(units) / Decimal(10**6)
+    return Decimal(evm_funding.usdc_balance(api_client.stack.evm, address)) / Decimal(10**6)
 
 
 def usdc_transfers_to(api_client: ApiClient, address: str) -> list[Any]:
